@@ -1,0 +1,80 @@
+import Foundation
+
+/// Causal multi-head self-attention over q, k, v of shape [batch·T, heads·d] (DESIGN §1):
+/// scores = q kᵀ/√d with an additive causal mask, softmax per row, out = P v.
+/// Each (sequence, head) pair is a strided sgemm, as in llm.c's `attention_forward`.
+enum CausalAttention {
+  /// probs: [batch, heads, T, T] (cached for backward); out: [batch·T, heads·d].
+  static func forward(
+    out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    batch: Int, seqLen t: Int, heads: Int, headDim d: Int
+  ) {
+    let width = heads * d
+    let scale = 1 / Float(d).squareRoot()
+    for b in 0..<batch {
+      for h in 0..<heads {
+        let off = b * t * width + h * d
+        let p = probs + (b * heads + h) * t * t
+        BLAS.gemm(
+          transA: false, transB: true, m: t, n: t, k: d, alpha: scale,
+          a: q + off, lda: width, b: k + off, ldb: width, beta: 0, c: p, ldc: t)
+        for i in 0..<t {
+          let row = p + i * t
+          var mx = -Float.infinity
+          for j in 0...i where row[j] > mx { mx = row[j] }
+          var sum: Float = 0
+          for j in 0...i {
+            let e = Foundation.exp(row[j] - mx)
+            row[j] = e
+            sum += e
+          }
+          let inv = 1 / sum
+          for j in 0...i { row[j] *= inv }
+          for j in (i + 1)..<max(t, i + 1) { row[j] = 0 }
+        }
+        BLAS.gemm(
+          transA: false, transB: false, m: t, n: d, k: t, alpha: 1,
+          a: p, lda: t, b: v + off, ldb: width, beta: 0, c: out + off, ldc: width)
+      }
+    }
+  }
+
+  /// Writes dq, dk, dv (no accumulation). `scratch` holds T·T floats.
+  /// dP = dO vᵀ, dv = Pᵀ dO, dS = P ⊙ (dP − rowsum(P ⊙ dP))/√d, dq = dS k, dk = dSᵀ q.
+  static func backward(
+    dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+    dout: UnsafePointer<Float>, probs: UnsafePointer<Float>,
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    scratch: UnsafeMutablePointer<Float>, batch: Int, seqLen t: Int, heads: Int, headDim d: Int
+  ) {
+    let width = heads * d
+    let scale = 1 / Float(d).squareRoot()
+    for b in 0..<batch {
+      for h in 0..<heads {
+        let off = b * t * width + h * d
+        let p = probs + (b * heads + h) * t * t
+        let dp = scratch
+        BLAS.gemm(
+          transA: false, transB: true, m: t, n: t, k: d, alpha: 1,
+          a: dout + off, lda: width, b: v + off, ldb: width, beta: 0, c: dp, ldc: t)
+        BLAS.gemm(
+          transA: true, transB: false, m: t, n: d, k: t, alpha: 1,
+          a: p, lda: t, b: dout + off, ldb: width, beta: 0, c: dv + off, ldc: width)
+        for i in 0..<t {
+          let pr = p + i * t, dr = dp + i * t
+          var dot: Float = 0
+          for j in 0...i { dot += pr[j] * dr[j] }
+          for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
+          for j in (i + 1)..<max(t, i + 1) { dr[j] = 0 }
+        }
+        BLAS.gemm(
+          transA: false, transB: false, m: t, n: d, k: t, alpha: 1,
+          a: dp, lda: t, b: k + off, ldb: width, beta: 0, c: dq + off, ldc: width)
+        BLAS.gemm(
+          transA: true, transB: false, m: t, n: d, k: t, alpha: 1,
+          a: dp, lda: t, b: q + off, ldb: width, beta: 0, c: dk + off, ldc: width)
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Rotary position embedding with Hugging Face's `rotate_half` convention (DESIGN §1):
+/// dimension j of a head rotates with j + d/2 (not the interleaved pairs of Meta's code).
+/// inv_freq[j] = 1/θ^(2j/d) in Float32 as transformers computes it.
+struct RotaryTable: Sendable {
+  let headDim: Int
+  let maxPositions: Int
+  /// cos and sin of position·inv_freq, [maxPositions, headDim/2].
+  let cos: [Float]
+  let sin: [Float]
+
+  init(headDim: Int, maxPositions: Int, theta: Float) {
+    let half = headDim / 2
+    var c = [Float](repeating: 0, count: maxPositions * half)
+    var s = c
+    for j in 0..<half {
+      let invFreq: Float = 1 / Foundation.pow(theta, Float(2 * j) / Float(headDim))
+      for t in 0..<maxPositions {
+        let angle = Float(t) * invFreq
+        c[t * half + j] = Foundation.cos(angle)
+        s[t * half + j] = Foundation.sin(angle)
+      }
+    }
+    self.headDim = headDim
+    self.maxPositions = maxPositions
+    cos = c
+    sin = s
+  }
+
+  /// In place on x [batch·T, heads·headDim]: x'[j] = x[j]cos − x[j+h]sin, x'[j+h] = x[j+h]cos + x[j]sin.
+  func apply(_ x: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int, heads: Int) {
+    rotate(x, batch: batch, seqLen: seqLen, heads: heads, sign: 1)
+  }
+
+  /// The transpose (inverse) rotation, which is the backward of `apply`.
+  func applyBackward(_ dx: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int, heads: Int) {
+    rotate(dx, batch: batch, seqLen: seqLen, heads: heads, sign: -1)
+  }
+
+  private func rotate(_ x: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int, heads: Int, sign: Float) {
+    let half = headDim / 2
+    let width = heads * headDim
+    cos.withUnsafeBufferPointer { cp in
+      sin.withUnsafeBufferPointer { sp in
+        for b in 0..<batch {
+          for t in 0..<seqLen {
+            let row = x + (b * seqLen + t) * width
+            let ct = cp.baseAddress! + t * half, st = sp.baseAddress! + t * half
+            for h in 0..<heads {
+              let v = row + h * headDim
+              for j in 0..<half {
+                let a = v[j], bb = v[j + half]
+                let c = ct[j], s = sign * st[j]
+                v[j] = a * c - bb * s
+                v[j + half] = bb * c + a * s
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,178 @@
+/// The backward pass, the forward's layers in reverse (llm.c's `gpt2_backward`).
+///
+/// Backbone weight gradients are computed only for the tensors `ModelGradients` trains;
+/// with a frozen backbone only the activation gradients flow, into the LoRA factors.
+extension LlamaModel {
+  /// Forward + backward on one batch. Returns the mean CE over target rows.
+  ///
+  /// Gradients are *added* into `grads` (zero them first). Without `perExample` the loss is
+  /// the mean over target rows. With `perExample` ([batch, lora.count]) the loss of example n
+  /// is the SUM of its rows' CE (−log p(target item | history)); row n of `perExample`
+  /// receives that example's LoRA gradient, computed from this one batched backward by keeping
+  /// per-example sums of the LoRA contributions (DESIGN §3: g_B,n = s Σ_τ δ (A x)ᵀ,
+  /// g_A,n = s Σ_τ (Bᵀδ) xᵀ), and `grads.lora` receives their sum.
+  @discardableResult
+  public func lossAndGradients(
+    _ batch: TokenBatch, into grads: ModelGradients, perExample: FloatBuffer? = nil,
+    dropoutSeed: UInt64 = 0
+  ) throws -> Double {
+    let rows = batch.targetRows
+    guard !rows.isEmpty else { return 0 }
+    try forward(batch, outputRows: rows, dropoutSeed: dropoutSeed)
+    let acts = activations!
+    let s = ensureScratch()
+    let c = config.hiddenSize, v = config.vocabSize, n = rows.count
+    let bt = batch.batch * batch.seqLen
+    if let pe = perExample {
+      precondition(pe.count >= batch.batch * (loraLayout?.count ?? 0), "per-example buffer too small")
+      pe.base.update(repeating: 0, count: batch.batch * (loraLayout?.count ?? 0))
+    }
+
+    var losses: [Double] = []
+    let rowScale: Float = perExample == nil ? 1 / Float(n) : 1
+    CrossEntropy.lossAndGradient(
+      logits: acts.logits.base, targets: rows.map { batch.targets[Int($0)] }, vocab: v,
+      temperature: ceTemperature, rowScale: rowScale, losses: &losses)
+
+    // lm_head: dgathered = dlogits · H;  dH += dlogitsᵀ · gathered.
+    if s.dGathered.count < n * c { s.dGathered = FloatBuffer(count: n * c) }
+    BLAS.linearBackwardInput(
+      dinp: s.dGathered.base, dout: acts.logits.base, weight: weights.pointer(layout.lmHead),
+      rows: n, inF: c, outF: v, accumulate: false)
+    if let gb = grads.backbone {
+      BLAS.linearBackwardWeight(
+        dweight: gb.pointer(layout.lmHead), dout: acts.logits.base, inp: acts.gathered.base,
+        rows: n, inF: c, outF: v)
+    }
+    s.dNorm.base.update(repeating: 0, count: bt * c)
+    for (i, row) in rows.enumerated() {
+      let dst = s.dNorm.pointer(Int(row) * c), src = s.dGathered.pointer(i * c)
+      for j in 0..<c { dst[j] += src[j] }
+    }
+    s.dResidual.base.update(repeating: 0, count: bt * c)
+    RMSNorm.backward(
+      dinp: s.dResidual.base, dweight: fullBackbone(grads)?.pointer(layout.finalNorm),
+      dout: s.dNorm.base, inp: acts.output.base, weight: weights.pointer(layout.finalNorm),
+      rstd: acts.rstdF.base, rows: bt, c: c)
+
+    for l in stride(from: config.numLayers - 1, through: 0, by: -1) {
+      layerBackward(l, acts.layers[l], s, grads: grads, perExample: perExample, batch: batch)
+    }
+
+    if let gb = grads.backbone {
+      for (i, tok) in batch.tokens.enumerated() {
+        let dst = gb.pointer(layout.embedding + Int(tok) * c), src = s.dResidual.pointer(i * c)
+        for j in 0..<c { dst[j] += src[j] }
+      }
+    }
+    return losses.reduce(0, +) / Double(n)
+  }
+
+  /// The backbone gradient buffer when every backbone tensor trains, else nil.
+  private func fullBackbone(_ grads: ModelGradients) -> FloatBuffer? {
+    grads.backboneTraining == .all ? grads.backbone : nil
+  }
+
+  /// On entry s.dResidual holds d(loss)/d(layer output); on exit d(loss)/d(layer input).
+  private func layerBackward(
+    _ l: Int, _ a: Activations.Layer, _ s: BackwardScratch, grads: ModelGradients,
+    perExample: FloatBuffer?, batch: TokenBatch
+  ) {
+    let c = config.hiddenSize, inter = config.intermediateSize
+    let bt = batch.batch * batch.seqLen
+    let lw = layout.layers[l]
+    let gFull = fullBackbone(grads)
+
+    // MLP block: out = mid + down(silu(gate(n₂)) ⊙ up(n₂)).
+    linearBackward(.down, layer: l, acts: a, s, dinp: s.dAct, accumulate: false, dout: s.dResidual.base,
+                   inp: a.act, rows: bt, grads: grads, perExample: perExample, batch: batch)
+    SwiGLU.backward(
+      dgate: s.dGate.base, dup: s.dUp.base, dact: s.dAct.base, gate: a.gate.base, up: a.up.base,
+      count: bt * inter)
+    linearBackward(.gate, layer: l, acts: a, s, dinp: s.dNorm, accumulate: false, dout: s.dGate.base,
+                   inp: a.norm2, rows: bt, grads: grads, perExample: perExample, batch: batch)
+    linearBackward(.up, layer: l, acts: a, s, dinp: s.dNorm, accumulate: true, dout: s.dUp.base,
+                   inp: a.norm2, rows: bt, grads: grads, perExample: perExample, batch: batch)
+    RMSNorm.backward(
+      dinp: s.dResidual.base, dweight: gFull?.pointer(lw.postAttentionNorm), dout: s.dNorm.base,
+      inp: a.mid.base, weight: weights.pointer(lw.postAttentionNorm), rstd: a.rstd2.base, rows: bt, c: c)
+
+    // Attention block: mid = input + o(attn(...)).
+    linearBackward(.o, layer: l, acts: a, s, dinp: s.dAttended, accumulate: false, dout: s.dResidual.base,
+                   inp: a.attended, rows: bt, grads: grads, perExample: perExample, batch: batch)
+    CausalAttention.backward(
+      dq: s.dq.base, dk: s.dk.base, dv: s.dv.base, dout: s.dAttended.base, probs: a.probs.base,
+      q: a.q.base, k: a.k.base, v: a.v.base, scratch: s.dProbs.base, batch: batch.batch,
+      seqLen: batch.seqLen, heads: config.numHeads, headDim: config.headDim)
+    rotary.applyBackward(s.dq.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
+    rotary.applyBackward(s.dk.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
+    linearBackward(.q, layer: l, acts: a, s, dinp: s.dNorm, accumulate: false, dout: s.dq.base,
+                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch)
+    linearBackward(.k, layer: l, acts: a, s, dinp: s.dNorm, accumulate: true, dout: s.dk.base,
+                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch)
+    linearBackward(.v, layer: l, acts: a, s, dinp: s.dNorm, accumulate: true, dout: s.dv.base,
+                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch)
+    RMSNorm.backward(
+      dinp: s.dResidual.base, dweight: gFull?.pointer(lw.inputNorm), dout: s.dNorm.base,
+      inp: a.input.base, weight: weights.pointer(lw.inputNorm), rstd: a.rstd1.base, rows: bt, c: c)
+  }
+
+  /// Backward of y = x Wᵀ + s·(x_d Aᵀ) Bᵀ:
+  /// dx (+)= dy W + mask ⊙ (s·dy B) A;  dW += dyᵀ x;  dB += s·dyᵀ (A x_d);  dA += (s·dy B)ᵀ x_d.
+  private func linearBackward(
+    _ kind: LinearKind, layer l: Int, acts a: Activations.Layer, _ s: BackwardScratch,
+    dinp: FloatBuffer, accumulate: Bool, dout: UnsafeMutablePointer<Float>, inp: FloatBuffer,
+    rows: Int, grads: ModelGradients, perExample: FloatBuffer?, batch: TokenBatch
+  ) {
+    let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
+    let wOff = layout.layers[l].linear[kind]!
+    BLAS.linearBackwardInput(
+      dinp: dinp.base, dout: dout, weight: weights.pointer(wOff), rows: rows, inF: inF, outF: outF,
+      accumulate: accumulate)
+    if let g = fullBackbone(grads) {
+      BLAS.linearBackwardWeight(dweight: g.pointer(wOff), dout: dout, inp: inp.base, rows: rows, inF: inF, outF: outF)
+    }
+    guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else { return }
+    let r = ll.lora.rank, scale = ll.lora.scale
+    let ax = a.loraAx[kind]!
+    let x = a.loraInput[kind] ?? inp
+    // d(ax) = s · dy · B   [rows, r]
+    BLAS.gemm(
+      transA: false, transB: false, m: rows, n: r, k: outF, alpha: scale, a: dout, lda: outF,
+      b: lora.pointer(slot.b), ldb: r, beta: 0, c: s.dAx.base, ldc: r)
+    if let gl = grads.lora, perExample == nil {
+      BLAS.linearBackwardWeight(
+        dweight: gl.pointer(slot.b), dout: dout, inp: ax.base, rows: rows, inF: r, outF: outF, alpha: scale)
+      BLAS.linearBackwardWeight(
+        dweight: gl.pointer(slot.a), dout: s.dAx.base, inp: x.base, rows: rows, inF: inF, outF: r)
+    }
+    if let pe = perExample {
+      let t = batch.seqLen, stride = ll.count
+      for e in 0..<batch.batch {
+        let rowOff = e * t
+        BLAS.linearBackwardWeight(
+          dweight: pe.pointer(e * stride + slot.b), dout: dout + rowOff * outF, inp: ax.pointer(rowOff * r),
+          rows: t, inF: r, outF: outF, alpha: scale)
+        BLAS.linearBackwardWeight(
+          dweight: pe.pointer(e * stride + slot.a), dout: s.dAx.pointer(rowOff * r),
+          inp: x.pointer(rowOff * inF), rows: t, inF: inF, outF: r)
+        if let gl = grads.lora {
+          for (off, cnt) in [(slot.a, r * inF), (slot.b, outF * r)] {
+            let src = pe.pointer(e * stride + off), dst = gl.pointer(off)
+            for i in 0..<cnt { dst[i] += src[i] }
+          }
+        }
+      }
+    }
+    // dx += mask ⊙ (d(ax) · A)
+    if let mask = a.loraMask[kind] {
+      BLAS.linearBackwardInput(
+        dinp: s.dLoRAInput.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF,
+        outF: r, accumulate: false)
+      for i in 0..<(rows * inF) { dinp[i] += s.dLoRAInput[i] * mask[i] }
+    } else {
+      BLAS.linearBackwardInput(
+        dinp: dinp.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/// The forward pass, layer by layer (DESIGN §1):
+/// x₀ = E[tokens];  h = x + o(attn(rope(q(n₁(x))), rope(k(n₁(x))), v(n₁(x))));
+/// x' = h + down(silu(gate(n₂(h))) ⊙ up(n₂(h)));  logits = lm_head(norm(x_L)) at the output rows.
+extension LlamaModel {
+  /// Runs the forward pass and computes logits only for `outputRows` (flat indices b·T + t):
+  /// training needs the target rows, scoring needs the last row of each context. The logits
+  /// are left in the activations ([outputRows.count, vocab]).
+  func forward(_ batch: TokenBatch, outputRows: [Int32], dropoutSeed: UInt64 = 0) throws {
+    try ensureWorkspace(batch: batch.batch, seqLen: batch.seqLen)
+    let acts = activations!
+    let c = config.hiddenSize, bt = batch.batch * batch.seqLen
+    let w = weights
+
+    // Token embedding.
+    let x0 = acts.layers[0].input
+    for (i, tok) in batch.tokens.enumerated() {
+      let tokIndex = Int(tok)
+      guard tokIndex >= 0 && tokIndex < config.vocabSize else {
+        throw LorascopeError.invalidConfiguration("token \(tok) outside the vocabulary of \(config.vocabSize)")
+      }
+      x0.pointer(i * c).update(from: w.pointer(layout.embedding + tokIndex * c), count: c)
+    }
+
+    for l in 0..<config.numLayers {
+      let a = acts.layers[l]
+      let out = l + 1 < config.numLayers ? acts.layers[l + 1].input : acts.output
+      layerForward(l, a, into: out, batch: batch, dropoutSeed: dropoutSeed)
+    }
+
+    RMSNorm.forward(
+      out: acts.finalNorm.base, rstd: acts.rstdF.base, inp: acts.output.base,
+      weight: w.pointer(layout.finalNorm), rows: bt, c: c, eps: config.rmsNormEps)
+
+    // lm_head on the requested rows only.
+    let n = outputRows.count
+    acts.ensureOutputCapacity(rows: n, hidden: c, vocab: config.vocabSize)
+    acts.outputRows = outputRows
+    for (i, row) in outputRows.enumerated() {
+      acts.gathered.pointer(i * c).update(from: acts.finalNorm.pointer(Int(row) * c), count: c)
+    }
+    if n > 0 {
+      BLAS.linearForward(
+        out: acts.logits.base, inp: acts.gathered.base, weight: w.pointer(layout.lmHead),
+        rows: n, inF: c, outF: config.vocabSize)
+    }
+  }
+
+  private func layerForward(
+    _ l: Int, _ a: Activations.Layer, into out: FloatBuffer, batch: TokenBatch, dropoutSeed: UInt64
+  ) {
+    let c = config.hiddenSize, inter = config.intermediateSize
+    let bt = batch.batch * batch.seqLen
+    let lw = layout.layers[l]
+    let w = weights
+
+    // Attention block.
+    RMSNorm.forward(
+      out: a.norm1.base, rstd: a.rstd1.base, inp: a.input.base, weight: w.pointer(lw.inputNorm),
+      rows: bt, c: c, eps: config.rmsNormEps)
+    linearForward(.q, layer: l, acts: a, out: a.q.base, inp: a.norm1, rows: bt, seed: dropoutSeed)
+    linearForward(.k, layer: l, acts: a, out: a.k.base, inp: a.norm1, rows: bt, seed: dropoutSeed)
+    linearForward(.v, layer: l, acts: a, out: a.v.base, inp: a.norm1, rows: bt, seed: dropoutSeed)
+    rotary.apply(a.q.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
+    rotary.apply(a.k.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
+    CausalAttention.forward(
+      out: a.attended.base, probs: a.probs.base, q: a.q.base, k: a.k.base, v: a.v.base,
+      batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads, headDim: config.headDim)
+    linearForward(.o, layer: l, acts: a, out: a.mid.base, inp: a.attended, rows: bt, seed: dropoutSeed)
+    for i in 0..<(bt * c) { a.mid[i] += a.input[i] }
+
+    // MLP block.
+    RMSNorm.forward(
+      out: a.norm2.base, rstd: a.rstd2.base, inp: a.mid.base, weight: w.pointer(lw.postAttentionNorm),
+      rows: bt, c: c, eps: config.rmsNormEps)
+    linearForward(.gate, layer: l, acts: a, out: a.gate.base, inp: a.norm2, rows: bt, seed: dropoutSeed)
+    linearForward(.up, layer: l, acts: a, out: a.up.base, inp: a.norm2, rows: bt, seed: dropoutSeed)
+    SwiGLU.forward(act: a.act.base, gate: a.gate.base, up: a.up.base, count: bt * inter)
+    linearForward(.down, layer: l, acts: a, out: out.base, inp: a.act, rows: bt, seed: dropoutSeed)
+    for i in 0..<(bt * c) { out[i] += a.mid[i] }
+  }
+
+  /// y = x Wᵀ + s·(x_d Aᵀ) Bᵀ, with x_d the LoRA input after dropout (DESIGN §1).
+  private func linearForward(
+    _ kind: LinearKind, layer l: Int, acts a: Activations.Layer, out: UnsafeMutablePointer<Float>,
+    inp: FloatBuffer, rows: Int, seed: UInt64
+  ) {
+    let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
+    BLAS.linearForward(
+      out: out, inp: inp.base, weight: weights.pointer(layout.layers[l].linear[kind]!),
+      rows: rows, inF: inF, outF: outF)
+    guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else { return }
+    let r = ll.lora.rank
+    var x = inp
+    if let dropped = a.loraInput[kind], let mask = a.loraMask[kind] {
+      let p = ll.lora.dropout
+      if dropoutEnabled {
+        var rng = SeededRNG(seed: seed &+ UInt64(l * 16 + LinearKind.allCases.firstIndex(of: kind)!) &* 0x9E37_79B9)
+        let keep = 1 / (1 - p)
+        for i in 0..<(rows * inF) { mask[i] = rng.nextUniform() < Double(p) ? 0 : keep }
+      } else {
+        mask.base.update(repeating: 1, count: rows * inF)
+      }
+      for i in 0..<(rows * inF) { dropped[i] = inp[i] * mask[i] }
+      x = dropped
+    }
+    let ax = a.loraAx[kind]!
+    BLAS.linearForward(out: ax.base, inp: x.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
+    BLAS.linearForward(
+      out: out, inp: ax.base, weight: lora.pointer(slot.b), rows: rows, inF: r, outF: outF,
+      accumulate: true, alpha: ll.lora.scale)
+  }
+}
+
+extension LlamaModel {
+  /// Logits at every position, [batch·T, vocab] row-major (for tests and export checks).
+  public func logits(_ batch: TokenBatch) throws -> [Float] {
+    let rows = (0..<(batch.batch * batch.seqLen)).map { Int32($0) }
+    try forward(batch, outputRows: rows)
+    return activations!.logits.slice(0, rows.count * config.vocabSize)
+  }
+
+  /// Mean cross-entropy over the target rows (with the model's temperature), no gradients.
+  public func loss(_ batch: TokenBatch) throws -> Double {
+    let rows = batch.targetRows
+    guard !rows.isEmpty else { return 0 }
+    try forward(batch, outputRows: rows)
+    var losses: [Double] = []
+    CrossEntropy.lossAndGradient(
+      logits: activations!.logits.base, targets: rows.map { batch.targets[Int($0)] },
+      vocab: config.vocabSize, temperature: ceTemperature, rowScale: 0, losses: &losses)
+    return losses.reduce(0, +) / Double(losses.count)
+  }
+
+  /// Log-softmax over the vocabulary at the last real position of each context
+  /// (contexts of any lengths; padded into one batch). Used by beam search.
+  public func nextTokenLogProbs(contexts: [[Int32]]) throws -> [[Float]] {
+    guard !contexts.isEmpty else { return [] }
+    let batch = TokenBatch(rows: contexts.map { ($0, [Int32](repeating: -1, count: $0.count)) })
+    let rows = contexts.enumerated().map { Int32($0.offset * batch.seqLen + $0.element.count - 1) }
+    try forward(batch, outputRows: rows)
+    let v = config.vocabSize
+    let logits = activations!.logits
+    CrossEntropy.logSoftmax(logits.base, rows: rows.count, vocab: v)
+    return (0..<rows.count).map { logits.slice($0 * v, v) }
+  }
+}

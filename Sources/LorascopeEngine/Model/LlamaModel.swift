@@ -1,0 +1,133 @@
+/// Which backbone tensors receive gradients.
+public enum BackboneTraining: String, Codable, Sendable {
+  /// Frozen backbone: no backbone gradient is computed or stored (LoRA-only training).
+  case frozen
+  /// Embeddings and lm_head trainable, unregularized (the paper's recipe after block 0).
+  case embeddingsAndHead
+  /// Every backbone tensor (backbone pretraining on block 0).
+  case all
+}
+
+/// The Llama-architecture decoder of DESIGN §1, written by hand over cblas_sgemm in the
+/// spirit of llm.c's train_gpt2.c: parameters in one flat buffer, explicit per-layer
+/// forward (LlamaModel+Forward.swift) and backward (LlamaModel+Backward.swift).
+///
+/// An optional LoRA adapter (its own flat buffer) adds s·B(A x) to every target linear.
+public final class LlamaModel: @unchecked Sendable {
+  public let config: ModelConfig
+  public let layout: BackboneLayout
+  /// Backbone weights, Hugging Face layout and names (see `BackboneLayout`).
+  public let weights: FloatBuffer
+  public private(set) var loraLayout: LoRALayout?
+  /// The adapter's A and B matrices (see `LoRALayout`), nil without LoRA.
+  public private(set) var lora: FloatBuffer?
+  /// Whether LoRA dropout (if configured) is applied; on only while training.
+  public var dropoutEnabled = false
+  /// CE temperature τ: the loss is CE(logits/τ) (the paper's recipe uses 0.8).
+  public var ceTemperature: Float = 1
+
+  let rotary: RotaryTable
+  var activations: Activations?
+  var scratch: BackwardScratch?
+
+  public init(config: ModelConfig, seed: UInt64) throws {
+    try config.validate()
+    self.config = config
+    layout = BackboneLayout(config: config)
+    weights = FloatBuffer(count: layout.count)
+    layout.initialize(weights, seed: seed)
+    rotary = RotaryTable(headDim: config.headDim, maxPositions: config.maxPositions, theta: config.ropeTheta)
+  }
+
+  /// A model sharing nothing with this one, with the same backbone and adapter values.
+  public func copy() -> LlamaModel {
+    // The seed does not matter: every value is overwritten below.
+    let m = try! LlamaModel(config: config, seed: 0)
+    m.weights.copy(from: weights)
+    if let ll = loraLayout, let l = lora { m.attachLoRA(ll.lora, values: l.clone()) }
+    m.ceTemperature = ceTemperature
+    return m
+  }
+
+  /// Attaches a fresh adapter: A Kaiming-uniform, B = 0 (DESIGN §1).
+  public func attachLoRA(_ lora: LoRAConfig, seed: UInt64) {
+    let ll = LoRALayout(config: config, lora: lora)
+    let buf = FloatBuffer(count: ll.count)
+    ll.initialize(buf, seed: seed)
+    attachLoRA(lora, values: buf)
+  }
+
+  /// Attaches an adapter with the given values (layout of `LoRALayout(config:lora:)`).
+  public func attachLoRA(_ lora: LoRAConfig, values: FloatBuffer) {
+    let ll = LoRALayout(config: config, lora: lora)
+    precondition(values.count == ll.count, "adapter size \(values.count) != layout \(ll.count)")
+    loraLayout = ll
+    self.lora = values
+    activations = nil
+    scratch = nil
+  }
+
+  public func detachLoRA() {
+    loraLayout = nil
+    lora = nil
+    activations = nil
+    scratch = nil
+  }
+
+  /// Adds s·B·A of the given adapter into the backbone weights (used by cumulative methods,
+  /// whose frozen past adapters are exactly a fixed change of W; and by merge-and-export).
+  public func mergeIntoWeights(layout ll: LoRALayout, values: FloatBuffer, scaleA: (LoRAModule) -> Float = { _ in 1 }, scaleB: (LoRAModule) -> Float = { _ in 1 }) {
+    let s = ll.lora.scale
+    for l in 0..<config.numLayers {
+      for (kind, slot) in ll.linears[l] {
+        let ma = ll.modules.first { $0.offset == slot.a }!
+        let mb = ll.modules.first { $0.offset == slot.b }!
+        let alpha = s * scaleA(ma) * scaleB(mb)
+        // W[out, in] += alpha · B[out, r] · A[r, in]
+        BLAS.gemm(
+          transA: false, transB: false, m: slot.outFeatures, n: slot.inFeatures, k: ll.lora.rank,
+          alpha: alpha, a: values.pointer(slot.b), lda: ll.lora.rank, b: values.pointer(slot.a),
+          ldb: slot.inFeatures, beta: 1, c: weights.pointer(layout.layers[l].linear[kind]!),
+          ldc: slot.inFeatures)
+      }
+    }
+  }
+
+  func ensureWorkspace(batch: Int, seqLen: Int) throws {
+    guard seqLen <= config.maxPositions else {
+      throw LorascopeError.invalidConfiguration(
+        "sequence of \(seqLen) tokens exceeds max positions \(config.maxPositions)")
+    }
+    if let a = activations, a.batch == batch, a.seqLen == seqLen { return }
+    activations = Activations(config: config, lora: loraLayout, batch: batch, seqLen: seqLen)
+    scratch = nil
+  }
+
+  func ensureScratch() -> BackwardScratch {
+    if let s = scratch { return s }
+    let a = activations!
+    let s = BackwardScratch(config: config, rank: loraLayout?.lora.rank ?? 0, batch: a.batch, seqLen: a.seqLen)
+    scratch = s
+    return s
+  }
+}
+
+/// Gradient buffers for one backward pass, in the layouts of the model's buffers.
+public final class ModelGradients: @unchecked Sendable {
+  public let backboneTraining: BackboneTraining
+  /// Same layout as `LlamaModel.weights`; nil when the backbone is frozen.
+  public let backbone: FloatBuffer?
+  /// Same layout as `LlamaModel.lora`; nil when the model has no adapter.
+  public let lora: FloatBuffer?
+
+  public init(model: LlamaModel, backbone: BackboneTraining, lora: Bool) {
+    backboneTraining = backbone
+    self.backbone = backbone == .frozen ? nil : FloatBuffer(count: model.layout.count)
+    self.lora = lora ? model.loraLayout.map { FloatBuffer(count: $0.count) } : nil
+  }
+
+  public func zero() {
+    backbone?.zero()
+    lora?.zero()
+  }
+}

@@ -1,0 +1,60 @@
+import COpenBLAS
+
+/// The three matmul shapes of a linear layer, in the row-major convention of llm.c:
+/// `inp` is [rows, inF], `weight` is [outF, inF] (PyTorch's nn.Linear layout), `out` is [rows, outF].
+public enum BLAS {
+  /// out = inp · weightᵀ (+ out when `accumulate`).
+  @inline(__always)
+  public static func linearForward(
+    out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    rows: Int, inF: Int, outF: Int, accumulate: Bool = false, alpha: Float = 1
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outF), Int32(inF),
+      alpha, inp, Int32(inF), weight, Int32(inF), accumulate ? 1 : 0, out, Int32(outF))
+  }
+
+  /// dinp += dout · weight.
+  @inline(__always)
+  public static func linearBackwardInput(
+    dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    rows: Int, inF: Int, outF: Int, alpha: Float = 1, accumulate: Bool = true
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(inF), Int32(outF),
+      alpha, dout, Int32(outF), weight, Int32(inF), accumulate ? 1 : 0, dinp, Int32(inF))
+  }
+
+  /// dweight += doutᵀ · inp.
+  @inline(__always)
+  public static func linearBackwardWeight(
+    dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+    rows: Int, inF: Int, outF: Int, alpha: Float = 1, accumulate: Bool = true
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outF), Int32(inF), Int32(rows),
+      alpha, dout, Int32(outF), inp, Int32(inF), accumulate ? 1 : 0, dweight, Int32(inF))
+  }
+
+  /// General strided sgemm: C[m,n] = alpha·op(A)·op(B) + beta·C, row-major.
+  @inline(__always)
+  public static func gemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// The OpenBLAS kernel in use (e.g. "Prescott", "SkylakeX"); benchmarks print it next to every figure.
+  public static var kernelName: String {
+    guard let name = openblas_get_corename() else { return "unknown" }
+    return String(cString: name)
+  }
+
+  public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+  public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+}

@@ -1,0 +1,2 @@
+import LorascopeEngine
+print("lorascope: engine \(BLAS.kernelName)")
