@@ -81,7 +81,7 @@ final class BackwardScratch {
   let dNorm: FloatBuffer       // gradient w.r.t. a norm output [BT, C]
   let dq: FloatBuffer, dk: FloatBuffer, dv: FloatBuffer, dAttended: FloatBuffer  // [BT, C]
   let dGate: FloatBuffer, dUp: FloatBuffer, dAct: FloatBuffer  // [BT, I]
-  let dProbs: FloatBuffer      // [T, T]
+  let dProbs: FloatBuffer      // [B, H, T, T], one block per (sequence, head) so heads run in parallel
   let dAx: FloatBuffer         // [BT, r]
   let dLoRAInput: FloatBuffer  // [BT, max(in)] for dropout's masked input gradient
   var dGathered: FloatBuffer   // [N, C]
@@ -97,7 +97,7 @@ final class BackwardScratch {
     dGate = FloatBuffer(count: bt * c.intermediateSize)
     dUp = FloatBuffer(count: bt * c.intermediateSize)
     dAct = FloatBuffer(count: bt * c.intermediateSize)
-    dProbs = FloatBuffer(count: seqLen * seqLen)
+    dProbs = FloatBuffer(count: batch * c.numHeads * seqLen * seqLen)
     dAx = FloatBuffer(count: bt * max(rank, 1))
     dLoRAInput = FloatBuffer(count: bt * max(c.hiddenSize, c.intermediateSize))
     dGathered = FloatBuffer(count: 0)

@@ -32,6 +32,7 @@ public final class LlamaModel: @unchecked Sendable {
 
   public init(config: ModelConfig, seed: UInt64) throws {
     try config.validate()
+    BLAS.ensureConfigured()
     self.config = config
     layout = BackboneLayout(config: config)
     weights = FloatBuffer(count: layout.count)

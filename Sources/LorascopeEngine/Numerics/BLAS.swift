@@ -3,38 +3,65 @@ import COpenBLAS
 /// The three matmul shapes of a linear layer, in the row-major convention of llm.c:
 /// `inp` is [rows, inF], `weight` is [outF, inF] (PyTorch's nn.Linear layout), `out` is [rows, outF].
 public enum BLAS {
-  /// out = inp · weightᵀ (+ out when `accumulate`).
+  /// Below this many multiply-adds a matmul runs on one core: splitting costs more than it saves.
+  static let splitThreshold = 1 << 18
+
+  /// out = inp · weightᵀ (+ out when `accumulate`). Large products are split by rows over the
+  /// cores (the engine runs OpenBLAS single-threaded and parallelizes itself; see `configureThreads`).
   @inline(__always)
   public static func linearForward(
     out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     rows: Int, inF: Int, outF: Int, accumulate: Bool = false, alpha: Float = 1
   ) {
-    cblas_sgemm(
-      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outF), Int32(inF),
-      alpha, inp, Int32(inF), weight, Int32(inF), accumulate ? 1 : 0, out, Int32(outF))
+    let chunk = rows * inF * outF >= splitThreshold ? 32 : rows
+    Parallel.forChunks(rows, minChunk: chunk) { r in
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r.count), Int32(outF), Int32(inF),
+        alpha, inp + r.lowerBound * inF, Int32(inF), weight, Int32(inF), accumulate ? 1 : 0,
+        out + r.lowerBound * outF, Int32(outF))
+    }
   }
 
-  /// dinp += dout · weight.
+  /// dinp (+)= dout · weight, split by rows.
   @inline(__always)
   public static func linearBackwardInput(
     dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     rows: Int, inF: Int, outF: Int, alpha: Float = 1, accumulate: Bool = true
   ) {
-    cblas_sgemm(
-      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(inF), Int32(outF),
-      alpha, dout, Int32(outF), weight, Int32(inF), accumulate ? 1 : 0, dinp, Int32(inF))
+    let chunk = rows * inF * outF >= splitThreshold ? 32 : rows
+    Parallel.forChunks(rows, minChunk: chunk) { r in
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(inF), Int32(outF),
+        alpha, dout + r.lowerBound * outF, Int32(outF), weight, Int32(inF), accumulate ? 1 : 0,
+        dinp + r.lowerBound * inF, Int32(inF))
+    }
   }
 
-  /// dweight += doutᵀ · inp.
+  /// dweight (+)= doutᵀ · inp, split by output features (each core owns rows of dweight).
   @inline(__always)
   public static func linearBackwardWeight(
     dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
     rows: Int, inF: Int, outF: Int, alpha: Float = 1, accumulate: Bool = true
   ) {
-    cblas_sgemm(
-      CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outF), Int32(inF), Int32(rows),
-      alpha, dout, Int32(outF), inp, Int32(inF), accumulate ? 1 : 0, dweight, Int32(inF))
+    let chunk = rows * inF * outF >= splitThreshold ? 8 : outF
+    Parallel.forChunks(outF, minChunk: chunk) { o in
+      cblas_sgemm(
+        CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.count), Int32(inF), Int32(rows),
+        alpha, dout + o.lowerBound, Int32(outF), inp, Int32(inF), accumulate ? 1 : 0,
+        dweight + o.lowerBound * inF, Int32(inF))
+    }
   }
+
+  /// Runs OpenBLAS on one thread per call: the engine splits large products over the cores
+  /// itself, so BLAS threads never spin against the engine's own parallel loops.
+  public static func configureThreads() { openblas_set_num_threads(1) }
+
+  /// Calls `configureThreads` once per process; every model does this on creation.
+  public static func ensureConfigured() { _ = configured }
+  private static let configured: Bool = {
+    configureThreads()
+    return true
+  }()
 
   /// General strided sgemm: C[m,n] = alpha·op(A)·op(B) + beta·C, row-major.
   @inline(__always)

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Causal multi-head self-attention over q, k, v of shape [batch·T, heads·d] (DESIGN §1):
 /// scores = q kᵀ/√d with an additive causal mask, softmax per row, out = P v.
 /// Each (sequence, head) pair is a strided sgemm, as in llm.c's `attention_forward`.
@@ -12,8 +10,10 @@ enum CausalAttention {
   ) {
     let width = heads * d
     let scale = 1 / Float(d).squareRoot()
-    for b in 0..<batch {
-      for h in 0..<heads {
+    // (sequence, head) pairs are independent: split them over the cores.
+    Parallel.forChunks(batch * heads, minChunk: 1) { pairs in
+      for pair in pairs {
+        let b = pair / heads, h = pair % heads
         let off = b * t * width + h * d
         let p = probs + (b * heads + h) * t * t
         BLAS.gemm(
@@ -23,12 +23,10 @@ enum CausalAttention {
           let row = p + i * t
           var mx = -Float.infinity
           for j in 0...i where row[j] > mx { mx = row[j] }
+          for j in 0...i { row[j] -= mx }
+          FastMath.expInPlace(row, count: i + 1)
           var sum: Float = 0
-          for j in 0...i {
-            let e = Foundation.exp(row[j] - mx)
-            row[j] = e
-            sum += e
-          }
+          for j in 0...i { sum += row[j] }
           let inv = 1 / sum
           for j in 0...i { row[j] *= inv }
           for j in (i + 1)..<max(t, i + 1) { row[j] = 0 }
@@ -40,7 +38,7 @@ enum CausalAttention {
     }
   }
 
-  /// Writes dq, dk, dv (no accumulation). `scratch` holds T·T floats.
+  /// Writes dq, dk, dv (no accumulation). `scratch` holds batch·heads·T·T floats.
   /// dP = dO vᵀ, dv = Pᵀ dO, dS = P ⊙ (dP − rowsum(P ⊙ dP))/√d, dq = dS k, dk = dSᵀ q.
   static func backward(
     dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
@@ -50,11 +48,12 @@ enum CausalAttention {
   ) {
     let width = heads * d
     let scale = 1 / Float(d).squareRoot()
-    for b in 0..<batch {
-      for h in 0..<heads {
+    Parallel.forChunks(batch * heads, minChunk: 1) { pairs in
+      for pair in pairs {
+        let b = pair / heads, h = pair % heads
         let off = b * t * width + h * d
         let p = probs + (b * heads + h) * t * t
-        let dp = scratch
+        let dp = scratch + (b * heads + h) * t * t
         BLAS.gemm(
           transA: false, transB: true, m: t, n: t, k: d, alpha: 1,
           a: dout + off, lda: width, b: v + off, ldb: width, beta: 0, c: dp, ldc: t)

@@ -11,29 +11,37 @@ enum CrossEntropy {
     rowScale: Float, losses: inout [Double]
   ) {
     let invT = 1 / temperature
-    losses.removeAll(keepingCapacity: true)
-    for (r, y) in targets.enumerated() {
-      let z = logits + r * vocab
-      var mx = -Float.infinity
-      for j in 0..<vocab { mx = max(mx, z[j] * invT) }
-      var sum: Double = 0
-      for j in 0..<vocab {
-        let e = Foundation.exp(z[j] * invT - mx)
-        z[j] = e
-        sum += Double(e)
+    losses = [Double](repeating: 0, count: targets.count)
+    losses.withUnsafeMutableBufferPointer { out in
+      let out = out.baseAddress!
+      targets.withUnsafeBufferPointer { ys in
+        let ys = ys.baseAddress!
+        Parallel.forChunks(targets.count, minChunk: 32) { rows in
+          for r in rows {
+            let z = logits + r * vocab
+            var mx = -Float.infinity
+            for j in 0..<vocab { mx = max(mx, z[j] * invT) }
+            let yi = Int(ys[r])
+            // log p(y) = z_y/τ − max − log Σ exp(z/τ − max), kept in Float64.
+            let shiftedTarget = Double(z[yi] * invT - mx)
+            for j in 0..<vocab { z[j] = z[j] * invT - mx }
+            FastMath.expInPlace(z, count: vocab)
+            var sum: Double = 0
+            for j in 0..<vocab { sum += Double(z[j]) }
+            out[r] = Foundation.log(sum) - shiftedTarget
+            let k = Float(1 / sum) * invT * rowScale
+            for j in 0..<vocab { z[j] *= k }
+            z[yi] -= invT * rowScale
+          }
+        }
       }
-      let yi = Int(y)
-      let pTarget = Double(z[yi]) / sum
-      losses.append(-Foundation.log(max(pTarget, Double.leastNormalMagnitude)))
-      let k = Float(1 / sum) * invT * rowScale
-      for j in 0..<vocab { z[j] *= k }
-      z[yi] -= invT * rowScale
     }
   }
 
   /// log-softmax of each row in place (for scoring and beam search).
   static func logSoftmax(_ logits: UnsafeMutablePointer<Float>, rows: Int, vocab: Int) {
-    for r in 0..<rows {
+    Parallel.forChunks(rows, minChunk: 16) { range in
+      for r in range {
       let z = logits + r * vocab
       var mx = -Float.infinity
       for j in 0..<vocab { mx = max(mx, z[j]) }
@@ -41,6 +49,7 @@ enum CrossEntropy {
       for j in 0..<vocab { sum += Double(Foundation.exp(z[j] - mx)) }
       let lse = mx + Float(Foundation.log(sum))
       for j in 0..<vocab { z[j] -= lse }
+      }
     }
   }
 }

@@ -6,13 +6,15 @@ enum RMSNorm {
     out: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
     inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, rows: Int, c: Int, eps: Float
   ) {
-    for r in 0..<rows {
-      let x = inp + r * c, y = out + r * c
-      var ss: Float = 0
-      for i in 0..<c { ss += x[i] * x[i] }
-      let s = 1 / (ss / Float(c) + eps).squareRoot()
-      rstd[r] = s
-      for i in 0..<c { y[i] = (x[i] * s) * weight[i] }
+    Parallel.forChunks(rows, minChunk: 128) { range in
+      for r in range {
+        let x = inp + r * c, y = out + r * c
+        var ss: Float = 0
+        for i in 0..<c { ss += x[i] * x[i] }
+        let s = 1 / (ss / Float(c) + eps).squareRoot()
+        rstd[r] = s
+        for i in 0..<c { y[i] = (x[i] * s) * weight[i] }
+      }
     }
   }
 
@@ -23,14 +25,20 @@ enum RMSNorm {
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     rstd: UnsafePointer<Float>, rows: Int, c: Int
   ) {
-    for r in 0..<rows {
-      let x = inp + r * c, dy = dout + r * c, dx = dinp + r * c
-      let s = rstd[r]
-      var dot: Float = 0
-      for i in 0..<c { dot += dy[i] * weight[i] * x[i] }
-      let k = dot * s * s * s / Float(c)
-      for i in 0..<c { dx[i] += s * dy[i] * weight[i] - x[i] * k }
-      if let dw = dweight {
+    Parallel.forChunks(rows, minChunk: 128) { range in
+      for r in range {
+        let x = inp + r * c, dy = dout + r * c, dx = dinp + r * c
+        let s = rstd[r]
+        var dot: Float = 0
+        for i in 0..<c { dot += dy[i] * weight[i] * x[i] }
+        let k = dot * s * s * s / Float(c)
+        for i in 0..<c { dx[i] += s * dy[i] * weight[i] - x[i] * k }
+      }
+    }
+    // The weight gradient sums over rows: done once, serially, to keep it deterministic.
+    if let dw = dweight {
+      for r in 0..<rows {
+        let x = inp + r * c, dy = dout + r * c, s = rstd[r]
         for i in 0..<c { dw[i] += dy[i] * x[i] * s }
       }
     }

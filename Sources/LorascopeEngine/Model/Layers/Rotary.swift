@@ -43,10 +43,12 @@ struct RotaryTable: Sendable {
     let width = heads * headDim
     cos.withUnsafeBufferPointer { cp in
       sin.withUnsafeBufferPointer { sp in
-        for b in 0..<batch {
-          for t in 0..<seqLen {
-            let row = x + (b * seqLen + t) * width
-            let ct = cp.baseAddress! + t * half, st = sp.baseAddress! + t * half
+        let cpBase = cp.baseAddress!, spBase = sp.baseAddress!
+        Parallel.forChunks(batch * seqLen, minChunk: 256) { rows in
+          for flat in rows {
+            let t = flat % seqLen
+            let row = x + flat * width
+            let ct = cpBase + t * half, st = spBase + t * half
             for h in 0..<heads {
               let v = row + h * headDim
               for j in 0..<half {

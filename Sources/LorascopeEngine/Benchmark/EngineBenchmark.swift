@@ -1,0 +1,146 @@
+import Foundation
+
+/// The figures `lorascope bench` reports: how fast this machine's BLAS runs the engine's
+/// steps at the tiny model's shapes (batch 32 × 85 tokens, every position a target, as in
+/// ../shared/bench/torch_reference.py, so the numbers compare one to one).
+public struct EngineBenchmarkReport: Codable, Sendable {
+  public var blasKernel: String
+  public var blasThreads: Int
+  public var batch: Int
+  public var seqLen: Int
+  public var fullStepSequencesPerS: Double
+  public var fullStepGflops: Double
+  public var loraPesoStepSequencesPerS: Double
+  public var loraStepSequencesPerS: Double
+  public var forwardTokensPerS: Double
+  /// sgemm GFLOP/s keyed by "MxKxN" at the model's shapes.
+  public var sgemmGflops: [String: Double]
+  /// The FLOP-weighted mean of `sgemmGflops` over the step's matmuls: the yardstick for full_step_gflops.
+  public var sgemmGflopsAtModelShapes: Double
+
+  enum CodingKeys: String, CodingKey {
+    case blasKernel = "blas_kernel", blasThreads = "blas_threads", batch, seqLen = "seq_len"
+    case fullStepSequencesPerS = "full_step_sequences_per_s", fullStepGflops = "full_step_gflops"
+    case loraPesoStepSequencesPerS = "lora_peso_step_sequences_per_s"
+    case loraStepSequencesPerS = "lora_step_sequences_per_s"
+    case forwardTokensPerS = "forward_tokens_per_s", sgemmGflops = "sgemm_gflops"
+    case sgemmGflopsAtModelShapes = "sgemm_gflops_at_model_shapes"
+  }
+}
+
+public enum EngineBenchmark {
+  /// Median seconds of `iterations` runs after `warmup` runs.
+  static func median(warmup: Int, iterations: Int, _ body: () throws -> Void) rethrows -> Double {
+    for _ in 0..<warmup { try body() }
+    var times: [Double] = []
+    for _ in 0..<iterations {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      try body()
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    times.sort()
+    return times[times.count / 2]
+  }
+
+  /// The matmul FLOPs of one full-parameter step (forward + backward: 3× the forward's
+  /// linear and attention FLOPs), logits at every position.
+  public static func fullStepFlops(config c: ModelConfig, batch: Int, seqLen: Int) -> Double {
+    let bt = Double(batch * seqLen), C = Double(c.hiddenSize), I = Double(c.intermediateSize)
+    let linears = 2 * bt * (4 * C * C + 3 * C * I) * Double(c.numLayers)
+    let attention = 2 * 2 * Double(batch * seqLen * seqLen) * C * Double(c.numLayers)
+    let head = 2 * bt * C * Double(c.vocabSize)
+    return 3 * (linears + attention + head)
+  }
+
+  /// A batch of random tokens with a target at every position (the next token).
+  public static func randomBatch(vocab: Int, batch: Int, seqLen: Int, seed: UInt64) -> TokenBatch {
+    var rng = SeededRNG(seed: seed)
+    let rows = (0..<batch).map { _ -> (inputs: [Int32], targets: [Int32]) in
+      let toks = (0...seqLen).map { _ in Int32(3 + Int(rng.next() % UInt64(vocab - 3))) }
+      return (Array(toks.dropLast()), Array(toks.dropFirst()))
+    }
+    return TokenBatch(rows: rows)
+  }
+
+  /// sgemm GFLOP/s of one m×k · k×n product with OpenBLAS's own threading on every core:
+  /// the library's best at that shape, the yardstick the step is compared with.
+  public static func sgemmGflops(m: Int, k: Int, n: Int, iterations: Int) -> Double {
+    BLAS.setThreadCount(Parallel.workers)
+    defer { BLAS.configureThreads() }
+    let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
+    var rng = SeededRNG(seed: 1)
+    for i in 0..<a.count { a[i] = Float(rng.nextNormal()) }
+    for i in 0..<b.count { b[i] = Float(rng.nextNormal()) }
+    let t = median(warmup: 2, iterations: iterations) {
+      BLAS.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a.base, lda: k,
+                b: b.base, ldb: n, beta: 0, c: c.base, ldc: n)
+    }
+    return 2 * Double(m * k * n) / t / 1e9
+  }
+
+  public static func run(config: ModelConfig = .tiny(vocabSize: 1027), batch: Int = 32, seqLen: Int = 85,
+                         iterations: Int = 10, progress: (String) -> Void = { _ in }) throws -> EngineBenchmarkReport {
+    let data = randomBatch(vocab: config.vocabSize, batch: batch, seqLen: seqLen, seed: 1234)
+    let bt = batch * seqLen
+
+    progress("sgemm at the model's shapes")
+    let shapes = [(bt, config.hiddenSize, config.hiddenSize), (bt, config.hiddenSize, config.intermediateSize),
+                  (bt, config.intermediateSize, config.hiddenSize), (bt, config.hiddenSize, config.vocabSize)]
+    var gemm: [String: Double] = [:]
+    var weighted = 0.0, weight = 0.0
+    for (m, k, n) in shapes {
+      let g = sgemmGflops(m: m, k: k, n: n, iterations: max(iterations * 5, 20))
+      gemm["\(m)x\(k)x\(n)"] = g
+      // FLOP share of this shape in the step: q,k,v,o use C×C; gate, up C×I; down I×C; head C×V.
+      let count = n == config.vocabSize ? 1.0 : (k == n ? 4.0 * Double(config.numLayers)
+        : (n == config.intermediateSize ? 2.0 * Double(config.numLayers) : Double(config.numLayers)))
+      let flops = count * Double(m * k * n)
+      weighted += flops / g
+      weight += flops
+    }
+    let atShapes = weight / weighted
+
+    progress("full-parameter AdamW step")
+    let full = try LlamaModel(config: config, seed: 0)
+    let fullGrads = ModelGradients(model: full, backbone: .all, lora: false)
+    let fullOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: full.weights, gradients: fullGrads.backbone!)])
+    let tFull = try median(warmup: 2, iterations: iterations) {
+      fullGrads.zero()
+      try full.lossAndGradients(data, into: fullGrads)
+      fullOpt.step(learningRate: 1e-4)
+    }
+
+    progress("LoRA + PESO step")
+    let lora = try LlamaModel(config: config, seed: 0)
+    lora.attachLoRA(LoRAConfig(), seed: 1)
+    let anchor = lora.lora!.clone()
+    var rng = SeededRNG(seed: 7)
+    for i in 0..<anchor.count { anchor[i] += Float(1e-2 * rng.nextNormal()) }
+    let penalty = ProximalPenalty(kind: .softmaxKL, layout: lora.loraLayout!, anchor: anchor)
+    let loraGrads = ModelGradients(model: lora, backbone: .frozen, lora: true)
+    let loraOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: lora.lora!, gradients: loraGrads.lora!)])
+    let tPeso = try median(warmup: 2, iterations: iterations) {
+      loraGrads.zero()
+      try lora.lossAndGradients(data, into: loraGrads)
+      penalty.evaluate(lora.lora!, lambda: 2, gradient: loraGrads.lora)
+      loraOpt.step(learningRate: 1e-4)
+    }
+    let tLora = try median(warmup: 1, iterations: iterations) {
+      loraGrads.zero()
+      try lora.lossAndGradients(data, into: loraGrads)
+      loraOpt.step(learningRate: 1e-4)
+    }
+
+    progress("forward, logits at every position")
+    let tForward = try median(warmup: 2, iterations: iterations) { _ = try full.logits(data) }
+
+    return EngineBenchmarkReport(
+      blasKernel: BLAS.kernelName, blasThreads: Parallel.workers, batch: batch, seqLen: seqLen,
+      fullStepSequencesPerS: Double(batch) / tFull,
+      fullStepGflops: fullStepFlops(config: config, batch: batch, seqLen: seqLen) / tFull / 1e9,
+      loraPesoStepSequencesPerS: Double(batch) / tPeso,
+      loraStepSequencesPerS: Double(batch) / tLora,
+      forwardTokensPerS: Double(bt) / tForward,
+      sgemmGflops: gemm, sgemmGflopsAtModelShapes: atShapes)
+  }
+}

@@ -1,0 +1,183 @@
+/// One generated candidate: an item's code tuple and the total log-probability of its tokens.
+public struct RankedTuple: Codable, Sendable, Equatable {
+  /// The code of each level (an item's tuple; several items may share it, DESIGN §2).
+  public var codes: [Int]
+  /// Sum over levels of the log-probability of each code token given the tokens before it.
+  public var logProb: Float
+
+  public init(codes: [Int], logProb: Float) {
+    self.codes = codes
+    self.logProb = logProb
+  }
+}
+
+/// Beam search whose every step may only extend a prefix of some item's code tuple (DESIGN §5).
+///
+/// For a history (the concatenated code tokens of the user's past items) the context is
+/// BOS + history (DESIGN §1). At each of the trie's `levels` steps every live beam is expanded
+/// by the tokens the trie allows after it (all other tokens are masked out), and the best
+/// `beamWidth` expansions by cumulative log-probability survive. The final beams are complete,
+/// distinct, valid code tuples ranked by score.
+///
+/// Ties are broken deterministically: equal scores rank the lexicographically smaller token
+/// sequence first (at the first level: the smaller token id). The trie numbers its nodes in
+/// that order, so the rule is a comparison of node ids.
+public struct ConstrainedBeamSearch: Sendable {
+  /// The valid code tuples.
+  public let trie: ItemTrie
+  /// How many prefixes survive each step (10 by default, DESIGN §5).
+  public let beamWidth: Int
+
+  public init(trie: ItemTrie, beamWidth: Int = 10) {
+    self.trie = trie
+    self.beamWidth = beamWidth
+  }
+
+  /// Ranks code tuples for every history.
+  ///
+  /// Histories are processed in mini-batches of `batchSize` examples, grouped by history length
+  /// so that one batch holds contexts of similar lengths; the scorer is called once per level
+  /// per mini-batch with every live beam of every example of the batch.
+  ///
+  /// - Parameters:
+  ///   - histories: per example, the code tokens of its history items (without BOS).
+  ///   - scorer: the model's next-token log-probabilities.
+  ///   - batchSize: examples per scorer call.
+  ///   - resultCount: how many tuples to return per example (at most `beamWidth`, the default).
+  /// - Returns: per example, in the order of `histories`, up to `min(resultCount, beamWidth)`
+  ///   tuples, best first (fewer only if the trie holds fewer tuples).
+  /// - Throws: `LorascopeError.invalidConfiguration` for a bad width, batch size, history token
+  ///   or scorer output shape; whatever the scorer throws.
+  public func search(
+    histories: [[Int32]], scorer: some NextTokenScorer, batchSize: Int = 64,
+    resultCount: Int? = nil
+  ) throws -> [[RankedTuple]] {
+    guard beamWidth >= 1 else {
+      throw LorascopeError.invalidConfiguration("beam width must be at least 1, got \(beamWidth)")
+    }
+    guard batchSize >= 1 else {
+      throw LorascopeError.invalidConfiguration("beam search batch size must be at least 1, got \(batchSize)")
+    }
+    let keep = min(beamWidth, resultCount ?? beamWidth)
+    guard keep >= 1 else {
+      throw LorascopeError.invalidConfiguration("result count must be at least 1, got \(keep)")
+    }
+    guard scorer.vocabSize >= trie.vocabSize else {
+      throw LorascopeError.invalidConfiguration(
+        "scorer vocabulary \(scorer.vocabSize) is smaller than the item tokens need (\(trie.vocabSize))")
+    }
+    for (example, history) in histories.enumerated() {
+      if let bad = history.first(where: { $0 < 0 || Int($0) >= scorer.vocabSize }) {
+        throw LorascopeError.invalidConfiguration(
+          "history \(example): token \(bad) is outside the vocabulary 0..<\(scorer.vocabSize)")
+      }
+    }
+
+    // Similar lengths side by side: a padding model wastes less on each batch.
+    let order = histories.indices.sorted {
+      (histories[$0].count, $0) < (histories[$1].count, $1)
+    }
+    var results = [[RankedTuple]](repeating: [], count: histories.count)
+    var start = 0
+    while start < order.count {
+      let chunk = order[start..<min(start + batchSize, order.count)]
+      let ranked = try searchBatch(chunk.map { histories[$0] }, scorer: scorer, keep: keep)
+      for (example, tuples) in zip(chunk, ranked) { results[example] = tuples }
+      start += batchSize
+    }
+    return results
+  }
+
+  /// One expansion of a live beam: its score, the trie node it reaches and the beam it extends.
+  private struct Candidate {
+    var score: Float
+    var node: Int32
+    var beam: Int32
+
+    /// Higher score first; equal scores: the lexicographically smaller prefix (smaller node id).
+    func ranksBefore(_ other: Candidate) -> Bool {
+      score > other.score || (score == other.score && node < other.node)
+    }
+  }
+
+  /// The beam search for one mini-batch: one scorer call per level.
+  private func searchBatch(
+    _ histories: [[Int32]], scorer: some NextTokenScorer, keep: Int
+  ) throws -> [[RankedTuple]] {
+    // Live beams of all examples, flat; example e owns beams exampleStart[e]..<exampleStart[e+1].
+    var contexts = histories.map { [ItemTrie.bosToken] + $0 }
+    var nodes = [Int32](repeating: Int32(trie.rootNode), count: histories.count)
+    var scores = [Float](repeating: 0, count: histories.count)
+    var exampleStart = Array(0...histories.count)
+    var top: [Candidate] = []
+    top.reserveCapacity(beamWidth + 1)
+
+    for level in 0..<trie.levels {
+      let logProbs = try scorer.nextTokenLogProbs(contexts: contexts)
+      try checkShape(logProbs, contexts: contexts.count, vocabSize: scorer.vocabSize)
+      let isLast = level == trie.levels - 1
+
+      var nextContexts: [[Int32]] = []
+      var nextNodes: [Int32] = []
+      var nextScores: [Float] = []
+      nextNodes.reserveCapacity(histories.count * beamWidth)
+      nextScores.reserveCapacity(histories.count * beamWidth)
+      if !isLast { nextContexts.reserveCapacity(histories.count * beamWidth) }
+      var nextStart = [0]
+      nextStart.reserveCapacity(histories.count + 1)
+
+      for example in histories.indices {
+        top.removeAll(keepingCapacity: true)
+        for beam in exampleStart[example]..<exampleStart[example + 1] {
+          let row = logProbs[beam]
+          for child in trie.childRange(of: Int(nodes[beam])) {
+            var score = scores[beam] + row[Int(trie.tokenOfNode(child))]
+            if score.isNaN { score = -.infinity }
+            insert(Candidate(score: score, node: Int32(child), beam: Int32(beam)), into: &top)
+          }
+        }
+        for candidate in top {
+          nextNodes.append(candidate.node)
+          nextScores.append(candidate.score)
+          if !isLast {
+            var context = contexts[Int(candidate.beam)]
+            context.append(trie.tokenOfNode(Int(candidate.node)))
+            nextContexts.append(context)
+          }
+        }
+        nextStart.append(nextNodes.count)
+      }
+      contexts = nextContexts
+      nodes = nextNodes
+      scores = nextScores
+      exampleStart = nextStart
+    }
+
+    // The survivors are leaves, already best first.
+    return histories.indices.map { example in
+      let beams = exampleStart[example]..<min(exampleStart[example + 1], exampleStart[example] + keep)
+      return beams.map { RankedTuple(codes: trie.codes(ofNode: Int(nodes[$0])), logProb: scores[$0]) }
+    }
+  }
+
+  /// Inserts `candidate` into the best-first list `top`, keeping at most `beamWidth` entries.
+  private func insert(_ candidate: Candidate, into top: inout [Candidate]) {
+    if top.count == beamWidth, let worst = top.last, !candidate.ranksBefore(worst) { return }
+    var position = top.count
+    while position > 0 && candidate.ranksBefore(top[position - 1]) { position -= 1 }
+    top.insert(candidate, at: position)
+    if top.count > beamWidth { top.removeLast() }
+  }
+
+  /// Rejects a scorer answer that does not have one full row per context.
+  private func checkShape(_ logProbs: [[Float]], contexts: Int, vocabSize: Int) throws {
+    guard logProbs.count == contexts else {
+      throw LorascopeError.invalidConfiguration(
+        "scorer returned \(logProbs.count) rows for \(contexts) contexts")
+    }
+    if let bad = logProbs.firstIndex(where: { $0.count != vocabSize }) {
+      throw LorascopeError.invalidConfiguration(
+        "scorer row \(bad) has \(logProbs[bad].count) log-probabilities, expected \(vocabSize)")
+    }
+  }
+}

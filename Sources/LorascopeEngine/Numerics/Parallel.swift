@@ -1,0 +1,41 @@
+import Dispatch
+
+/// Splits element-wise work over the machine's cores (the BLAS calls parallelize themselves;
+/// this covers the loops between them: norms, activations, softmax, attention heads).
+public enum Parallel {
+  /// Worker count: the active processors, at most 8.
+  public static let workers = max(1, min(ProcessInfoCores.count, 8))
+
+  /// Runs `body` on contiguous chunks of 0..<count, in parallel when the work is large enough.
+  @inline(__always)
+  public static func forChunks(_ count: Int, minChunk: Int = 64, _ body: (Range<Int>) -> Void) {
+    let chunks = min(workers, count / max(minChunk, 1))
+    if chunks <= 1 {
+      body(0..<count)
+      return
+    }
+    // The chunks touch disjoint ranges of the caller's buffers, so sharing `body` is safe.
+    withoutActuallyEscaping(body) { body in
+      nonisolated(unsafe) let work = body
+      DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let lo = count * c / chunks, hi = count * (c + 1) / chunks
+        work(lo..<hi)
+      }
+    }
+  }
+}
+
+/// The number of active processors, read once.
+enum ProcessInfoCores {
+  static let count: Int = {
+    #if canImport(Glibc)
+      return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    #else
+      return 1
+    #endif
+  }()
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif
