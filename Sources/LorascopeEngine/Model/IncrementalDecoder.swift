@@ -10,16 +10,26 @@ import Foundation
 /// `LlamaModel.nextTokenLogProbs` (a test checks this); the cost per beam step is one token
 /// instead of the whole history.
 public final class IncrementalDecoder: NextTokenScorer {
-  /// Keys (after rotary) and values of every layer for one context's positions.
-  final class Cache {
-    var keys: [[Float]]    // per layer, [length, C]
-    var values: [[Float]]
-    var length: Int
+  /// Keys (after rotary) and values of every layer for a prefix's positions, shared by all
+  /// beams grown from it.
+  final class PrefixCache {
+    let keys: [[Float]]    // per layer, [length, C]
+    let values: [[Float]]
+    let length: Int
     init(keys: [[Float]], values: [[Float]], length: Int) {
       self.keys = keys
       self.values = values
       self.length = length
     }
+  }
+
+  /// One context: its shared prefix plus the few code tokens the beam added to it.
+  struct Cache {
+    let prefix: PrefixCache
+    var extraKeys: [[Float]]   // per layer, [extra, C]
+    var extraValues: [[Float]]
+    var length: Int { prefix.length + extraKeys[0].count / keyWidth }
+    let keyWidth: Int
   }
 
   public let model: LlamaModel
@@ -64,7 +74,10 @@ public final class IncrementalDecoder: NextTokenScorer {
       let n = ctx.count
       let keys = acts.layers.map { $0.k.slice(b * t * c, n * c) }
       let values = acts.layers.map { $0.v.slice(b * t * c, n * c) }
-      next[ctx] = Cache(keys: keys, values: values, length: n)
+      let layers = model.config.numLayers
+      next[ctx] = Cache(
+        prefix: PrefixCache(keys: keys, values: values, length: n),
+        extraKeys: Array(repeating: [], count: layers), extraValues: Array(repeating: [], count: layers), keyWidth: c)
     }
     return rows
   }
@@ -119,34 +132,49 @@ public final class IncrementalDecoder: NextTokenScorer {
       }
       newKeys[l] = k.array
       newValues[l] = val.array
-      // Attention of the new token over the parent's positions and itself.
-      var scores = [Float](repeating: 0, count: maxPos + 1)
-      for i in 0..<n {
-        let parent = parents[i], len = parent.length
-        parent.keys[l].withUnsafeBufferPointer { pk in
-          parent.values[l].withUnsafeBufferPointer { pv in
-            for hh in 0..<heads {
-              let qi = q.pointer(i * c + hh * d)
-              var mx = -Float.infinity
-              for j in 0...len {
-                let kj = j < len ? pk.baseAddress! + j * c + hh * d : UnsafePointer(k.pointer(i * c + hh * d))
-                var s: Float = 0
-                for e in 0..<d { s += qi[e] * kj[e] }
-                s *= scale
-                scores[j] = s
-                mx = max(mx, s)
-              }
-              var sum: Float = 0
-              for j in 0...len {
-                scores[j] = Foundation.exp(scores[j] - mx)
-                sum += scores[j]
-              }
-              let o = att.pointer(i * c + hh * d)
-              o.update(repeating: 0, count: d)
-              for j in 0...len {
-                let vj = j < len ? pv.baseAddress! + j * c + hh * d : UnsafePointer(val.pointer(i * c + hh * d))
-                let p = scores[j] / sum
-                for e in 0..<d { o[e] += p * vj[e] }
+      // Attention of the new token over the parent's prefix (strided sgemv over the cached
+      // keys and values), the parent's extra tokens and itself. Rows are independent.
+      Parallel.forChunks(n, minChunk: 16) { rows in
+        var scores = [Float](repeating: 0, count: maxPos + 1)
+        for i in rows {
+          let parent = parents[i], plen = parent.prefix.length, len = parent.length
+          parent.prefix.keys[l].withUnsafeBufferPointer { pk in
+            parent.prefix.values[l].withUnsafeBufferPointer { pv in
+              parent.extraKeys[l].withUnsafeBufferPointer { ek in
+                parent.extraValues[l].withUnsafeBufferPointer { ev in
+                  scores.withUnsafeMutableBufferPointer { sc in
+                    let sp = sc.baseAddress!
+                    for hh in 0..<heads {
+                      let qi = q.pointer(i * c + hh * d)
+                      // Prefix scores: K[0..<plen, head] · q.
+                      BLAS.gemv(transpose: false, rows: plen, cols: d, alpha: scale, a: pk.baseAddress! + hh * d,
+                                lda: c, x: qi, beta: 0, y: sp)
+                      for j in plen...len {
+                        let kj = j < len ? ek.baseAddress! + (j - plen) * c + hh * d : UnsafePointer(k.pointer(i * c + hh * d))
+                        var dot: Float = 0
+                        for e in 0..<d { dot += qi[e] * kj[e] }
+                        sp[j] = dot * scale
+                      }
+                      var mx = -Float.infinity
+                      for j in 0...len { mx = max(mx, sp[j]) }
+                      for j in 0...len { sp[j] -= mx }
+                      FastMath.expInPlace(sp, count: len + 1)
+                      var sum: Float = 0
+                      for j in 0...len { sum += sp[j] }
+                      let inv = 1 / sum
+                      for j in 0...len { sp[j] *= inv }
+                      let o = att.pointer(i * c + hh * d)
+                      // Prefix values: V[0..<plen, head]ᵀ · p.
+                      BLAS.gemv(transpose: true, rows: plen, cols: d, alpha: 1, a: pv.baseAddress! + hh * d,
+                                lda: c, x: sp, beta: 0, y: o)
+                      for j in plen...len {
+                        let vj = j < len ? ev.baseAddress! + (j - plen) * c + hh * d : UnsafePointer(val.pointer(i * c + hh * d))
+                        let p = sp[j]
+                        for e in 0..<d { o[e] += p * vj[e] }
+                      }
+                    }
+                  }
+                }
               }
             }
           }
@@ -169,10 +197,12 @@ public final class IncrementalDecoder: NextTokenScorer {
     CrossEntropy.logSoftmax(logits.base, rows: n, vocab: v)
 
     for (i, ctx) in contexts.enumerated() {
-      let parent = parents[i]
-      let keys = (0..<cfg.numLayers).map { parent.keys[$0] + newKeys[$0][(i * c)..<((i + 1) * c)] }
-      let values = (0..<cfg.numLayers).map { parent.values[$0] + newValues[$0][(i * c)..<((i + 1) * c)] }
-      next[ctx] = Cache(keys: keys, values: values, length: parent.length + 1)
+      var cache = parents[i]
+      for l in 0..<cfg.numLayers {
+        cache.extraKeys[l] += newKeys[l][(i * c)..<((i + 1) * c)]
+        cache.extraValues[l] += newValues[l][(i * c)..<((i + 1) * c)]
+      }
+      next[ctx] = cache
     }
     return (0..<n).map { logits.slice($0 * v, v) }
   }

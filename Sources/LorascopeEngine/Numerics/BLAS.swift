@@ -75,6 +75,23 @@ public enum BLAS {
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
 
+  /// y = alpha·op(A)·x + beta·y with A [rows, cols] row-major (leading dimension lda).
+  @inline(__always)
+  public static func gemv(
+    transpose: Bool, rows: Int, cols: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+    x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
+  ) {
+    guard rows > 0 else {
+      // An empty product: y = beta·y.
+      let n = transpose ? cols : rows
+      for i in 0..<n { y[i] = beta == 0 ? 0 : beta * y[i] }
+      return
+    }
+    cblas_sgemv(
+      CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), alpha, a, Int32(lda),
+      x, 1, beta, y, 1)
+  }
+
   /// The OpenBLAS kernel in use (e.g. "Prescott", "SkylakeX"); benchmarks print it next to every figure.
   public static var kernelName: String {
     guard let name = openblas_get_corename() else { return "unknown" }

@@ -1,0 +1,43 @@
+/// Evaluates a model state on a block's held-out users (DESIGN §5): constrained beam search
+/// over the trie of valid code tuples, then Hit@K/NDCG@K/MRR with a hit defined as code-tuple
+/// equality; and the teacher-forced cross-entropy of the target item given its history.
+public struct ModelEvaluator: Sendable {
+  public let items: ItemIndex
+  public let trie: ItemTrie
+  public let beamWidth: Int
+
+  public init(items: ItemIndex, beamWidth: Int = 10) throws {
+    self.items = items
+    self.trie = try ItemTrie(codes: items.codes, codebookSize: items.codebookSize)
+    self.beamWidth = beamWidth
+  }
+
+  /// Ranking metrics of `model` on `examples` (history → target item).
+  public func rankingMetrics(model: LlamaModel, examples: [EvaluationExample]) throws -> RankingMetrics {
+    guard !examples.isEmpty else { return .empty }
+    let histories = examples.map { Array(TokenSequence.prompt(for: $0, itemIndex: items).dropFirst()) }
+    let search = ConstrainedBeamSearch(trie: trie, beamWidth: beamWidth)
+    let rankings = try search.search(histories: histories, scorer: IncrementalDecoder(model: model), batchSize: 64)
+    return RankingMetrics.compute(rankings: rankings, targets: examples.map { items.codes[$0.target] })
+  }
+
+  /// Mean teacher-forced CE over the target item's code tokens (the 4 positions that predict
+  /// them), with the model's CE temperature: anyone can recompute it with another implementation.
+  public func validationCrossEntropy(model: LlamaModel, examples: [EvaluationExample], batchSize: Int = 64) throws -> Double {
+    var sum = 0.0, count = 0
+    var start = 0
+    while start < examples.count {
+      let chunk = examples[start..<min(start + batchSize, examples.count)]
+      let rows = chunk.map { ex -> (inputs: [Int32], targets: [Int32]) in
+        let seq = TrainingSequence(userIndex: ex.userIndex, items: ex.history + [ex.target], firstTarget: ex.history.count)
+        return TokenSequence.trainingPair(for: seq, itemIndex: items)
+      }
+      let batch = TokenBatch(rows: rows)
+      let n = batch.targetRows.count
+      sum += try model.loss(batch) * Double(n)
+      count += n
+      start += batchSize
+    }
+    return count == 0 ? 0 : sum / Double(count)
+  }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// What a run directory's config.json records: the run's settings and the data they ran on.
+public struct RunManifest: Codable, Equatable, Sendable {
+  public var config: RunConfig
+  public var datasetName: String
+  public var datasetSource: String
+  public var datasetFingerprint: String
+  public var backboneKey: String
+  /// How to load the data again (nil if the session was created from an in-memory dataset).
+  public var data: DataSpec?
+  public var lorascopeVersion: String
+
+  enum CodingKeys: String, CodingKey {
+    case config, datasetName = "dataset_name", datasetSource = "dataset_source"
+    case datasetFingerprint = "dataset_fingerprint", backboneKey = "backbone_key"
+    case lorascopeVersion = "lorascope_version", data
+  }
+}
+
+/// A run directory (DESIGN §6): config.json, a link to the cached backbone, one PEFT adapter
+/// directory per finished stage, metrics.json and log.jsonl. Every file but the append-only
+/// log is written atomically (temporary file + rename); the log is appended one whole line
+/// per write, and a torn last line is skipped when read.
+public final class RunDirectory: @unchecked Sendable {
+  public let url: URL
+  private var logHandle: FileHandle?
+
+  public init(url: URL) throws {
+    self.url = url
+    do {
+      try FileManager.default.createDirectory(at: url.appendingPathComponent("stages"), withIntermediateDirectories: true)
+    } catch {
+      throw LorascopeError.io("cannot create run directory \(url.path): \(error.localizedDescription)")
+    }
+  }
+
+  deinit { try? logHandle?.close() }
+
+  public var configURL: URL { url.appendingPathComponent("config.json") }
+  public var metricsURL: URL { url.appendingPathComponent("metrics.json") }
+  public var logURL: URL { url.appendingPathComponent("log.jsonl") }
+  public var backboneLinkURL: URL { url.appendingPathComponent("backbone") }
+  public func stageURL(_ t: Int) -> URL { url.appendingPathComponent("stages/stage_\(t)") }
+
+  public func writeManifest(_ m: RunManifest) throws { try AtomicFile.writeJSON(m, to: configURL) }
+
+  public func readManifest() throws -> RunManifest? {
+    try Self.readJSON(RunManifest.self, at: configURL)
+  }
+
+  public func writeMetrics(_ m: RunMetrics) throws { try AtomicFile.writeJSON(m, to: metricsURL) }
+
+  public func readMetrics() throws -> RunMetrics? { try Self.readJSON(RunMetrics.self, at: metricsURL) }
+
+  /// Points `backbone` at the cached backbone directory (a symbolic link, replaced atomically).
+  public func linkBackbone(to target: URL) throws {
+    let tmp = url.appendingPathComponent(".backbone.tmp-\(getpid())")
+    try? FileManager.default.removeItem(at: tmp)
+    do {
+      try FileManager.default.createSymbolicLink(at: tmp, withDestinationURL: target)
+      if rename(tmp.path, backboneLinkURL.path) != 0 {
+        throw LorascopeError.io("cannot link \(backboneLinkURL.path) to \(target.path)")
+      }
+    } catch let e as LorascopeError {
+      throw e
+    } catch {
+      throw LorascopeError.io("cannot link \(backboneLinkURL.path): \(error.localizedDescription)")
+    }
+  }
+
+  /// Appends records to log.jsonl, one line each.
+  public func appendLog<T: Encodable>(_ records: [T]) throws {
+    if logHandle == nil {
+      if !FileManager.default.fileExists(atPath: logURL.path) {
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+      }
+      guard let h = FileHandle(forWritingAtPath: logURL.path) else {
+        throw LorascopeError.io("cannot open \(logURL.path) for appending")
+      }
+      h.seekToEndOfFile()
+      logHandle = h
+    }
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.sortedKeys]
+    var data = Data()
+    for r in records {
+      data.append(try enc.encode(r))
+      data.append(0x0A)
+    }
+    do { try logHandle!.write(contentsOf: data) } catch {
+      throw LorascopeError.io("cannot append to \(logURL.path): \(error.localizedDescription)")
+    }
+  }
+
+  /// Every complete line of log.jsonl decoded as `T` (lines of other shapes are skipped).
+  public func readLog<T: Decodable>(_ type: T.Type) throws -> [T] {
+    guard let data = FileManager.default.contents(atPath: logURL.path) else { return [] }
+    let dec = JSONDecoder()
+    return data.split(separator: 0x0A).compactMap { try? dec.decode(T.self, from: Data($0)) }
+  }
+
+  static func readJSON<T: Decodable>(_ type: T.Type, at url: URL) throws -> T? {
+    guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+    do { return try JSONDecoder().decode(T.self, from: data) } catch {
+      throw LorascopeError.invalidFile(path: url.path, reason: "cannot decode: \(error)")
+    }
+  }
+}

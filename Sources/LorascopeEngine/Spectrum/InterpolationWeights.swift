@@ -1,0 +1,71 @@
+/// The interpolation weights w_k = ρ_k/(ρ_k + λ_eff) of DESIGN.md §3 (Corollary 2 of
+/// Docs/Math-Spectrum.md §3), computed from the cached ρ with no solve, so λ can be turned
+/// live.
+///
+/// Conventions: a negative or NaN λ_eff is treated as 0 (no penalty); the zero cluster has
+/// w = 0 for every λ (ρ = 0 there, and 0/(0 + λ) → 0 as λ → 0⁺); the shift directions
+/// have their own weights (≈ 1 for any moderate λ) and are never mixed into `weights`.
+extension GeneralizedSpectrum {
+  /// w = ρ/(ρ + λ_eff): 1 = plasticity (follow the new data), 0 = stability (stay at the anchor).
+  public static func weight(rho: Double, lambdaEff: Double, zeroCutoff: Double = 0) -> Double {
+    let lambda = lambdaEff.isNaN ? 0 : max(lambdaEff, 0)
+    guard rho > zeroCutoff, rho > 0 else { return 0 }
+    return rho / (rho + lambda)
+  }
+
+  /// The weight of every entry of `rho`, in the same (descending ρ) order.
+  public func weights(lambdaEff: Double) -> [Double] {
+    rho.map { Self.weight(rho: $0, lambdaEff: lambdaEff, zeroCutoff: zeroCutoff) }
+  }
+
+  /// The weights of the shift directions (shown apart, DESIGN.md §3).
+  public func shiftWeights(lambdaEff: Double) -> [Double] {
+    shiftRho.map { Self.weight(rho: $0, lambdaEff: lambdaEff) }
+  }
+
+  /// How many finite directions have w > `threshold` (e.g. 0.5: the plastic ones).
+  ///
+  /// The zero cluster (w = 0) and the shift directions are never counted.
+  public func count(above threshold: Double, lambdaEff: Double) -> Int {
+    rho.reduce(0) {
+      $0 + (Self.weight(rho: $1, lambdaEff: lambdaEff, zeroCutoff: zeroCutoff) > threshold ? 1 : 0)
+    }
+  }
+
+  /// Σ_k w_k over the finite directions: the number of directions the new data effectively
+  /// moves (the effective degrees of freedom of the proximal problem).
+  public func effectiveDimension(lambdaEff: Double) -> Double {
+    weights(lambdaEff: lambdaEff).reduce(0, +)
+  }
+
+  /// The classification of all p directions a screen shows next to the weights.
+  public func directionCounts(lambdaEff: Double, threshold: Double = 0.5) -> DirectionCounts {
+    let plastic = count(above: threshold, lambdaEff: lambdaEff)
+    let nonZero = rho.filter { $0 > zeroCutoff }.count
+    return DirectionCounts(
+      plastic: plastic, stable: nonZero - plastic, zeroCluster: gaugeCount,
+      shift: shiftRho.count)
+  }
+}
+
+/// All p directions of a spectrum, by kind (their sum is the dimension p).
+public struct DirectionCounts: Sendable, Equatable {
+  /// Finite directions with w > threshold: they follow the new data.
+  public var plastic: Int
+  /// Finite, non-zero directions with w ≤ threshold: they stay near the anchor.
+  public var stable: Int
+  /// The ρ = 0 cluster: LoRA gauge and directions no probe example moves.
+  public var zeroCluster: Int
+  /// The softmax-KL uniform-shift directions (ρ ~ 1/ε).
+  public var shift: Int
+
+  public init(plastic: Int, stable: Int, zeroCluster: Int, shift: Int) {
+    self.plastic = plastic
+    self.stable = stable
+    self.zeroCluster = zeroCluster
+    self.shift = shift
+  }
+
+  /// plastic + stable + zeroCluster + shift (= p).
+  public var total: Int { plastic + stable + zeroCluster + shift }
+}

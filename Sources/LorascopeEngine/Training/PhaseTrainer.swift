@@ -1,0 +1,91 @@
+/// Trains one phase (backbone pretraining, the block-0 adapter pass, or one stage's adapter)
+/// one optimizer step at a time, so a screen can drive it, pause it and turn λ between steps.
+public final class PhaseTrainer {
+  public enum Phase: String, Codable, Sendable {
+    case backbone, adapterWarmStart = "adapter-warm-start", adapter
+  }
+
+  public let stage: Int
+  public let phase: Phase
+  public let model: LlamaModel
+  public let plan: BatchPlan
+  public let totalSteps: Int
+  public private(set) var step = 0
+  let grads: ModelGradients
+  let optimizer: AdamW
+  let schedule: LearningRateSchedule
+  let penalty: ProximalPenalty?
+  let clip: Double
+  private var epochBatches: [[Int]] = []
+  private var epoch = -1
+  private var cursor = 0
+
+  public init(
+    stage: Int, phase: Phase, model: LlamaModel, plan: BatchPlan, config: PhaseConfig,
+    backbone: BackboneTraining, penalty: ProximalPenalty?
+  ) {
+    self.stage = stage
+    self.phase = phase
+    self.model = model
+    self.plan = plan
+    self.penalty = penalty
+    clip = config.gradientClip
+    totalSteps = max(1, Int((config.epochs * Double(plan.batchesPerEpoch)).rounded(.up)))
+    schedule = LearningRateSchedule(
+      peak: config.learningRate, warmupSteps: Int(Float(totalSteps) * config.warmupFraction), totalSteps: totalSteps)
+    grads = ModelGradients(model: model, backbone: backbone, lora: phase != .backbone)
+    var groups: [AdamW.Group] = []
+    if let gb = grads.backbone {
+      let ranges: [Range<Int>]
+      switch backbone {
+      case .all: ranges = [0..<model.layout.count]
+      case .embeddingsAndHead:
+        let n = model.config.vocabSize * model.config.hiddenSize
+        ranges = [model.layout.embedding..<(model.layout.embedding + n), model.layout.lmHead..<(model.layout.lmHead + n)]
+      case .frozen: ranges = []
+      }
+      groups.append(.init(parameters: model.weights, gradients: gb, ranges: ranges))
+    }
+    if let gl = grads.lora, let lora = model.lora { groups.append(.init(parameters: lora, gradients: gl)) }
+    optimizer = AdamW(config: AdamWConfig(weightDecay: config.weightDecay), groups: groups)
+  }
+
+  public var isFinished: Bool { step >= totalSteps }
+
+  /// One optimizer step. A NaN or infinite loss or gradient throws before the parameters
+  /// change, so the model keeps its last good state.
+  public func step(lambda: Double) throws -> StepRecord {
+    precondition(!isFinished, "the phase is finished")
+    if cursor >= epochBatches.count {
+      epoch += 1
+      epochBatches = plan.epoch(epoch)
+      cursor = 0
+    }
+    let batch = plan.batch(epochBatches[cursor])
+    cursor += 1
+    grads.zero()
+    model.dropoutEnabled = true
+    defer { model.dropoutEnabled = false }
+    let ce = try model.lossAndGradients(batch, into: grads, dropoutSeed: plan.seed &+ UInt64(step))
+    var modulePenalty: [Double] = []
+    var penaltyValue = 0.0
+    if let penalty, let v = model.lora {
+      modulePenalty = penalty.evaluate(v, lambda: lambda, gradient: grads.lora)
+      penaltyValue = penalty.total(modulePenalty, lambda: lambda)
+    }
+    let norm = optimizer.gradientNorm()
+    guard ce.isFinite, penaltyValue.isFinite, norm.isFinite else {
+      throw LorascopeError.numerical(
+        "stage \(stage) (\(phase.rawValue)) step \(step + 1): loss or gradient is not finite "
+          + "(ce \(ce), penalty \(penaltyValue), gradient norm \(norm)); the last good state is kept — "
+          + "try a smaller learning rate or λ")
+    }
+    optimizer.clipGradients(maxNorm: clip)
+    let lr = schedule.rate(at: step)
+    optimizer.step(learningRate: lr)
+    step += 1
+    return StepRecord(
+      stage: stage, phase: phase.rawValue, step: step, totalSteps: totalSteps, ce: ce, penalty: penaltyValue,
+      modulePenalty: modulePenalty, lambda: lambda, lr: Double(lr), gradNorm: norm)
+  }
+}

@@ -1,0 +1,101 @@
+/// How one optimization phase trains: epochs, batch, learning rate and its schedule.
+public struct PhaseConfig: Codable, Equatable, Hashable, Sendable {
+  public var epochs: Double
+  public var batchSize: Int
+  public var learningRate: Float
+  /// Warm-up as a fraction of the phase's steps.
+  public var warmupFraction: Float
+  public var weightDecay: Float
+  public var gradientClip: Double
+
+  public init(epochs: Double, batchSize: Int = 32, learningRate: Float, warmupFraction: Float = 0.05,
+              weightDecay: Float = 0.01, gradientClip: Double = 1.0) {
+    self.epochs = epochs
+    self.batchSize = batchSize
+    self.learningRate = learningRate
+    self.warmupFraction = warmupFraction
+    self.weightDecay = weightDecay
+    self.gradientClip = gradientClip
+  }
+}
+
+/// Everything that defines a continual run (DESIGN §2); saved as the run directory's config.json.
+public struct RunConfig: Codable, Equatable, Sendable {
+  public var method: ContinualMethod
+  /// λ of DESIGN §2 (the paper code's normalization: λ_eff = λ/|L|).
+  public var lambda: Double
+  public var seed: UInt64
+  public var model: ModelConfig
+  public var lora: LoRAConfig
+  /// Backbone pretraining on block 0, all parameters (stage 0).
+  public var backbone: PhaseConfig
+  /// The short LoRA-only pass on block 0 that makes v_0.
+  public var adapterWarmStart: PhaseConfig
+  /// Each later block's LoRA training.
+  public var adapter: PhaseConfig
+  /// CE on logits/τ (the paper's recipe: 0.8).
+  public var ceTemperature: Float
+  /// Embeddings and lm_head trainable and unregularized in every block (the paper's recipe).
+  public var trainEmbeddings: Bool
+  /// Cumulative methods: copy v_{t−1} into the new adapter (true) or re-initialize it.
+  public var inherit: Bool
+  /// Cumulative methods: divide each frozen past A and B by its Frobenius norm (the released code).
+  public var normalizePastAdapters: Bool
+  public var maxHistory: Int
+  public var beamWidth: Int
+  /// Test users per block evaluated for R[t][j] (nil: all). The stage's own block is always complete.
+  public var evaluationUsers: Int?
+
+  /// lorascope's defaults (DESIGN §1–§2), sized for a laptop CPU.
+  public static func defaults(vocabSize: Int, method: ContinualMethod = .peso, lambda: Double = 2, seed: UInt64 = 0) -> RunConfig {
+    RunConfig(
+      method: method, lambda: lambda, seed: seed, model: .tiny(vocabSize: vocabSize), lora: LoRAConfig(),
+      backbone: PhaseConfig(epochs: 6, batchSize: 32, learningRate: 3e-3),
+      adapterWarmStart: PhaseConfig(epochs: 1, batchSize: 32, learningRate: 1e-3),
+      adapter: PhaseConfig(epochs: 3, batchSize: 32, learningRate: 1e-3),
+      ceTemperature: 1, trainEmbeddings: false, inherit: true,
+      normalizePastAdapters: true, maxHistory: 20, beamWidth: 10, evaluationUsers: 2000)
+  }
+
+  /// The paper's recipe (DESIGN §2): CE temperature 0.8, trainable embeddings and lm_head,
+  /// LoRA dropout 0.05, 4 epochs per block, 10× smaller learning rate after block 0.
+  public func withPaperRecipe() -> RunConfig {
+    var c = self
+    c.ceTemperature = 0.8
+    c.trainEmbeddings = true
+    c.lora.dropout = 0.05
+    c.adapter.epochs = 4
+    c.adapterWarmStart.epochs = 4
+    c.adapter.learningRate = c.adapterWarmStart.learningRate / 10
+    return c
+  }
+
+  /// λ that actually weighs the penalty (0 for methods without one).
+  public var effectiveLambda: Double { method.usesLambda ? lambda : 0 }
+
+  /// The key of the cached backbone: what stage 0 depends on.
+  public func backboneKey(datasetFingerprint: String) -> String {
+    let parts = [
+      datasetFingerprint, "\(model.vocabSize)", "\(model.hiddenSize)", "\(model.numLayers)", "\(model.numHeads)",
+      "\(model.intermediateSize)", "\(model.maxPositions)", "\(seed)", "\(backbone.epochs)", "\(backbone.batchSize)",
+      "\(backbone.learningRate)", "\(backbone.warmupFraction)", "\(backbone.weightDecay)", "\(maxHistory)",
+    ]
+    return Fingerprint.fnv1a64Hex(parts.joined(separator: "|"))
+  }
+}
+
+/// A stable 64-bit FNV-1a hash as hex, for cache keys.
+public enum Fingerprint {
+  public static func fnv1a64Hex(_ s: String) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in s.utf8 {
+      h ^= UInt64(b)
+      h = h &* 0x100_0000_01b3
+    }
+    return String(h, radix: 16, uppercase: false).leftPadded(to: 16)
+  }
+}
+
+extension String {
+  func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

@@ -1,0 +1,22 @@
+/// What one optimizer step did: one line of log.jsonl (DESIGN §6).
+public struct StepRecord: Codable, Sendable, Equatable {
+  public var stage: Int
+  public var phase: String
+  public var step: Int
+  public var totalSteps: Int
+  public var ce: Double
+  /// λ_eff · Σ_g P_g, the proximal term added to the loss (0 without a penalty).
+  public var penalty: Double
+  /// P_g of every module, in `LoRALayout.modules` order (empty without an adapter).
+  public var modulePenalty: [Double]
+  public var lambda: Double
+  public var lr: Double
+  public var gradNorm: Double
+
+  public var total: Double { ce + penalty }
+
+  enum CodingKeys: String, CodingKey {
+    case stage, phase, step, totalSteps = "total_steps", ce, penalty, modulePenalty = "module_penalty"
+    case lambda, lr, gradNorm = "grad_norm"
+  }
+}

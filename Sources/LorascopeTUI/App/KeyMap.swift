@@ -1,0 +1,190 @@
+/// Everything a key can ask the app to do (DESIGN.md §7, guide §1.2 "keys").
+public enum Action: Hashable, Sendable {
+  /// Space: start or pause training.
+  case runPause
+  /// `n`: one optimizer step.
+  case step
+  /// `s`: run to the end of the current stage.
+  case finishStage
+  /// `+`/`=`: raise λ (takes effect at the next step).
+  case lambdaUp
+  /// `-`: lower λ.
+  case lambdaDown
+  /// `L`: type an exact λ.
+  case lambdaEdit
+  case moduleNext, modulePrev
+  case layerNext, layerPrev
+  /// `J`: the selected module's spectrum, or the joint one over all modules.
+  case jointToggle
+  /// `e`: recompute Σ and the spectrum now.
+  case recomputeSpectrum
+  /// `f`: empirical → sampled-label Fisher → exact Gauss–Newton.
+  case cycleFisher
+  /// `1`–`5`: show or hide panel n (`Panel.rawValue`).
+  case togglePanel(Int)
+  /// Ctrl-L: redraw every cell.
+  case repaint
+  /// `?`/F1: open the help overlay (in the overlay: close it).
+  case help
+  /// `q`/Ctrl-C: quit.
+  case quit
+  /// `m`: mouse reporting on/off (off lets you select terminal text).
+  case toggleMouse
+  /// `R`: metrics per stage ↔ the R[t][j] matrix.
+  case matrixToggle
+  /// In the help overlay: next and previous page.
+  case helpPageNext, helpPagePrev
+  /// While typing λ: accept or abandon the entry.
+  case editConfirm, editCancel
+}
+
+/// Which keys are live: the main screen, the help overlay, or the λ entry line.
+public enum KeyContext: Hashable, Sendable, CaseIterable {
+  case main
+  case help
+  case edit
+
+  /// The heading of the context in the help overlay.
+  public var title: String {
+    switch self {
+    case .main: return "Main screen"
+    case .help: return "Help overlay"
+    case .edit: return "Typing λ"
+    }
+  }
+}
+
+/// One row of the key table: an action, its keys, what it does, where it is live.
+public struct KeyBinding: Sendable {
+  public var action: Action
+  public var keys: [Key]
+  public var description: String
+  public var contexts: [KeyContext]
+  /// Short label in the key bar; bindings that share a label share one bar
+  /// entry ("+/- λ"). `nil` keeps the binding out of the bar.
+  public var barLabel: String?
+  /// Lower ranks stay longer when the bar is too short for every entry.
+  public var barRank: Int
+
+  public init(
+    _ action: Action, keys: [Key], _ description: String, contexts: [KeyContext] = [.main],
+    bar barLabel: String? = nil, rank barRank: Int = 100
+  ) {
+    self.action = action
+    self.keys = keys
+    self.description = description
+    self.contexts = contexts
+    self.barLabel = barLabel
+    self.barRank = barRank
+  }
+
+  /// The keys as shown in the help overlay: "+, =".
+  public func keysLabel(unicode: Bool) -> String {
+    keys.map { $0.label(unicode: unicode) }.joined(separator: ", ")
+  }
+
+  /// The shortest key label (for the key bar): "h" rather than "Left" in ASCII.
+  public func shortestKeyLabel(unicode: Bool) -> String {
+    keys.map { $0.label(unicode: unicode) }.min { DisplayWidth.of($0) < DisplayWidth.of($1) } ?? ""
+  }
+}
+
+/// The key table as data: it dispatches keys, and the help overlay and the key
+/// bar are generated from it, so they cannot drift apart (lazygit, unlike
+/// btop's separate help text; guide §1.2 "help").
+public struct KeyMap: Sendable {
+  public var bindings: [KeyBinding]
+
+  public init(bindings: [KeyBinding]) {
+    self.bindings = bindings
+  }
+
+  /// The action for an event in a context, or `nil` when the event means
+  /// nothing there (text typed into the λ entry, a click the app hit-tests).
+  ///
+  /// The mouse wheel steps through modules on the main screen and pages in
+  /// the help overlay; SIGTERM/SIGHUP quit everywhere.
+  public func action(for event: TerminalEvent, context: KeyContext) -> Action? {
+    switch event {
+    case .key(let key):
+      return bindings.first { $0.contexts.contains(context) && $0.keys.contains(key) }?.action
+    case .mouse(let mouse):
+      switch (mouse.kind, context) {
+      case (.wheelUp, .main): return .modulePrev
+      case (.wheelDown, .main): return .moduleNext
+      case (.wheelUp, .help): return .helpPagePrev
+      case (.wheelDown, .help): return .helpPageNext
+      default: return nil
+      }
+    case .terminate: return .quit
+    case .resize: return nil
+    }
+  }
+
+  /// The bindings live in `context`, in table order.
+  public func bindings(for context: KeyContext) -> [KeyBinding] {
+    bindings.filter { $0.contexts.contains(context) }
+  }
+
+  /// Keys bound to more than one binding in the same context (should be empty).
+  public func conflicts() -> [(key: Key, context: KeyContext)] {
+    var result: [(key: Key, context: KeyContext)] = []
+    for context in KeyContext.allCases {
+      var seen = Set<Key>()
+      for binding in bindings(for: context) {
+        for key in binding.keys where !seen.insert(key).inserted { result.append((key, context)) }
+      }
+    }
+    return result
+  }
+
+  /// lorascope's keys: DESIGN.md §7 plus the htop/btop conventions of the guide
+  /// (hjkl beside the arrows, 1–5 for panels, Ctrl-L, `?`/F1, `q`/Ctrl-C).
+  public static let standard = KeyMap(bindings: [
+    KeyBinding(.runPause, keys: [.character(" ")], "run / pause training", bar: "run/pause", rank: 1),
+    KeyBinding(.step, keys: [.character("n")], "one optimizer step", bar: "step", rank: 2),
+    KeyBinding(.finishStage, keys: [.character("s")], "finish the current stage", bar: "stage", rank: 7),
+    KeyBinding(.lambdaUp, keys: [.character("+"), .character("=")], "raise λ (next step)", bar: "λ", rank: 3),
+    KeyBinding(.lambdaDown, keys: [.character("-")], "lower λ (next step)", bar: "λ", rank: 3),
+    KeyBinding(.lambdaEdit, keys: [.character("L")], "type an exact λ", bar: "set λ", rank: 8),
+    KeyBinding(
+      .modulePrev, keys: [.named(.left), .character("h"), .character("[")], "previous module",
+      bar: "module", rank: 4),
+    KeyBinding(
+      .moduleNext, keys: [.named(.right), .character("l"), .character("]")], "next module",
+      bar: "module", rank: 4),
+    KeyBinding(.layerPrev, keys: [.named(.up), .character("k")], "previous layer", bar: "layer", rank: 6),
+    KeyBinding(.layerNext, keys: [.named(.down), .character("j")], "next layer", bar: "layer", rank: 6),
+    KeyBinding(.jointToggle, keys: [.character("J")], "spectrum: selected module / joint", bar: "joint", rank: 9),
+    KeyBinding(.recomputeSpectrum, keys: [.character("e")], "recompute Σ and the spectrum", bar: "spectrum", rank: 5),
+    KeyBinding(
+      .cycleFisher, keys: [.character("f")], "Σ: empirical / sampled Fisher / Gauss–Newton",
+      bar: "Fisher", rank: 10),
+    KeyBinding(.matrixToggle, keys: [.character("R")], "metrics per stage / R[t][j] matrix", bar: "R[t][j]", rank: 11),
+    KeyBinding(.togglePanel(1), keys: [.character("1")], "show / hide the loss chart"),
+    KeyBinding(.togglePanel(2), keys: [.character("2")], "show / hide the per-module penalty"),
+    KeyBinding(.togglePanel(3), keys: [.character("3")], "show / hide the spectrum and weights"),
+    KeyBinding(.togglePanel(4), keys: [.character("4")], "show / hide the metrics table"),
+    KeyBinding(.togglePanel(5), keys: [.character("5")], "show / hide this key bar"),
+    KeyBinding(.toggleMouse, keys: [.character("m")], "mouse on / off (off: select text)", bar: "mouse", rank: 12),
+    KeyBinding(.repaint, keys: [.named(.ctrlL)], "repaint the screen", contexts: [.main, .help, .edit]),
+    KeyBinding(.help, keys: [.character("?"), .named(.f1)], "show this help", bar: "help", rank: 0),
+    KeyBinding(.quit, keys: [.character("q"), .named(.ctrlC)], "quit", bar: "quit", rank: 0),
+
+    KeyBinding(
+      .help, keys: [.named(.escape), .character("?"), .character("q"), .named(.f1)], "close the help",
+      contexts: [.help], bar: "close", rank: 0),
+    KeyBinding(
+      .helpPageNext, keys: [.named(.pageDown), .character(" "), .named(.down), .character("j")],
+      "next page", contexts: [.help], bar: "page", rank: 1),
+    KeyBinding(
+      .helpPagePrev, keys: [.named(.pageUp), .named(.up), .character("k")], "previous page",
+      contexts: [.help], bar: "page", rank: 1),
+
+    KeyBinding(
+      .editConfirm, keys: [.named(.enter)], "set λ to the typed value", contexts: [.edit], bar: "set",
+      rank: 0),
+    KeyBinding(.editCancel, keys: [.named(.escape)], "keep the old λ", contexts: [.edit], bar: "cancel", rank: 0),
+    KeyBinding(.quit, keys: [.named(.ctrlC)], "quit", contexts: [.help, .edit], bar: "quit", rank: 2),
+  ])
+}

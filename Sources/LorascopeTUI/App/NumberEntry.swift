@@ -1,0 +1,81 @@
+/// The one-line entry behind `L` ("type an exact λ"): digits, a point, an
+/// exponent and a sign; Enter accepts a finite λ ≥ 0, Esc keeps the old one.
+///
+/// It reads events through the key table's `.edit` context, so Enter, Esc,
+/// Ctrl-L and Ctrl-C mean there what the table says.
+public struct NumberEntry: Sendable, Equatable {
+  /// What happened after one event.
+  public enum Outcome: Equatable, Sendable {
+    /// Still typing (the text may have changed).
+    case editing
+    /// Enter with a valid number.
+    case confirmed(Double)
+    /// Esc: leave the entry, keep the old value.
+    case cancelled
+    /// Another action of the edit context (quit, repaint) for the app to run.
+    case action(Action)
+  }
+
+  /// The label before the text ("λ").
+  public var prompt: String
+  /// What has been typed.
+  public private(set) var text: String
+  /// Why the last Enter was refused, until the next edit.
+  public private(set) var error: String?
+  /// The longest text accepted.
+  public static let maximumLength = 24
+
+  public init(prompt: String = "λ", text: String = "") {
+    self.prompt = prompt
+    self.text = String(text.prefix(NumberEntry.maximumLength))
+  }
+
+  /// Applies one input event.
+  public mutating func handle(_ event: TerminalEvent, keyMap: KeyMap = .standard) -> Outcome {
+    if let action = keyMap.action(for: event, context: .edit) {
+      switch action {
+      case .editConfirm:
+        guard let value = Double(text), value.isFinite, value >= 0 else {
+          error = text.isEmpty ? "type a number" : "not a number ≥ 0: \(text)"
+          return .editing
+        }
+        return .confirmed(value)
+      case .editCancel: return .cancelled
+      default: return .action(action)
+      }
+    }
+    switch event {
+    case .key(.named(.backspace)):
+      if !text.isEmpty { text.removeLast() }
+      error = nil
+    case .key(.character(let c)) where "0123456789.eE+-".contains(c):
+      if text.count < NumberEntry.maximumLength { text.append(c) }
+      error = nil
+    default:
+      break
+    }
+    return .editing
+  }
+
+  /// Draws "λ = 0.25▏  Enter set · Esc cancel" (or the error) on one line.
+  public func draw(
+    into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet, keyMap: KeyMap = .standard
+  ) {
+    guard rect.height >= 1, rect.width >= 4 else { return }
+    let line = Rect(row: rect.row, col: rect.col, width: rect.width, height: 1)
+    canvas.clear(line)
+    var col = rect.col
+    col += canvas.put(row: rect.row, col: col, text: glyphs.text(prompt) + " = ", style: .accent, clippedTo: line)
+    col += canvas.put(row: rect.row, col: col, text: text, style: .normal, clippedTo: line)
+    col += canvas.put(row: rect.row, col: col, text: glyphs.unicode ? "▏" : "_", style: .accent, clippedTo: line)
+    col += 2
+    if let error {
+      canvas.put(row: rect.row, col: col, text: glyphs.text(error), style: .bad, clippedTo: line)
+    } else {
+      let hint = KeyBar(keyMap: keyMap, context: .edit)
+      hint.draw(
+        into: &canvas, rect: Rect(row: rect.row, col: col, width: rect.right - col, height: 1), glyphs: glyphs,
+        clearLine: false)
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import LorascopeEngine
+
+/// `lorascope bench`: is this machine's BLAS fast? (issue: engine foundation, speed).
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Measure training steps, forward throughput and sgemm at the tiny model's shapes.",
+    discussion: """
+      Batch 32 × 85 tokens with a target at every position, as ../shared/bench/torch_reference.py \
+      measures PyTorch; compare ratios from the same sitting, not absolute numbers.
+      """)
+
+  @Flag(help: "Print one JSON object.")
+  var json = false
+
+  @Option(help: "Timed iterations per figure (the median is reported).")
+  var iterations: Int = 10
+
+  func run() throws {
+    let r = try EngineBenchmark.run(iterations: iterations, progress: { msg in
+      FileHandle.standardError.write("bench: \(msg)\n".data(using: .utf8)!)
+    })
+    if json {
+      try printJSON(r)
+      return
+    }
+    var t = TextTable(["figure", "value", "unit"])
+    t.add(["full-parameter AdamW step", String(format: "%.1f", r.fullStepSequencesPerS), "sequences/s"])
+    t.add(["  its matmul rate", String(format: "%.1f", r.fullStepGflops), "GFLOP/s"])
+    t.add(["LoRA + PESO step", String(format: "%.1f", r.loraPesoStepSequencesPerS), "sequences/s"])
+    t.add(["LoRA step (CE only)", String(format: "%.1f", r.loraStepSequencesPerS), "sequences/s"])
+    t.add(["forward, all logits", String(format: "%.0f", r.forwardTokensPerS), "tokens/s"])
+    for (shape, g) in r.sgemmGflops.sorted(by: { $0.key < $1.key }) {
+      t.add(["sgemm \(shape)", String(format: "%.1f", g), "GFLOP/s"])
+    }
+    t.add(["sgemm at the step's shapes", String(format: "%.1f", r.sgemmGflopsAtModelShapes), "GFLOP/s"])
+    print("BLAS kernel: \(r.blasKernel) · \(r.blasThreads) threads · batch \(r.batch) × \(r.seqLen) tokens")
+    print(t.render())
+    print(String(format: "step matmul rate / sgemm at the same shapes: %.0f%%", 100 * r.fullStepGflops / r.sgemmGflopsAtModelShapes))
+  }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import LorascopeEngine
+
+/// `lorascope export`: the Hugging Face backbone and the PEFT adapter of one stage (DESIGN §6).
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Write a stage as a transformers LlamaForCausalLM directory plus a PEFT adapter directory.",
+    discussion: """
+      OUT/backbone holds config.json and model.safetensors, OUT/adapter the PEFT adapter whose \
+      base_model_name_or_path points at OUT/backbone. For cumulative methods the frozen past \
+      adapters are merged into the exported backbone, so backbone + adapter reproduce the stage.
+      """)
+
+  @Option(name: .customLong("run-dir"), help: "The run directory.")
+  var runDir: String
+
+  @Option(help: "The stage to export.")
+  var stage: Int
+
+  @Option(help: "Output directory.")
+  var out: String
+
+  @Option(help: "The run's dataset (a PESO directory or 'synthetic'), as given to `run`.")
+  var data: String?
+
+  @Option(help: "Backbone cache directory, as given to `run`.")
+  var cache: String?
+
+  func run() throws {
+    let state = try RunState.load(runDir: runDir, data: data, cache: cache)
+    let model = try state.session.model(afterStage: stage)
+    let outURL = URL(fileURLWithPath: out)
+    let backboneURL = outURL.appendingPathComponent("backbone")
+    let adapterURL = outURL.appendingPathComponent("adapter")
+    let adapterValues = model.lora!
+    let layout = model.loraLayout!
+    model.detachLoRA()
+    try ModelCheckpoint.writeBackbone(model, to: backboneURL)
+    try ModelCheckpoint.writeAdapter(layout: layout, values: adapterValues, baseModelPath: backboneURL.path, to: adapterURL)
+    print("wrote \(backboneURL.path) and \(adapterURL.path)")
+  }
+}

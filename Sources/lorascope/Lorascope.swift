@@ -1,0 +1,24 @@
+import ArgumentParser
+import LorascopeEngine
+
+/// `lorascope`: with no arguments opens the screen on the built-in synthetic data (DESIGN §8).
+@main
+struct LorascopeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "lorascope",
+    abstract: "A terminal workbench for the stability–plasticity trade-off in continual LoRA training.",
+    discussion: """
+      Runs a Llama-style generative recommender over semantic-ID item tokens, a LoRA adapter that \
+      evolves across chronological data blocks, and PESO's per-module softmax-KL proximal term. \
+      With no subcommand, opens the screen on the built-in synthetic drift data.
+      """,
+    version: Lorascope.version,
+    subcommands: [
+      RunCommand.self, SweepCommand.self,
+      ExportCommand.self, DataCommand.self, BenchCommand.self,
+    ],
+    defaultSubcommand: nil)
+}
+
+extension ContinualMethod: ExpressibleByArgument {}
+extension RankingMetricName: ExpressibleByArgument {}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import LorascopeEngine
+
+/// The options every command that trains shares (DESIGN §8).
+struct RunOptions: ParsableArguments {
+  @Option(help: "A PESO dataset directory, or 'synthetic' for the built-in drift generator.")
+  var data: String = "synthetic"
+
+  @Option(help: "peso | l2 | ewc | single | cumulative-all | cumulative-latest | frozen.")
+  var method: ContinualMethod = .peso
+
+  @Option(help: "λ of the proximal term (the paper code's normalization: λ_eff = λ/|L|).")
+  var lambda: Double = 2
+
+  @Option(help: "Seed of every random choice (initialization, order, dropout, evaluation subset).")
+  var seed: UInt64 = 0
+
+  @Option(name: .customLong("run-dir"), help: "Where the run's config, adapters, metrics and log go.")
+  var runDir: String?
+
+  @Option(help: "default | paper (CE temperature 0.8, trainable embeddings, dropout 0.05, 4 epochs, 10× smaller LR after block 0).")
+  var recipe: Recipe = .default
+
+  @Option(help: "Adapter epochs per block after block 0.")
+  var epochs: Double?
+
+  @Option(name: .customLong("backbone-epochs"), help: "Epochs of backbone pretraining on block 0.")
+  var backboneEpochs: Double?
+
+  @Option(help: "Adapter learning rate after block 0.")
+  var lr: Float?
+
+  @Option(name: .customLong("ce-temperature"), help: "CE on logits/τ.")
+  var ceTemperature: Float?
+
+  @Flag(name: .customLong("train-embeddings"), help: "Train embeddings and lm_head (unregularized) in every block.")
+  var trainEmbeddings = false
+
+  @Flag(name: .customLong("no-inherit"), help: "Cumulative methods: re-initialize the new adapter instead of copying v_{t−1}.")
+  var noInherit = false
+
+  @Flag(name: .customLong("plain-sum"), help: "Cumulative methods: add past adapters as they are (no Frobenius normalization).")
+  var plainSum = false
+
+  @Option(name: .customLong("eval-users"), help: "Test users per block for R[t][j] (a number, or 'all').")
+  var evalUsers: String = "2000"
+
+  @Option(help: "Beam width of the constrained beam search.")
+  var beam: Int = 10
+
+  @Option(help: "Backbone cache directory (default $LORASCOPE_CACHE or ~/.cache/lorascope/backbones).")
+  var cache: String?
+
+  @Option(name: .customLong("synthetic-drift"), help: "Synthetic data: drift strength 0…1 at block boundaries.")
+  var syntheticDrift: Double = 0.6
+
+  @Option(name: .customLong("synthetic-users"), help: "Synthetic data: users per block.")
+  var syntheticUsers: Int = 400
+
+  enum Recipe: String, ExpressibleByArgument { case `default`, paper }
+
+  var dataSpec: DataSpec {
+    guard data == "synthetic" else { return .directory(data) }
+    var c = SyntheticDriftConfig(seed: 42)
+    c.driftStrength = syntheticDrift
+    c.usersPerBlock = syntheticUsers
+    return .synthetic(c)
+  }
+
+  func loadDataset() throws -> ContinualDataset { try dataSpec.load() }
+
+  func runConfig(for dataset: ContinualDataset, lambda overrideLambda: Double? = nil) throws -> RunConfig {
+    var c = RunConfig.defaults(vocabSize: dataset.items.vocabSize, method: method, lambda: overrideLambda ?? lambda, seed: seed)
+    if recipe == .paper { c = c.withPaperRecipe() }
+    if let epochs { c.adapter.epochs = epochs }
+    if let backboneEpochs { c.backbone.epochs = backboneEpochs }
+    if let lr { c.adapter.learningRate = lr }
+    if let ceTemperature { c.ceTemperature = ceTemperature }
+    if trainEmbeddings { c.trainEmbeddings = true }
+    c.inherit = !noInherit
+    c.normalizePastAdapters = !plainSum
+    c.beamWidth = beam
+    if evalUsers == "all" {
+      c.evaluationUsers = nil
+    } else if let n = Int(evalUsers), n > 0 {
+      c.evaluationUsers = n
+    } else {
+      throw ValidationError("--eval-users takes a positive number or 'all', not '\(evalUsers)'")
+    }
+    guard lambda >= 0, lambda.isFinite else { throw ValidationError("--lambda must be a finite number ≥ 0") }
+    return c
+  }
+
+  var cacheURL: URL {
+    if let cache { return URL(fileURLWithPath: cache) }
+    if let env = ProcessInfo.processInfo.environment["LORASCOPE_CACHE"] { return URL(fileURLWithPath: env) }
+    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/lorascope/backbones")
+  }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import LorascopeEngine
+
+/// A finished or interrupted run reopened from its directory (for export, spectrum, verify).
+struct RunState {
+  let manifest: RunManifest
+  let session: ContinualSession
+
+  static func load(runDir: String, data: String?, cache: String?) throws -> RunState {
+    let dir = try RunDirectory(url: URL(fileURLWithPath: runDir))
+    guard let manifest = try dir.readManifest() else {
+      throw ValidationError("\(runDir) is not a run directory (no config.json)")
+    }
+    guard let spec = data.map({ DataSpec.directory($0) }) ?? manifest.data else {
+      throw ValidationError("\(runDir) does not record where its data is; pass --data")
+    }
+    let dataset = try spec.load()
+    guard dataset.fingerprint == manifest.datasetFingerprint else {
+      throw ValidationError("the data \(dataset.source) is not the data the run in \(runDir) used (fingerprints differ); pass --data")
+    }
+    var options = try RunOptions.parse([])
+    options.cache = cache
+    let session = try ContinualSession(
+      config: manifest.config, dataset: dataset, runDirectory: dir, backboneCache: options.cacheURL, resume: true,
+      dataSpec: spec)
+    return RunState(manifest: manifest, session: session)
+  }
+}
