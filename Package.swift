@@ -52,5 +52,8 @@ let package = Package(
     .testTarget(
       name: "LorascopeEngineTests",
       dependencies: ["LorascopeEngine"]),
+    .testTarget(
+      name: "LorascopeTUITests",
+      dependencies: ["LorascopeTUI"]),
   ]
 )

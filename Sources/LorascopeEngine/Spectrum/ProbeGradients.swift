@@ -1,0 +1,160 @@
+/// Which second moment Σ_t of DESIGN §3 is built from the probe set.
+public enum FisherKind: String, Codable, CaseIterable, Sendable {
+  /// Empirical Fisher: per-example gradients at the observed labels.
+  case empirical
+  /// Sampled-label (Monte Carlo) Fisher: labels drawn from the model's own prediction.
+  case sampled
+  /// The exact Gauss–Newton matrix (the sampled Fisher's expectation), for small probe sets.
+  case ggn
+
+  /// The name shown on screen and in JSON.
+  public var title: String {
+    switch self {
+    case .empirical: return "empirical Fisher (observed labels)"
+    case .sampled: return "sampled-label Fisher"
+    case .ggn: return "exact Gauss–Newton"
+    }
+  }
+}
+
+/// Per-example gradients G [rows, p] of the CE loss w.r.t. every LoRA parameter (DESIGN §3),
+/// with Σ = (1/examples)·GᵀG. Rows are examples for the Fisher kinds; for the exact GGN they
+/// are weighted "virtual examples" √π_c·g_(τ,c), one per target position τ and class c, so
+/// that (1/examples)·GᵀG = (1/examples)·Σ_n Σ_τ J_τᵀ(diag π_τ − π_τπ_τᵀ)J_τ exactly.
+public struct ProbeGradients: Sendable {
+  public let fisher: FisherKind
+  public let examples: Int
+  public let rows: Int
+  public let parameters: Int
+  /// [rows, parameters] row-major, Float64; scaled so Σ = (1/rows)·GᵀG.
+  public let values: [Double]
+
+  /// Computes G on `sequences` (dropout off) at the model's current parameters.
+  ///
+  /// Per-example gradients come from one batched backward per mini-batch (the LoRA gradient
+  /// is a sum over tokens, accumulated per example), never one backward per example.
+  public static func compute(
+    model: LlamaModel, sequences: [(inputs: [Int32], targets: [Int32])], fisher: FisherKind,
+    seed: UInt64 = 0, batchSize: Int = 32
+  ) throws -> ProbeGradients {
+    guard let layout = model.loraLayout else {
+      throw LorascopeError.invalidConfiguration("the spectrum needs a model with an adapter")
+    }
+    guard !sequences.isEmpty else { throw LorascopeError.usage("the probe set is empty") }
+    let p = layout.count
+    model.dropoutEnabled = false
+    switch fisher {
+    case .empirical, .sampled:
+      var rng = SeededRNG(seed: seed)
+      var out = [Double]()
+      out.reserveCapacity(sequences.count * p)
+      var start = 0
+      while start < sequences.count {
+        var rows = Array(sequences[start..<min(start + batchSize, sequences.count)])
+        if fisher == .sampled { rows = try sampleLabels(model: model, rows: rows, rng: &rng) }
+        out += try perExample(model: model, rows: rows)
+        start += batchSize
+      }
+      return ProbeGradients(fisher: fisher, examples: sequences.count, rows: sequences.count, parameters: p, values: out)
+    case .ggn:
+      return try gaussNewton(model: model, sequences: sequences, batchSize: batchSize * 2)
+    }
+  }
+
+  /// One batched backward; row e of the result is example e's gradient of its summed CE.
+  static func perExample(model: LlamaModel, rows: [(inputs: [Int32], targets: [Int32])]) throws -> [Double] {
+    let p = model.loraLayout!.count
+    let grads = ModelGradients(model: model, backbone: .frozen, lora: true)
+    let buffer = FloatBuffer(count: rows.count * p)
+    try model.lossAndGradients(TokenBatch(rows: rows), into: grads, perExample: buffer)
+    return (0..<(rows.count * p)).map { Double(buffer[$0]) }
+  }
+
+  /// Replaces every target by a label drawn from softmax(logits/τ) at that position.
+  static func sampleLabels(
+    model: LlamaModel, rows: [(inputs: [Int32], targets: [Int32])], rng: inout SeededRNG
+  ) throws -> [(inputs: [Int32], targets: [Int32])] {
+    let v = model.config.vocabSize
+    let probs = try model.targetProbabilities(TokenBatch(rows: rows))
+    var out = rows
+    var k = 0
+    for (b, row) in rows.enumerated() {
+      for t in row.targets.indices where row.targets[t] >= 0 {
+        let pr = probs[k]
+        k += 1
+        var u = rng.nextUniform(), label = v - 1
+        for c in 0..<v {
+          u -= Double(pr[c])
+          if u <= 0 { label = c; break }
+        }
+        out[b].targets[t] = Int32(label)
+      }
+    }
+    return out
+  }
+
+  /// The exact GGN: for each example, target position τ and class c with π_c > 0, the CE
+  /// gradient with label c at τ alone, weighted by √π_c. Costs one backward per (τ, c): use
+  /// small probe sets.
+  static func gaussNewton(
+    model: LlamaModel, sequences: [(inputs: [Int32], targets: [Int32])], batchSize: Int
+  ) throws -> ProbeGradients {
+    let p = model.loraLayout!.count
+    var virtual: [(row: (inputs: [Int32], targets: [Int32]), weight: Double)] = []
+    for seq in sequences {
+      let probs = try model.targetProbabilities(TokenBatch(rows: [seq]))
+      var k = 0
+      for t in seq.targets.indices where seq.targets[t] >= 0 {
+        for (c, pc) in probs[k].enumerated() where pc > 0 {
+          var targets = [Int32](repeating: -1, count: seq.targets.count)
+          targets[t] = Int32(c)
+          virtual.append(((seq.inputs, targets), Double(pc)))
+        }
+        k += 1
+      }
+    }
+    // Σ = (1/n)Σ_virtual π g gᵀ: scale each row by √(π · rows / n) so that (1/rows)GᵀG is it.
+    let scaleAll = Double(virtual.count) / Double(sequences.count)
+    var out = [Double]()
+    out.reserveCapacity(virtual.count * p)
+    var start = 0
+    while start < virtual.count {
+      let chunk = Array(virtual[start..<min(start + batchSize, virtual.count)])
+      let g = try perExample(model: model, rows: chunk.map(\.row))
+      for (e, item) in chunk.enumerated() {
+        let s = (item.weight * scaleAll).squareRoot()
+        for i in 0..<p { out.append(s * g[e * p + i]) }
+      }
+      start += batchSize
+    }
+    return ProbeGradients(fisher: .ggn, examples: sequences.count, rows: virtual.count, parameters: p, values: out)
+  }
+
+  /// The columns of one module (or a list of modules) as a [rows, Σ m_g] matrix.
+  public func columns(_ modules: [LoRAModule]) -> [Double] {
+    let width = modules.reduce(0) { $0 + $1.count }
+    var out = [Double](repeating: 0, count: rows * width)
+    for r in 0..<rows {
+      var col = 0
+      for m in modules {
+        for i in 0..<m.count { out[r * width + col + i] = values[r * parameters + m.offset + i] }
+        col += m.count
+      }
+    }
+    return out
+  }
+}
+
+extension LlamaModel {
+  /// softmax(logits/τ) at every target row of `batch`, in row order (no gradients).
+  public func targetProbabilities(_ batch: TokenBatch) throws -> [[Float]] {
+    let rows = batch.targetRows
+    guard !rows.isEmpty else { return [] }
+    try forward(batch, outputRows: rows)
+    let v = config.vocabSize
+    let logits = activations!.logits
+    for i in 0..<(rows.count * v) { logits[i] /= ceTemperature }
+    CrossEntropy.logSoftmax(logits.base, rows: rows.count, vocab: v)
+    return (0..<rows.count).map { r in logits.slice(r * v, v).map { FastMath.exp($0) } }
+  }
+}
