@@ -14,7 +14,7 @@ struct LorascopeCommand: ParsableCommand {
       """,
     version: Lorascope.version,
     subcommands: [
-      RunCommand.self, SweepCommand.self,
+      RunCommand.self, SweepCommand.self, SpectrumCommand.self, VerifyCommand.self,
       ExportCommand.self, DataCommand.self, BenchCommand.self,
     ],
     defaultSubcommand: nil)

@@ -17,15 +17,23 @@ public enum FisherKind: String, Codable, CaseIterable, Sendable {
   }
 }
 
-/// Per-example gradients G [rows, p] of the CE loss w.r.t. every LoRA parameter (DESIGN §3),
-/// with Σ = (1/examples)·GᵀG. Rows are examples for the Fisher kinds; for the exact GGN they
-/// are weighted "virtual examples" √π_c·g_(τ,c), one per target position τ and class c, so
-/// that (1/examples)·GᵀG = (1/examples)·Σ_n Σ_τ J_τᵀ(diag π_τ − π_τπ_τᵀ)J_τ exactly.
+/// Per-example gradients G [rows, p] of the CE loss w.r.t. every LoRA parameter (DESIGN §3).
+///
+/// Σ is normalized per target token, like the training loss (the mean CE over target
+/// tokens), so that ρ_k and λ_eff of w_k = ρ_k/(ρ_k + λ_eff) are on the scale of the objective
+/// L_t = CE + λ_eff Σ_g P_g: Σ = (1/N_tok)·Σ_n g_n g_nᵀ with g_n the gradient of example n's
+/// summed CE. Each row is stored as √(rows/N_tok)·g_n so that Σ = (1/rows)·GᵀG, the form the
+/// solvers take. For the exact GGN the rows are "virtual examples" √π_c·g_(τ,c), one per
+/// target position τ and class c, so that Σ = (1/N_tok)·Σ_τ J_τᵀ(diag π_τ − π_τπ_τᵀ)J_τ exactly.
 public struct ProbeGradients: Sendable {
   public let fisher: FisherKind
   public let examples: Int
   public let rows: Int
   public let parameters: Int
+  /// Target tokens N_tok of the probe set.
+  public let targetTokens: Int
+  /// The factor every stored row carries, √(rows/N_tok).
+  public var rowScale: Double { (Double(rows) / Double(targetTokens)).squareRoot() }
   /// [rows, parameters] row-major, Float64; scaled so Σ = (1/rows)·GᵀG.
   public let values: [Double]
 
@@ -42,6 +50,8 @@ public struct ProbeGradients: Sendable {
     }
     guard !sequences.isEmpty else { throw LorascopeError.usage("the probe set is empty") }
     let p = layout.count
+    let tokens = sequences.reduce(0) { $0 + $1.targets.filter { $0 >= 0 }.count }
+    guard tokens > 0 else { throw LorascopeError.usage("the probe set has no target tokens") }
     model.dropoutEnabled = false
     switch fisher {
     case .empirical, .sampled:
@@ -55,9 +65,12 @@ public struct ProbeGradients: Sendable {
         out += try perExample(model: model, rows: rows)
         start += batchSize
       }
-      return ProbeGradients(fisher: fisher, examples: sequences.count, rows: sequences.count, parameters: p, values: out)
+      let scale = (Double(sequences.count) / Double(tokens)).squareRoot()
+      for i in out.indices { out[i] *= scale }
+      return ProbeGradients(
+        fisher: fisher, examples: sequences.count, rows: sequences.count, parameters: p, targetTokens: tokens, values: out)
     case .ggn:
-      return try gaussNewton(model: model, sequences: sequences, batchSize: batchSize * 2)
+      return try gaussNewton(model: model, sequences: sequences, targetTokens: tokens, batchSize: batchSize * 2)
     }
   }
 
@@ -97,7 +110,7 @@ public struct ProbeGradients: Sendable {
   /// gradient with label c at τ alone, weighted by √π_c. Costs one backward per (τ, c): use
   /// small probe sets.
   static func gaussNewton(
-    model: LlamaModel, sequences: [(inputs: [Int32], targets: [Int32])], batchSize: Int
+    model: LlamaModel, sequences: [(inputs: [Int32], targets: [Int32])], targetTokens: Int, batchSize: Int
   ) throws -> ProbeGradients {
     let p = model.loraLayout!.count
     var virtual: [(row: (inputs: [Int32], targets: [Int32]), weight: Double)] = []
@@ -113,8 +126,8 @@ public struct ProbeGradients: Sendable {
         k += 1
       }
     }
-    // Σ = (1/n)Σ_virtual π g gᵀ: scale each row by √(π · rows / n) so that (1/rows)GᵀG is it.
-    let scaleAll = Double(virtual.count) / Double(sequences.count)
+    // Σ = (1/N_tok)Σ_virtual π g gᵀ: scale each row by √(π · rows / N_tok) so that (1/rows)GᵀG is it.
+    let scaleAll = Double(virtual.count) / Double(targetTokens)
     var out = [Double]()
     out.reserveCapacity(virtual.count * p)
     var start = 0
@@ -127,7 +140,8 @@ public struct ProbeGradients: Sendable {
       }
       start += batchSize
     }
-    return ProbeGradients(fisher: .ggn, examples: sequences.count, rows: virtual.count, parameters: p, values: out)
+    return ProbeGradients(
+      fisher: .ggn, examples: sequences.count, rows: virtual.count, parameters: p, targetTokens: targetTokens, values: out)
   }
 
   /// The columns of one module (or a list of modules) as a [rows, Σ m_g] matrix.

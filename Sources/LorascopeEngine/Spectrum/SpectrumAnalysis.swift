@@ -29,6 +29,8 @@ public struct SpectrumAnalysis: Sendable {
   public let gradients: [Double]
   public let metricData: [Double]
   public let rows: Int
+  /// The factor every row of `gradients` carries (√(rows/N_tok), see `ProbeGradients`).
+  public let rowScale: Double
 
   public func lambdaEff(_ lambda: Double) -> Double { lambda / Double(adaptedLinears) }
 
@@ -101,7 +103,7 @@ public struct SpectrumAnalysis: Sendable {
     return SpectrumAnalysis(
       selection: selection, label: label, fisher: g.fisher, metricKind: metricKind.rawValue, spectrum: spectrum,
       adaptedLinears: layout.adaptedLinearCount, probeExamples: g.examples, modules: modules,
-      gradients: columns, metricData: data, rows: g.rows)
+      gradients: columns, metricData: data, rows: g.rows, rowScale: g.rowScale)
   }
 
   /// Where a direction lives: its largest entries as (module, row, column, value).

@@ -215,7 +215,7 @@ public final class ContinualSession {
     let steps: PhaseConfig = t == 0 ? config.adapterWarmStart : config.adapter
     var phaseConfig = steps
     if config.method == .frozen && t >= 1 { phaseConfig.epochs = 0 }
-    let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: phaseConfig.batchSize, seed: config.seed &+ 7919 &* UInt64(t + 1))
+    let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: phaseConfig.batchSize, seed: stageSeed(t))
     let trainer = PhaseTrainer(
       stage: t, phase: phase, model: m, plan: plan, config: phaseConfig,
       backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)

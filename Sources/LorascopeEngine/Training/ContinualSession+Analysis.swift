@@ -1,0 +1,51 @@
+/// What the spectrum and the theory check need from a run: the anchor state of a stage, its
+/// probe set, its metric, and the stage retrained from the anchor with another λ.
+extension ContinualSession {
+  /// The inputs of the spectrum of stage t ≥ 1 (DESIGN §3): the model at v_{t−1} (where the
+  /// quadratic model is taken), the anchor, the metric kind of the run's method (the PESO
+  /// metric for methods without one), EWC's Fisher diagonal, and a seeded probe of block t.
+  public func spectrumInputs(stage t: Int, probeSize: Int, seed: UInt64 = 0) throws
+    -> (model: LlamaModel, anchor: FloatBuffer, kind: ProximalPenalty.Kind, fisher: [Float]?, probe: [(inputs: [Int32], targets: [Int32])])
+  {
+    guard t >= 1, t < dataset.numBlocks else {
+      throw LorascopeError.usage("the spectrum needs a stage 1…\(dataset.numBlocks - 1) (stage 0 has no anchor)")
+    }
+    let m = try model(afterStage: t - 1)
+    let anchor = m.lora!.clone()
+    let kind = config.method.penaltyKind ?? .softmaxKL
+    var fisher: [Float]? = nil
+    if kind == .diagonalFisher {
+      fisher = try DiagonalFisher.estimate(model: m, sequences: Array(trainingPairs(block: t - 1).prefix(512)))
+    }
+    return (m, anchor, kind, fisher, probe(block: t, size: probeSize, seed: seed))
+  }
+
+  /// A seeded sample of `size` training sequences of block b.
+  public func probe(block b: Int, size: Int, seed: UInt64 = 0) -> [(inputs: [Int32], targets: [Int32])] {
+    let pairs = trainingPairs(block: b)
+    var rng = SeededRNG(seed: seed &+ 0x5EC7_0000 &+ UInt64(b))
+    var idx = Array(pairs.indices)
+    idx.shuffle(using: &rng)
+    return idx.prefix(size).sorted().map { pairs[$0] }
+  }
+
+  /// Retrains stage t from v_{t−1} with penalty weight `lambda`, the run's data order and steps;
+  /// returns the adapter at the end. Only for single-adapter methods (peso, l2, ewc, single).
+  public func retrainStage(_ t: Int, lambda: Double) throws -> FloatBuffer {
+    guard !config.method.isCumulative, config.method != .frozen else {
+      throw LorascopeError.usage("retraining from the anchor applies to single-adapter methods, not \(config.method.rawValue)")
+    }
+    let inputs = try spectrumInputs(stage: t, probeSize: 0)
+    let m = inputs.model
+    let penalty = ProximalPenalty(kind: inputs.kind, layout: m.loraLayout!, anchor: inputs.anchor, fisher: inputs.fisher)
+    let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: config.adapter.batchSize, seed: stageSeed(t))
+    let trainer = PhaseTrainer(
+      stage: t, phase: .adapter, model: m, plan: plan, config: config.adapter,
+      backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)
+    while !trainer.isFinished { _ = try trainer.step(lambda: lambda) }
+    return m.lora!
+  }
+
+  /// The seed of stage t's batch order (shared by the run and by retraining).
+  func stageSeed(_ t: Int) -> UInt64 { config.seed &+ 7919 &* UInt64(t + 1) }
+}

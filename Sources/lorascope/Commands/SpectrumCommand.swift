@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import LorascopeEngine
+
+extension FisherKind: ExpressibleByArgument {}
+
+/// Options shared by `spectrum` and `verify`: which run, stage, module and Σ.
+struct SpectrumOptions: ParsableArguments {
+  @Option(name: .customLong("run-dir"), help: "A run directory made by `lorascope run`.")
+  var runDir: String
+
+  @Option(help: "The stage t ≥ 1: Σ_t on block t, H_{t−1} at v_{t−1}.")
+  var stage: Int
+
+  @Option(help: "One module by PEFT name (e.g. layers.0.self_attn.q_proj.lora_A); default: the first.")
+  var module: String?
+
+  @Flag(help: "All modules jointly (low-rank path).")
+  var joint = false
+
+  @Option(help: "Probe examples n (seeded sample of block t's training sequences).")
+  var probe: Int = 128
+
+  @Option(help: "empirical | sampled | ggn (exact Gauss–Newton: one module, small --probe).")
+  var fisher: FisherKind = .empirical
+
+  @Option(help: "λ for the weights (default: the run's λ).")
+  var lambda: Double?
+
+  @Option(name: .customLong("eps-relative"), help: "Damping ε = eps-relative / m for a module of m entries.")
+  var epsRelative: Double = 1e-3
+
+  @Option(help: "The run's dataset, if it moved since the run (a PESO directory).")
+  var data: String?
+
+  @Option(help: "Backbone cache directory, as given to `run`.")
+  var cache: String?
+
+  func selection(in layout: LoRALayout) throws -> SpectrumAnalysis.Selection {
+    if joint { return .joint }
+    guard let module else { return .module(0) }
+    guard let i = layout.modules.firstIndex(where: { $0.name == module }) else {
+      throw ValidationError("no module '\(module)'; modules are named like \(layout.modules[0].name)")
+    }
+    return .module(i)
+  }
+}
+
+/// `lorascope spectrum`: ρ_k and w_k of a run's stage (DESIGN §3).
+struct SpectrumCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "spectrum",
+    abstract: "Generalized eigenvalues ρ_k of (Σ_t, H_{t−1}) and the interpolation weights w_k = ρ_k/(ρ_k+λ_eff).")
+
+  @OptionGroup var options: SpectrumOptions
+
+  @Flag(help: "Solve the p × p problem with LAPACKE_dsygvd instead of the n × n reduction (one module).")
+  var dense = false
+
+  @Option(help: "How many top directions to describe.")
+  var directions: Int = 5
+
+  @Option(help: "Write G, p (or h_diag), module_offsets, eps, lambda_eff as safetensors for SciPy.")
+  var dump: String?
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  func run() throws {
+    let state = try RunState.load(runDir: options.runDir, data: options.data, cache: options.cache)
+    let session = state.session
+    let inputs = try session.spectrumInputs(stage: options.stage, probeSize: options.probe, seed: session.config.seed)
+    let selection = try options.selection(in: inputs.model.loraLayout!)
+    let analysis = try SpectrumAnalysis.compute(
+      model: inputs.model, anchor: inputs.anchor, metricKind: inputs.kind, fisherDiagonal: inputs.fisher,
+      probe: inputs.probe, fisher: options.fisher, selection: selection, epsRelative: options.epsRelative,
+      dense: dense, directions: directions, seed: session.config.seed)
+    let lambda = options.lambda ?? session.config.lambda
+    let report = SpectrumReport(analysis: analysis, lambda: lambda, directions: directions)
+    if let dump { try report.dump(to: URL(fileURLWithPath: dump)) }
+    if json { try printJSON(report) } else { print(report.render()) }
+  }
+}
+
+/// What `spectrum` prints (`--json` keys fixed by the issue: rho, weights, eps, lambda_eff,
+/// fisher, shift_count, gauge_count).
+struct SpectrumReport: Encodable {
+  let analysis: SpectrumAnalysis
+  let lambda: Double
+  let directions: Int
+
+  enum CodingKeys: String, CodingKey {
+    case selection, method, metric, fisher, rho, weights, eps, lambda, lambdaEff = "lambda_eff", shiftRho = "shift_rho"
+    case shiftCount = "shift_count", gaugeCount = "gauge_count", plasticCount = "plastic_count", probe, dimension
+    case topDirections = "top_directions"
+  }
+
+  struct DirectionReport: Encodable {
+    let k: Int
+    let rho: Double
+    let weight: Double
+    let largestEntries: [SpectrumAnalysis.Entry]
+    enum CodingKeys: String, CodingKey { case k, rho, weight, largestEntries = "largest_entries" }
+  }
+
+  var topDirections: [DirectionReport] {
+    let w = analysis.weights(lambda: lambda)
+    return (0..<min(directions, analysis.spectrum.directions?.count ?? 0)).map {
+      DirectionReport(k: $0, rho: analysis.spectrum.rho[$0], weight: w[$0], largestEntries: analysis.largestEntries(ofDirection: $0))
+    }
+  }
+
+  func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    let s = analysis.spectrum
+    try c.encode(analysis.label, forKey: .selection)
+    try c.encode(s.method.rawValue, forKey: .method)
+    try c.encode(analysis.metricKind, forKey: .metric)
+    try c.encode(analysis.fisher.rawValue, forKey: .fisher)
+    try c.encode(s.rho, forKey: .rho)
+    try c.encode(analysis.weights(lambda: lambda), forKey: .weights)
+    try c.encode(s.eps, forKey: .eps)
+    try c.encode(lambda, forKey: .lambda)
+    try c.encode(analysis.lambdaEff(lambda), forKey: .lambdaEff)
+    try c.encode(s.shiftRho, forKey: .shiftRho)
+    try c.encode(s.shiftRho.count, forKey: .shiftCount)
+    try c.encode(s.gaugeCount, forKey: .gaugeCount)
+    try c.encode(s.count(above: 0.5, lambdaEff: analysis.lambdaEff(lambda)), forKey: .plasticCount)
+    try c.encode(analysis.probeExamples, forKey: .probe)
+    try c.encode(s.dimension, forKey: .dimension)
+    try c.encode(topDirections, forKey: .topDirections)
+  }
+
+  func render() -> String {
+    let s = analysis.spectrum
+    let le = analysis.lambdaEff(lambda)
+    let w = analysis.weights(lambda: lambda)
+    var out = "\(analysis.label) · Σ: \(analysis.fisher.title), n = \(analysis.probeExamples) · H: \(analysis.metricKind) · \(s.method.rawValue) path, p = \(s.dimension)\n"
+    let epsText = s.eps.count == 1 ? String(format: "%.3g", s.eps[0]) : String(format: "%.3g…%.3g", s.eps.min()!, s.eps.max()!)
+    out += String(format: "λ = %g, λ_eff = λ/|L| = %.4g, ε = %@\n", lambda, le, epsText)
+    let counts = s.directionCounts(lambdaEff: le)
+    out += "directions with w > 0.5: \(counts.plastic) · w ≤ 0.5: \(counts.stable) · zero cluster (gauge + null, ρ ≈ 0): \(s.gaugeCount)"
+    out += " · shift (ρ ~ 1/ε, shown apart): \(s.shiftRho.count)\n"
+    if !s.shiftRho.isEmpty {
+      out += "shift ρ: " + s.shiftRho.prefix(6).map { String(format: "%.3g", $0) }.joined(separator: ", ") + (s.shiftRho.count > 6 ? ", …" : "") + "\n"
+    }
+    var t = TextTable(["k", "ρ_k", "w_k"])
+    for k in 0..<min(20, s.nonZeroRho.count) { t.add(["\(k)", String(format: "%.4g", s.rho[k]), String(format: "%.4f", w[k])]) }
+    out += t.render()
+    for d in topDirections {
+      out += "\nq_\(d.k) (ρ \(String(format: "%.3g", d.rho)), w \(String(format: "%.3f", d.weight))): "
+      out += d.largestEntries.map { String(format: "%@[%d,%d] %.3f", $0.module, $0.row, $0.column, $0.value) }.joined(separator: "  ")
+    }
+    return out
+  }
+
+  /// SciPy-checkable dump: G [rows, p] (per-example gradients, 1/n not applied, each row times
+  /// `row_scale` = √(n/N_tok) so that Σ = GᵀG/n is normalized per target token), the metric's
+  /// data (`p` for softmax-KL, `h_diag` otherwise), module_offsets, eps and lambda_eff.
+  func dump(to url: URL) throws {
+    let offsets = [0] + analysis.modules.reduce(into: [Int]()) { acc, m in acc.append((acc.last ?? 0) + m.count) }
+    let p = analysis.spectrum.dimension
+    let metricName = analysis.metricKind == "softmaxKL" ? "p" : "h_diag"
+    let file = try SafetensorsFile(tensors: [
+      SafetensorsTensor(name: "G", doubles: analysis.gradients, shape: [analysis.rows, p]),
+      SafetensorsTensor(name: metricName, doubles: analysis.metricData, shape: [p]),
+      SafetensorsTensor(name: "module_offsets", int64s: offsets.map(Int64.init), shape: [offsets.count]),
+      SafetensorsTensor(name: "eps", doubles: analysis.spectrum.eps, shape: [analysis.spectrum.eps.count]),
+      SafetensorsTensor(name: "lambda_eff", doubles: [analysis.lambdaEff(lambda)], shape: [1]),
+      SafetensorsTensor(name: "rho", doubles: analysis.spectrum.rho, shape: [analysis.spectrum.rho.count]),
+      SafetensorsTensor(name: "row_scale", doubles: [analysis.rowScale], shape: [1]),
+    ], metadata: ["format": "pt", "fisher": analysis.fisher.rawValue, "selection": analysis.label])
+    try file.write(to: url)
+  }
+}
