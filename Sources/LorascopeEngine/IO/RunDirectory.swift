@@ -73,7 +73,7 @@ public final class RunDirectory: @unchecked Sendable {
   public func appendLog<T: Encodable>(_ records: [T]) throws {
     if logHandle == nil {
       if !FileManager.default.fileExists(atPath: logURL.path) {
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
       }
       guard let h = FileHandle(forWritingAtPath: logURL.path) else {
         throw LorascopeError.io("cannot open \(logURL.path) for appending")
