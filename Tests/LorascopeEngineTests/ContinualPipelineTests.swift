@@ -134,4 +134,22 @@ struct ContinualPipelineTests {
     #expect(s.model!.weights.array == lastGood)
     #expect(s.model!.weights.allFinite)
   }
+
+  @Test("an exported stage loads back (HF backbone + PEFT adapter) with the same logits", arguments: [ContinualMethod.peso, .cumulativeAll])
+  func export(method: ContinualMethod) throws {
+    let data = try Self.dataset(drift: 0.6, users: 80)
+    var c = Self.config(data, method: method)
+    c.adapter.epochs = 1
+    let s = try ContinualSession(config: c, dataset: data, backboneCache: Self.tempDir())
+    _ = try s.run()
+    let out = Self.tempDir()
+    try s.exportStage(2, to: out)
+    let reloaded = try ModelCheckpoint.readBackbone(from: out.appendingPathComponent("backbone"))
+    let adapter = try ModelCheckpoint.readAdapter(from: out.appendingPathComponent("adapter"), config: reloaded.config)
+    reloaded.attachLoRA(adapter.lora, values: adapter.values)
+    let batch = ModelFixtures.batch(config: reloaded.config, rows: 2, seqLen: 12, seed: 1)
+    let want = try s.model(afterStage: 2).logits(batch)
+    let got = try reloaded.logits(batch)
+    #expect(zip(want, got).map { abs($0 - $1) }.max()! < 1e-5)
+  }
 }

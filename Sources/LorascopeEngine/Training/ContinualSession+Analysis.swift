@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the spectrum and the theory check need from a run: the anchor state of a stage, its
 /// probe set, its metric, and the stage retrained from the anchor with another λ.
 extension ContinualSession {
@@ -48,4 +50,21 @@ extension ContinualSession {
 
   /// The seed of stage t's batch order (shared by the run and by retraining).
   func stageSeed(_ t: Int) -> UInt64 { config.seed &+ 7919 &* UInt64(t + 1) }
+}
+
+extension ContinualSession {
+  /// Writes finished stage t as `dir/backbone` (a `LlamaForCausalLM` directory: the pretrained
+  /// backbone, with merged frozen past adapters for cumulative methods and the stage's
+  /// embeddings when they train) and `dir/adapter` (a PEFT directory whose
+  /// `base_model_name_or_path` is `dir/backbone`). Loading both reproduces the stage's logits.
+  public func exportStage(_ t: Int, to dir: URL) throws {
+    let model = try model(afterStage: t)
+    let adapter = model.lora!
+    let layout = model.loraLayout!
+    model.detachLoRA()
+    let backbone = dir.appendingPathComponent("backbone")
+    try ModelCheckpoint.writeBackbone(model, to: backbone)
+    try ModelCheckpoint.writeAdapter(
+      layout: layout, values: adapter, baseModelPath: backbone.path, to: dir.appendingPathComponent("adapter"))
+  }
 }

@@ -30,15 +30,8 @@ struct ExportCommand: ParsableCommand {
 
   func run() throws {
     let state = try RunState.load(runDir: runDir, data: data, cache: cache)
-    let model = try state.session.model(afterStage: stage)
     let outURL = URL(fileURLWithPath: out)
-    let backboneURL = outURL.appendingPathComponent("backbone")
-    let adapterURL = outURL.appendingPathComponent("adapter")
-    let adapterValues = model.lora!
-    let layout = model.loraLayout!
-    model.detachLoRA()
-    try ModelCheckpoint.writeBackbone(model, to: backboneURL)
-    try ModelCheckpoint.writeAdapter(layout: layout, values: adapterValues, baseModelPath: backboneURL.path, to: adapterURL)
-    print("wrote \(backboneURL.path) and \(adapterURL.path)")
+    try state.session.exportStage(stage, to: outURL)
+    print("wrote \(outURL.appendingPathComponent("backbone").path) and \(outURL.appendingPathComponent("adapter").path)")
   }
 }
