@@ -17,6 +17,14 @@ public struct EngineBenchmarkReport: Codable, Sendable {
   public var sgemmGflops: [String: Double]
   /// The FLOP-weighted mean of `sgemmGflops` over the step's matmuls: the yardstick for full_step_gflops.
   public var sgemmGflopsAtModelShapes: Double
+  /// Spectrum figures (DESIGN §3): per-example LoRA gradients of 128 examples from one batched
+  /// backward, against one ordinary batched backward on the same examples; the joint low-rank
+  /// spectrum over every module; the dense solve of one p = 1024 module.
+  public var perExampleGradientsSeconds: Double
+  public var batchedBackwardSeconds: Double
+  public var jointLowRankSpectrumSeconds: Double
+  public var jointParameters: Int
+  public var dense1024SpectrumSeconds: Double
 
   enum CodingKeys: String, CodingKey {
     case blasKernel = "blas_kernel", blasThreads = "blas_threads", batch, seqLen = "seq_len"
@@ -25,6 +33,9 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     case loraStepSequencesPerS = "lora_step_sequences_per_s"
     case forwardTokensPerS = "forward_tokens_per_s", sgemmGflops = "sgemm_gflops"
     case sgemmGflopsAtModelShapes = "sgemm_gflops_at_model_shapes"
+    case perExampleGradientsSeconds = "per_example_gradients_128_s", batchedBackwardSeconds = "batched_backward_128_s"
+    case jointLowRankSpectrumSeconds = "joint_lowrank_spectrum_s", jointParameters = "joint_parameters"
+    case dense1024SpectrumSeconds = "dense_spectrum_p1024_s"
   }
 }
 
@@ -134,6 +145,37 @@ public enum EngineBenchmark {
     progress("forward, logits at every position")
     let tForward = try median(warmup: 2, iterations: iterations) { _ = try full.logits(data) }
 
+    progress("per-example gradients of 128 examples, and the spectrum solves")
+    let probeBatch = randomBatch(vocab: config.vocabSize, batch: 128, seqLen: seqLen, seed: 99)
+    let probeRows = (0..<128).map { r in
+      (inputs: Array(probeBatch.tokens[(r * seqLen)..<((r + 1) * seqLen)]),
+       targets: Array(probeBatch.targets[(r * seqLen)..<((r + 1) * seqLen)]))
+    }
+    // B ≠ 0 so every factor has gradient (a fresh adapter has zero A gradients).
+    for i in 0..<lora.lora!.count { lora.lora![i] += Float(1e-2 * rng.nextNormal()) }
+    let tBatched = try median(warmup: 1, iterations: max(3, iterations / 3)) {
+      for start in stride(from: 0, to: 128, by: 32) {
+        loraGrads.zero()
+        try lora.lossAndGradients(TokenBatch(rows: Array(probeRows[start..<(start + 32)])), into: loraGrads)
+      }
+    }
+    var probe: ProbeGradients?
+    let tPerExample = try median(warmup: 1, iterations: max(3, iterations / 3)) {
+      probe = try ProbeGradients.compute(model: lora, sequences: probeRows, fisher: .empirical)
+    }
+    let layout = lora.loraLayout!
+    let tJoint = try median(warmup: 1, iterations: max(3, iterations / 3)) {
+      _ = try SpectrumAnalysis.solve(
+        gradients: probe!, layout: layout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
+        selection: .joint, directions: 0)
+    }
+    let module1024 = layout.modules.firstIndex { $0.count == 1024 } ?? 0
+    let tDense = try median(warmup: 1, iterations: max(3, iterations / 3)) {
+      _ = try SpectrumAnalysis.solve(
+        gradients: probe!, layout: layout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
+        selection: .module(module1024), dense: true, directions: 0)
+    }
+
     return EngineBenchmarkReport(
       blasKernel: BLAS.kernelName, blasThreads: Parallel.workers, batch: batch, seqLen: seqLen,
       fullStepSequencesPerS: Double(batch) / tFull,
@@ -141,6 +183,8 @@ public enum EngineBenchmark {
       loraPesoStepSequencesPerS: Double(batch) / tPeso,
       loraStepSequencesPerS: Double(batch) / tLora,
       forwardTokensPerS: Double(bt) / tForward,
-      sgemmGflops: gemm, sgemmGflopsAtModelShapes: atShapes)
+      sgemmGflops: gemm, sgemmGflopsAtModelShapes: atShapes,
+      perExampleGradientsSeconds: tPerExample, batchedBackwardSeconds: tBatched,
+      jointLowRankSpectrumSeconds: tJoint, jointParameters: layout.count, dense1024SpectrumSeconds: tDense)
   }
 }

@@ -32,6 +32,8 @@ public enum Action: Hashable, Sendable {
   case toggleMouse
   /// `R`: metrics per stage ↔ the R[t][j] matrix.
   case matrixToggle
+  /// `b`: the per-module penalty as a heat map ↔ sorted bars.
+  case penaltyViewToggle
   /// In the help overlay: next and previous page.
   case helpPageNext, helpPagePrev
   /// While typing λ: accept or abandon the entry.
@@ -161,6 +163,7 @@ public struct KeyMap: Sendable {
       .cycleFisher, keys: [.character("f")], "Σ: empirical / sampled Fisher / Gauss–Newton",
       bar: "Fisher", rank: 10),
     KeyBinding(.matrixToggle, keys: [.character("R")], "metrics per stage / R[t][j] matrix", bar: "R[t][j]", rank: 11),
+    KeyBinding(.penaltyViewToggle, keys: [.character("b")], "penalty: heat map / sorted bars", bar: "bars", rank: 13),
     KeyBinding(.togglePanel(1), keys: [.character("1")], "show / hide the loss chart"),
     KeyBinding(.togglePanel(2), keys: [.character("2")], "show / hide the per-module penalty"),
     KeyBinding(.togglePanel(3), keys: [.character("3")], "show / hide the spectrum and weights"),

@@ -42,15 +42,18 @@ public final class NcursesScreen: Screen {
     public var mouse: Bool
     /// Honour `NO_COLOR` (read from the environment).
     public var noColor: Bool
+    /// `--theme`: the colours of every role.
+    public var theme: Theme
 
     public init(
       mono: Bool = false, glyphOverride: GlyphMode? = nil, mouse: Bool = true,
-      noColor: Bool = NcursesScreen.environmentRequestsNoColor()
+      noColor: Bool = NcursesScreen.environmentRequestsNoColor(), theme: Theme = .builtIn
     ) {
       self.mono = mono
       self.glyphOverride = glyphOverride
       self.mouse = mouse
       self.noColor = noColor
+      self.theme = theme
     }
   }
 
@@ -90,7 +93,8 @@ public final class NcursesScreen: Screen {
       colors = Int(lsc_colors())
     }
     palette = Palette(
-      mode: Palette.chooseMode(colors: colors, noColor: options.noColor, mono: options.mono))
+      mode: Palette.chooseMode(colors: colors, noColor: options.noColor, mono: options.mono),
+      theme: options.theme)
     attributeTable = NcursesScreen.buildAttributes(
       palette: palette, defaultBackground: defaultBackground)
     mouseEnabled = options.mouse

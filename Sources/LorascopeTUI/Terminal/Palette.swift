@@ -35,18 +35,21 @@ public struct StyleAttributes: Hashable, Sendable {
   public var usesColor: Bool { foreground >= 0 }
 }
 
-/// Maps cell roles to terminal attributes for the chosen colour mode
-/// (DESIGN.md §7: "works in 8-color and monochrome terminals").
+/// Maps cell roles to terminal attributes for the chosen colour mode and
+/// theme (DESIGN.md §7: "works in 8-color and monochrome terminals").
 ///
 /// Everything here is pure, so the choice is tested without a terminal;
 /// `NcursesScreen` turns the result into colour pairs.
 public struct Palette: Sendable, Equatable {
   public let mode: ColorMode
+  /// The theme's name (`--theme`).
+  public let themeName: String
   private let table: [StyleAttributes]
 
-  public init(mode: ColorMode) {
+  public init(mode: ColorMode, theme: Theme = .builtIn) {
     self.mode = mode
-    table = CellStyle.allStyles.map { Palette.attributes(for: $0, mode: mode) }
+    themeName = theme.name
+    table = CellStyle.allStyles.map { theme.attributes(for: $0, mode: mode) }
   }
 
   /// The colour mode for a terminal reporting `colors` colours (ncurses
@@ -78,74 +81,5 @@ public struct Palette: Sendable, Equatable {
     var seen: [Int] = []
     for a in table where a.usesColor && !seen.contains(a.foreground) { seen.append(a.foreground) }
     return seen
-  }
-
-  // ANSI colour numbers (COLOR_BLACK … COLOR_WHITE).
-  private static let red = 1, green = 2, yellow = 3, blue = 4, magenta = 5, cyan = 6
-
-  private static func attributes(for style: CellStyle, mode: ColorMode) -> StyleAttributes {
-    // Selection is reverse video everywhere: visible in every mode and theme.
-    if style == .selected { return StyleAttributes(bold: true, reverse: true) }
-    switch mode {
-    case .color256: return color256(style)
-    case .color8: return color8(style)
-    case .monochrome: return monochrome(style)
-    }
-  }
-
-  /// Mid-tone xterm-256 colours that read on dark and light backgrounds.
-  private static func color256(_ style: CellStyle) -> StyleAttributes {
-    switch style {
-    case .normal, .selected: return StyleAttributes()
-    case .dim: return StyleAttributes(foreground: 244)
-    case .title: return StyleAttributes(foreground: 39, bold: true)
-    case .accent: return StyleAttributes(foreground: 208, bold: true)
-    case .good: return StyleAttributes(foreground: 34)
-    case .warn: return StyleAttributes(foreground: 178, bold: true)
-    case .bad: return StyleAttributes(foreground: 196, bold: true)
-    case .series1: return StyleAttributes(foreground: 33)
-    case .series2: return StyleAttributes(foreground: 208)
-    case .series3: return StyleAttributes(foreground: 135)
-    case .heat(let level):
-      // Blue → teal → yellow → red: ordered in lightness as well as hue.
-      let ramp = [24, 31, 37, 71, 142, 178, 208, 196]
-      let l = min(max(level, 0), CellStyle.maxHeatLevel)
-      return StyleAttributes(foreground: ramp[l], bold: l == CellStyle.maxHeatLevel)
-    }
-  }
-
-  /// The eight ANSI colours, with bold for the upper half of each heat pair.
-  private static func color8(_ style: CellStyle) -> StyleAttributes {
-    switch style {
-    case .normal, .selected: return StyleAttributes()
-    case .dim: return StyleAttributes(dim: true)
-    case .title: return StyleAttributes(foreground: cyan, bold: true)
-    case .accent: return StyleAttributes(foreground: yellow, bold: true)
-    case .good: return StyleAttributes(foreground: green)
-    case .warn: return StyleAttributes(foreground: yellow)
-    case .bad: return StyleAttributes(foreground: red, bold: true)
-    case .series1: return StyleAttributes(foreground: cyan)
-    case .series2: return StyleAttributes(foreground: yellow)
-    case .series3: return StyleAttributes(foreground: magenta)
-    case .heat(let level):
-      let colors = [blue, blue, cyan, green, yellow, yellow, red, red]
-      let l = min(max(level, 0), CellStyle.maxHeatLevel)
-      return StyleAttributes(foreground: colors[l], bold: l % 2 == 1)
-    }
-  }
-
-  /// Attributes only (htop monochrome, git-interactive-rebase-tool#896): the
-  /// glyphs and labels carry the meaning, attributes add emphasis.
-  private static func monochrome(_ style: CellStyle) -> StyleAttributes {
-    switch style {
-    case .normal, .selected, .good, .series1: return StyleAttributes()
-    case .dim: return StyleAttributes(dim: true)
-    case .title, .accent, .series2: return StyleAttributes(bold: true)
-    case .warn, .series3: return StyleAttributes(underline: true)
-    case .bad: return StyleAttributes(bold: true, underline: true)
-    case .heat(let level):
-      let l = min(max(level, 0), CellStyle.maxHeatLevel)
-      return l <= 2 ? StyleAttributes(dim: true) : StyleAttributes(bold: l >= 6)
-    }
   }
 }

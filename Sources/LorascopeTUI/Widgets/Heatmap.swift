@@ -85,8 +85,23 @@ public struct Heatmap: Sendable {
     return (1 + min(3, Int(t * 4)), min(CellStyle.maxHeatLevel, Int(t * 8)))
   }
 
-  public func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
-    guard rect.width >= 4, rect.height >= 2, !rowLabels.isEmpty, !columnLabels.isEmpty else { return }
+  /// Where the cells go in `rect`: label column, cell width, scrolled windows.
+  struct Geometry {
+    var labelWidth: Int
+    var gridLeft: Int
+    var cellWidth: Int
+    var visibleCols: Int
+    var firstCol: Int
+    var scaleRows: Int
+    var visibleRows: Int
+    var firstRow: Int
+
+    /// The screen column of the first character of visible column `c`.
+    func cellCol(_ c: Int) -> Int { gridLeft + c * (cellWidth + 1) + 1 }
+  }
+
+  func geometry(rect: Rect, glyphs: GlyphSet) -> Geometry? {
+    guard rect.width >= 4, rect.height >= 2, !rowLabels.isEmpty, !columnLabels.isEmpty else { return nil }
     let labelWidth = min(rowLabels.map { DisplayWidth.of(glyphs.text($0)) }.max() ?? 0, max(1, rect.width / 4))
     let gridLeft = rect.col + labelWidth + 1
     let available = rect.right - gridLeft
@@ -94,10 +109,32 @@ public struct Heatmap: Sendable {
     var cellWidth = max(2, columnLabels.map { DisplayWidth.of(glyphs.text($0)) }.max() ?? 1)
     while cellWidth > 1 && columnLabels.count * (cellWidth + 1) > available { cellWidth -= 1 }
     let visibleCols = max(1, min(columnLabels.count, available / (cellWidth + 1)))
-    let firstCol = Heatmap.window(count: columnLabels.count, visible: visibleCols, around: selected?.col)
     let scaleRows = showScale && rect.height >= 4 ? 1 : 0
     let visibleRows = max(0, min(rowLabels.count, rect.height - 1 - scaleRows))
-    let firstRow = Heatmap.window(count: rowLabels.count, visible: visibleRows, around: selected?.row)
+    return Geometry(
+      labelWidth: labelWidth, gridLeft: gridLeft, cellWidth: cellWidth, visibleCols: visibleCols,
+      firstCol: Heatmap.window(count: columnLabels.count, visible: visibleCols, around: selected?.col),
+      scaleRows: scaleRows, visibleRows: visibleRows,
+      firstRow: Heatmap.window(count: rowLabels.count, visible: visibleRows, around: selected?.row))
+  }
+
+  /// The grid cell drawn at screen position (row, col) when the map was drawn
+  /// in `rect` (for mouse clicks); `nil` outside the cells.
+  public func cell(atRow row: Int, col: Int, rect: Rect, glyphs: GlyphSet) -> GridIndex? {
+    guard let g = geometry(rect: rect, glyphs: glyphs) else { return nil }
+    let r = row - rect.row - 1
+    guard r >= 0, r < g.visibleRows else { return nil }
+    let offset = col - g.gridLeft - 1
+    guard offset >= 0 else { return nil }
+    let c = offset / (g.cellWidth + 1)
+    guard c < g.visibleCols, offset % (g.cellWidth + 1) < g.cellWidth else { return nil }
+    return GridIndex(row: g.firstRow + r, col: g.firstCol + c)
+  }
+
+  public func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
+    guard let g = geometry(rect: rect, glyphs: glyphs) else { return }
+    let (labelWidth, cellWidth, visibleCols, firstCol) = (g.labelWidth, g.cellWidth, g.visibleCols, g.firstCol)
+    let (scaleRows, visibleRows, firstRow) = (g.scaleRows, g.visibleRows, g.firstRow)
     let range = self.range()
 
     // Column labels.
@@ -106,7 +143,7 @@ public struct Heatmap: Sendable {
       let isSelected = selected?.col == index
       let text = DisplayWidth.truncate(glyphs.text(columnLabels[index]), to: cellWidth, ellipsis: "")
       canvas.put(
-        row: rect.row, col: gridLeft + c * (cellWidth + 1) + 1, text: text,
+        row: rect.row, col: g.cellCol(c), text: text,
         style: isSelected ? .selected : .title)
     }
     // Rows.
@@ -119,7 +156,7 @@ public struct Heatmap: Sendable {
       canvas.put(row: row, col: rect.col, text: label, style: selected?.row == index ? .selected : .title)
       for c in 0..<visibleCols {
         let col = firstCol + c
-        let cellCol = gridLeft + c * (cellWidth + 1) + 1
+        let cellCol = g.cellCol(c)
         let v = value(row: index, col: col)
         let cellText: String
         let style: CellStyle
