@@ -38,7 +38,8 @@ let package = Package(
 
     .target(
       name: "LorascopeTUI",
-      dependencies: ["LorascopeEngine", "CNcursesw"]),
+      dependencies: ["LorascopeEngine", "CNcursesw"],
+      resources: [.copy("Assets")]),
 
     // MARK: - The command line
 

@@ -14,10 +14,11 @@ struct LorascopeCommand: ParsableCommand {
       """,
     version: Lorascope.version,
     subcommands: [
+      TuiCommand.self, DemoCommand.self,
       RunCommand.self, SweepCommand.self, SpectrumCommand.self, VerifyCommand.self,
-      ExportCommand.self, DataCommand.self, BenchCommand.self,
+      StudyCommand.self, ExportCommand.self, DataCommand.self, BenchCommand.self, InteropCommand.self,
     ],
-    defaultSubcommand: nil)
+    defaultSubcommand: TuiCommand.self)
 }
 
 extension ContinualMethod: ExpressibleByArgument {}

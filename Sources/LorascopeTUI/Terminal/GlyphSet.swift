@@ -158,6 +158,7 @@ extension GlyphSet {
       case "↓": result += "v"
       case "↔": result += "<->"
       case "▶": result += ">"
+      case "₀"..."₉": result += String(scalar.value - 0x2080)
       case "│", "┤", "├": result += "|"
       case "┌", "┐", "└", "┘", "┼": result += "+"
       default: result += "?"

@@ -52,11 +52,15 @@ public struct LineChart: Sendable {
   public var showLegend: Bool
   /// Shown in the middle when there is nothing to plot.
   public var emptyMessage: String
+  /// The look (colour and pattern) of each series: series i is drawn as
+  /// look `styleIndices[i]`; `nil` means 0, 1, 2, … Charts that split one
+  /// set of curves over two plots keep each curve's look this way.
+  public var styleIndices: [Int]?
 
   public init(
     series: [ChartSeries], yScale: AxisScale = .linear, xLabel: String = "",
     yRange: ClosedRange<Double>? = nil, showLegend: Bool = true,
-    emptyMessage: String = "no data yet"
+    emptyMessage: String = "no data yet", styleIndices: [Int]? = nil
   ) {
     self.series = series
     self.yScale = yScale
@@ -64,6 +68,13 @@ public struct LineChart: Sendable {
     self.yRange = yRange
     self.showLegend = showLegend
     self.emptyMessage = emptyMessage
+    self.styleIndices = styleIndices
+  }
+
+  /// The look of series `index`.
+  func look(_ index: Int) -> Int {
+    guard let styleIndices, index < styleIndices.count else { return index }
+    return styleIndices[index]
   }
 
   public func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
@@ -104,7 +115,7 @@ public struct LineChart: Sendable {
     }
     var raster = DotRaster(plot: plot, mode: glyphs.mode)
     for (index, s) in series.enumerated() {
-      raster.plot(s.points, series: index, bounds: bounds, scale: yScale)
+      raster.plot(s.points, series: look(index), bounds: bounds, scale: yScale)
     }
     raster.render(into: &canvas, glyphs: glyphs)
   }
@@ -195,7 +206,8 @@ public struct LineChart: Sendable {
 
   private func drawLegend(into canvas: inout some Canvas, row: Int, rect: Rect, glyphs: GlyphSet) {
     var col = rect.col
-    for (index, s) in series.enumerated() {
+    for (position, s) in series.enumerated() {
+      let index = look(position)
       let sample =
         glyphs.mode == .ascii
         ? String(glyphs.seriesMarkers[index % glyphs.seriesMarkers.count])

@@ -1,0 +1,77 @@
+/// Draws one whole frame from the UI state and the engine's snapshot
+/// (DESIGN.md §7): header, loss chart, per-module penalty, spectrum and
+/// weights, metrics, the key line, then the overlays (tour caption, engine
+/// error, help), topmost last.
+///
+/// A pure function of its inputs into any `Canvas`: the app draws on the
+/// terminal, the tests on a `CellBuffer`. Resizes need no special case: every
+/// frame is laid out for the canvas's current size, overlays included.
+public enum DashboardRenderer {
+  /// Draws the frame and returns where the modules were drawn (mouse clicks).
+  @discardableResult
+  public static func draw(
+    state: DashboardState, snapshot: DashboardSnapshot, into canvas: inout some Canvas, glyphs: GlyphSet
+  ) -> HitMap {
+    let size = canvas.size
+    var hits = HitMap(glyphs: glyphs)
+    canvas.clear(Rect(size: size))
+    var visible = state.visiblePanels
+    if case .editLambda = state.mode { visible.insert(.keyBar) }  // the entry line lives there
+    let layout = Layout.compute(size: size, visible: visible)
+    if layout.isTooSmall {
+      TooSmall(actual: size).draw(into: &canvas, glyphs: glyphs)
+      return hits
+    }
+    if let header = layout.header {
+      HeaderPanel(state: state, snapshot: snapshot).draw(into: &canvas, rect: header, glyphs: glyphs)
+    }
+    if let rect = layout.rect(for: .loss) {
+      LossPanel(snapshot: snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs)
+    }
+    if let rect = layout.rect(for: .modules) {
+      PenaltyPanel(state: state, snapshot: snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs, hits: &hits)
+    }
+    if let rect = layout.rect(for: .spectrum) {
+      SpectrumPanel(state: state, snapshot: snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs)
+    }
+    if let rect = layout.rect(for: .metrics) {
+      MetricsPanel(state: state, snapshot: snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs)
+    }
+    let bodyPanels: [Panel] = [.loss, .modules, .spectrum, .metrics]
+    if !bodyPanels.contains(where: { layout.rect(for: $0) != nil }) {
+      let text = glyphs.text("every panel is hidden: 1–4 show them again")
+      canvas.put(
+        row: size.rows / 2, col: max(0, (size.cols - DisplayWidth.of(text)) / 2), text: text, style: .dim)
+    }
+    if let rect = layout.rect(for: .keyBar) {
+      drawBottomLine(state: state, snapshot: snapshot, into: &canvas, rect: rect, glyphs: glyphs)
+    }
+    if let caption = state.caption {
+      CaptionOverlay(caption: caption).draw(into: &canvas, screen: size, glyphs: glyphs)
+    }
+    if state.showsError(snapshot), let error = snapshot.error {
+      ErrorOverlay(message: error.message).draw(into: &canvas, screen: size, glyphs: glyphs)
+    }
+    if case .help(let page) = state.mode {
+      HelpOverlay(keyMap: state.keyMap, page: page).draw(into: &canvas, screen: size, glyphs: glyphs)
+    }
+    return hits
+  }
+
+  /// The key line of the current context (generated from the key table), or
+  /// the λ entry while typing; the engine's activity and the last notice sit
+  /// at its right.
+  static func drawBottomLine(
+    state: DashboardState, snapshot: DashboardSnapshot, into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet
+  ) {
+    if case .editLambda(let entry) = state.mode {
+      entry.draw(into: &canvas, rect: rect, glyphs: glyphs, keyMap: state.keyMap)
+      return
+    }
+    var status = snapshot.activity.label
+    if let notice = state.notice { status = notice + " · " + status }
+    if !state.mouseEnabled { status += " · mouse off" }
+    KeyBar(keyMap: state.keyMap, context: state.context, status: status)
+      .draw(into: &canvas, rect: rect, glyphs: glyphs)
+  }
+}

@@ -1,0 +1,245 @@
+import LorascopeEngine
+
+/// How the per-module penalty panel draws P_g.
+public enum PenaltyView: Sendable, Equatable {
+  /// Layers × modules, shades (DESIGN.md §7).
+  case heatmap
+  /// One bar per module, largest first.
+  case bars
+}
+
+/// The line a guided tour shows at a teaching moment (`lorascope demo`).
+public struct DemoCaption: Sendable, Equatable {
+  public var text: String
+  /// 1-based position in the script.
+  public var index: Int
+  public var total: Int
+  /// `true` while the run is paused for it (Space goes on).
+  public var waiting: Bool
+
+  public init(text: String, index: Int, total: Int, waiting: Bool) {
+    self.text = text
+    self.index = index
+    self.total = total
+    self.waiting = waiting
+  }
+}
+
+/// What handling an event asks the app to do besides changing the state.
+public enum UIEffect: Sendable, Equatable {
+  case engine(EngineCommand)
+  /// Ctrl-L: redraw every cell.
+  case repaint
+  case setMouse(Bool)
+  /// Space while a tour caption waits: go on with the tour.
+  case continueDemo
+  /// Leave with this exit status.
+  case quit(status: Int32)
+}
+
+/// Everything the UI decides by itself: the mode (main, help, typing λ), the λ
+/// it shows, the selected module, visible panels, views. It is a value, and
+/// `handle` is a pure function of it, the event and the snapshot, so key
+/// dispatch is tested without a terminal or an engine.
+///
+/// λ lives here as well as in the engine: the screen shows the new λ (and the
+/// weights w_k computed from it) at once, and the engine picks it up at its
+/// next step.
+public struct DashboardState: Sendable {
+  public enum Mode: Sendable, Equatable {
+    case main
+    case help(page: Int)
+    case editLambda(NumberEntry)
+  }
+
+  public var mode: Mode = .main
+  public var lambda: Double
+  /// `false` for methods without a penalty: λ keys only explain that.
+  public let usesLambda: Bool
+  /// The method's name, for that explanation.
+  public let methodName: String
+  public let grid: ModuleGrid
+  public var selectedModule = 0
+  /// The spectrum of all modules jointly instead of the selected one.
+  public var joint = false
+  public var fisher: FisherKind = .empirical
+  public var visiblePanels: Set<Panel> = Set(Panel.allCases)
+  /// The metrics panel shows R[t][j] instead of the per-stage table.
+  public var showMatrix = false
+  public var penaltyView: PenaltyView = .heatmap
+  public var mouseEnabled: Bool
+  /// A short message about the last key ("λ has no effect for single").
+  public var notice: String?
+  /// Errors up to this serial were dismissed with Esc.
+  public var dismissedErrorSerial = 0
+  /// The tour's current caption (demo only).
+  public var caption: DemoCaption?
+  public let keyMap: KeyMap
+
+  public init(run: RunSummary, lambda: Double, mouseEnabled: Bool, keyMap: KeyMap = .standard) {
+    self.lambda = lambda
+    usesLambda = run.method.usesLambda
+    methodName = run.method.rawValue
+    grid = ModuleGrid(modules: run.modules)
+    self.mouseEnabled = mouseEnabled
+    self.keyMap = keyMap
+  }
+
+  /// The key context of the current mode.
+  public var context: KeyContext {
+    switch mode {
+    case .main: return .main
+    case .help: return .help
+    case .editLambda: return .edit
+    }
+  }
+
+  /// The spectrum the panel should show, as a request to the engine.
+  public func spectrumRequest(fresh: Bool) -> SpectrumRequest {
+    SpectrumRequest(selection: joint ? .joint : .module(selectedModule), fisher: fisher, fresh: fresh)
+  }
+
+  /// Whether the engine error in `snapshot` is on screen (not dismissed).
+  public func showsError(_ snapshot: DashboardSnapshot) -> Bool {
+    guard let error = snapshot.error else { return false }
+    return error.serial > dismissedErrorSerial
+  }
+
+  /// Applies one input event. `hits` tells where the last frame drew the
+  /// modules (for mouse clicks).
+  public mutating func handle(
+    _ event: TerminalEvent, snapshot: DashboardSnapshot, hits: HitMap = HitMap()
+  ) -> [UIEffect] {
+    if case .terminate(let signal) = event { return [.quit(status: 128 + signal)] }
+    if case .resize = event { return [] }
+    notice = nil
+    switch mode {
+    case .editLambda(var entry):
+      let outcome = entry.handle(event, keyMap: keyMap)
+      switch outcome {
+      case .editing:
+        mode = .editLambda(entry)
+        return []
+      case .confirmed(let value):
+        mode = .main
+        return setLambda(value)
+      case .cancelled:
+        mode = .main
+        return []
+      case .action(let action):
+        return perform(action, snapshot: snapshot)
+      }
+    case .main:
+      if event == .named(.escape), showsError(snapshot), let error = snapshot.error {
+        dismissedErrorSerial = error.serial
+        return []
+      }
+      if case .mouse(let mouse) = event, mouse.kind == .click {
+        guard let module = hits.module(atRow: mouse.row, col: mouse.col, grid: grid) else { return [] }
+        return select(module)
+      }
+    case .help:
+      break
+    }
+    guard let action = keyMap.action(for: event, context: context) else { return [] }
+    return perform(action, snapshot: snapshot)
+  }
+
+  private mutating func perform(_ action: Action, snapshot: DashboardSnapshot) -> [UIEffect] {
+    switch action {
+    case .runPause:
+      if caption?.waiting == true { return [.continueDemo] }
+      return [.engine(.toggleRun)]
+    case .step: return [.engine(.step)]
+    case .finishStage: return [.engine(.finishStage)]
+    case .lambdaUp: return setLambda(LambdaLadder.up(from: lambda))
+    case .lambdaDown: return setLambda(LambdaLadder.down(from: lambda))
+    case .lambdaEdit:
+      guard usesLambda else { return explainNoLambda() }
+      mode = .editLambda(NumberEntry())
+      return []
+    case .moduleNext: return select(grid.step(from: selectedModule, forward: true))
+    case .modulePrev: return select(grid.step(from: selectedModule, forward: false))
+    case .layerNext: return select(grid.vertical(from: selectedModule, down: true))
+    case .layerPrev: return select(grid.vertical(from: selectedModule, down: false))
+    case .jointToggle:
+      joint.toggle()
+      return [.engine(.spectrum(spectrumRequest(fresh: false)))]
+    case .recomputeSpectrum:
+      return [.engine(.spectrum(spectrumRequest(fresh: true)))]
+    case .cycleFisher:
+      let all = FisherKind.allCases
+      fisher = all[((all.firstIndex(of: fisher) ?? 0) + 1) % all.count]
+      return [.engine(.spectrum(spectrumRequest(fresh: false)))]
+    case .togglePanel(let number):
+      guard let panel = Panel(rawValue: number) else { return [] }
+      if visiblePanels.contains(panel) { visiblePanels.remove(panel) } else { visiblePanels.insert(panel) }
+      return []
+    case .repaint: return [.repaint]
+    case .help:
+      if case .help = mode { mode = .main } else { mode = .help(page: 0) }
+      return []
+    case .helpPageNext, .helpPagePrev:
+      if case .help(let page) = mode { mode = .help(page: max(0, page + (action == .helpPageNext ? 1 : -1))) }
+      return []
+    case .quit: return [.quit(status: 0)]
+    case .toggleMouse:
+      mouseEnabled.toggle()
+      notice = mouseEnabled ? "mouse on" : "mouse off: select text freely"
+      return [.setMouse(mouseEnabled)]
+    case .matrixToggle:
+      showMatrix.toggle()
+      return []
+    case .penaltyViewToggle:
+      penaltyView = penaltyView == .heatmap ? .bars : .heatmap
+      return []
+    case .editConfirm, .editCancel:
+      return []
+    }
+  }
+
+  /// Selects a module; the spectrum follows unless the joint view is on.
+  private mutating func select(_ module: Int) -> [UIEffect] {
+    guard module != selectedModule else { return [] }
+    selectedModule = module
+    return joint ? [] : [.engine(.spectrum(spectrumRequest(fresh: false)))]
+  }
+
+  /// Sets λ at once on screen and tells the engine (which logs the change).
+  public mutating func setLambda(_ value: Double) -> [UIEffect] {
+    guard usesLambda else { return explainNoLambda() }
+    guard value.isFinite, value >= 0, value != lambda else { return [] }
+    lambda = value
+    return [.engine(.setLambda(value))]
+  }
+
+  private mutating func explainNoLambda() -> [UIEffect] {
+    notice = "λ has no effect for \(methodName) (no penalty)"
+    return []
+  }
+}
+
+/// Where the last frame drew the modules, for mouse clicks.
+public struct HitMap: Sendable {
+  /// The heat map and the rectangle it was drawn in.
+  public var heatmap: (map: Heatmap, rect: Rect)?
+  /// The bars, their rectangle and the module of every bar.
+  public var bars: (bars: Bars, rect: Rect, modules: [Int])?
+  public var glyphs: GlyphSet
+
+  public init(glyphs: GlyphSet = .braille) {
+    self.glyphs = glyphs
+  }
+
+  /// The module drawn at a screen cell, if any.
+  public func module(atRow row: Int, col: Int, grid: ModuleGrid) -> Int? {
+    if let heatmap, let cell = heatmap.map.cell(atRow: row, col: col, rect: heatmap.rect, glyphs: glyphs) {
+      return grid.module(at: cell)
+    }
+    if let bars, bars.rect.contains(row: row, col: col) {
+      let index = bars.bars.firstVisibleIndex(rows: bars.rect.height) + row - bars.rect.row
+      return index < bars.modules.count ? bars.modules[index] : nil
+    }
+    return nil
+  }
+}

@@ -1,0 +1,299 @@
+import Dispatch
+import LorascopeEngine
+
+/// The engine thread's work: it owns the `ContinualSession` (which is not
+/// thread-safe), applies the UI's commands between optimizer steps, advances
+/// the run one unit at a time and publishes what happened into the snapshot.
+///
+/// Created on the UI thread, then handed to the engine thread by
+/// `EngineController.start()`; from then on only that thread touches it
+/// (hence `@unchecked Sendable`: the transfer is the only crossing).
+final class EngineLoop: @unchecked Sendable {
+  /// Publish at most this often while steps come fast (the UI draws ≤ 30 fps).
+  static let publishInterval: UInt64 = 16_000_000
+
+  private let session: ContinualSession
+  private let store: SnapshotStore
+  private let inbox: CommandInbox
+  private let spectrum: SpectrumWorker
+
+  private var running: Bool
+  private var stepsToTake = 0
+  private var stopAtStageEnd: Int?
+  private var cues: [CuePosition: Int] = [:]
+  private var quitting = false
+
+  // What the engine publishes (the spectrum worker owns `spectrum`).
+  private var phase: PhaseProgress?
+  private var backboneLoss = LossHistory()
+  private var adapterLoss = LossHistory()
+  private var modulePenalty: [Double] = []
+  private var rate = StepRate()
+  private var status = ""
+  private var failure: EngineFailure?
+  private var failureCount = 0
+  private var publishedStageCount = -1
+  private var cue: CueStop?
+  private var lastPublish: UInt64 = 0
+
+  // The spectrum's source: the last model copy and the selection asked for.
+  private var source: SpectrumSource?
+  private var sourceCount = 0
+  private var selection: SpectrumAnalysis.Selection = .module(0)
+  private var fisher: FisherKind = .empirical
+  /// The stage whose adapter phase last started (the spectrum's stage).
+  private var adapterStage: Int?
+
+  init(
+    session: ContinualSession, store: SnapshotStore, inbox: CommandInbox, spectrum: SpectrumWorker,
+    startRunning: Bool
+  ) {
+    self.session = session
+    self.store = store
+    self.inbox = inbox
+    self.spectrum = spectrum
+    running = startRunning && !session.isFinished
+  }
+
+  /// The engine thread's body: returns after `.quit`.
+  func run() {
+    TerminalGuard.blockTerminalSignalsInCurrentThread()
+    if session.stage == 0 { reportSpectrumUnavailable() }
+    publish()
+    while !quitting {
+      apply(inbox.takeAll())
+      if quitting { break }
+      if (running || stepsToTake > 0) && !session.isFinished {
+        advanceOnce()
+        publishIfDue()
+      } else {
+        running = false
+        stepsToTake = 0
+        publish()
+        inbox.wait(seconds: 0.5)
+      }
+    }
+    do {
+      try session.flush()
+    } catch {
+      fail(error)
+    }
+    status = "stopped"
+    running = false
+    publish()
+  }
+
+  // MARK: - Commands
+
+  private func apply(_ commands: [EngineCommand]) {
+    for command in commands {
+      switch command {
+      case .toggleRun:
+        if session.isFinished {
+          status = "the run is finished (q quits)"
+        } else {
+          running.toggle()
+          stepsToTake = 0
+          if running { failure = nil } else { rate.reset() }
+        }
+      case .run:
+        running = !session.isFinished
+      case .pause:
+        running = false
+        stepsToTake = 0
+      case .step:
+        running = false
+        stepsToTake = min(stepsToTake + 1, 1000)
+      case .finishStage:
+        guard !session.isFinished else { continue }
+        stopAtStageEnd = session.stage
+        running = true
+        status = "running to the end of stage \(session.stage), then evaluating it"
+      case .setLambda(let value):
+        setLambda(value)
+      case .spectrum(let request):
+        selection = request.selection
+        fisher = request.fisher
+        requestSpectrum(fresh: request.fresh)
+      case .setCues(let positions):
+        cues = [:]
+        for (index, position) in positions.enumerated() where cues[position] == nil { cues[position] = index }
+      case .quit:
+        quitting = true
+      }
+      lastPublish = 0  // show the effect of a command at once
+    }
+  }
+
+  /// λ for the next step; every change goes to log.jsonl (DESIGN.md §6–§7).
+  private func setLambda(_ value: Double) {
+    let old = session.lambda
+    guard value.isFinite, value >= 0, value != old else { return }
+    session.lambda = value
+    let step = session.trainer?.step ?? 0
+    status = "λ \(NumberFormat.compact(old, significant: 4)) → \(NumberFormat.compact(value, significant: 4))"
+      + " from step \(step + 1)"
+    do {
+      try session.logLambdaChange(from: old, to: value)
+    } catch {
+      fail(error)
+    }
+  }
+
+  // MARK: - Advancing
+
+  private func advanceOnce() {
+    announceSlowWork()
+    do {
+      let event = try session.advance()
+      handle(event)
+    } catch {
+      fail(error)
+    }
+  }
+
+  /// Evaluation and phase set-up take seconds: say so before starting them.
+  private func announceSlowWork() {
+    let trainer = session.trainer
+    if let trainer, !trainer.isFinished { return }  // a plain optimizer step
+    let stage = session.stage
+    let evaluates = trainer.map { $0.phase != .backbone } ?? false
+    store.update { $0.activity = evaluates ? .evaluating(stage: stage) : .preparing(stage: stage) }
+  }
+
+  private func handle(_ event: ContinualSession.Event) {
+    switch event {
+    case .phaseStarted(let stage, let trainerPhase, let steps):
+      phase = PhaseProgress(stage: stage, phase: trainerPhase.rawValue, step: 0, totalSteps: steps)
+      modulePenalty = []
+      rate.reset()
+      status = "stage \(stage): \(trainerPhase.rawValue), \(steps) steps"
+      if trainerPhase == .adapter {
+        adapterStage = stage
+        requestSpectrum(fresh: true)
+      } else if stage == 0 {
+        reportSpectrumUnavailable()
+      }
+    case .backboneLoaded(let path):
+      status = "backbone loaded from the cache (\(path))"
+    case .step(let record):
+      phase?.step = record.step
+      phase?.totalSteps = record.totalSteps
+      if record.phase == PhaseTrainer.Phase.backbone.rawValue {
+        backboneLoss.append(ce: record.ce, penalty: record.penalty)
+      } else {
+        adapterLoss.append(ce: record.ce, penalty: record.penalty)
+      }
+      modulePenalty = record.modulePenalty
+      rate.record()
+      if stepsToTake > 0 { stepsToTake -= 1 }
+    case .stageFinished(let metrics):
+      phase = nil
+      status =
+        "stage \(metrics.stage) evaluated: NDCG@5 \(NumberFormat.fixed(metrics.own.ndcg5, decimals: 4))"
+        + " on block \(metrics.stage)"
+      if stopAtStageEnd == metrics.stage {
+        stopAtStageEnd = nil
+        running = false
+      }
+    case .finished:
+      phase = nil
+      running = false
+      stepsToTake = 0
+      status = "all \(session.dataset.numBlocks) stages done: R to see R[t][j]"
+    }
+    if let position = CuePosition(event: event), let index = cues[position] {
+      running = false
+      stepsToTake = 0
+      cue = CueStop(index: index, serial: (cue?.serial ?? 0) + 1)
+      lastPublish = 0
+    }
+    if case .step = event {} else { lastPublish = 0 }
+  }
+
+  private func fail(_ error: any Error) {
+    let message = (error as? LorascopeError)?.description ?? "\(error)"
+    failureCount += 1
+    failure = EngineFailure(message: message, serial: failureCount)
+    running = false
+    stepsToTake = 0
+    stopAtStageEnd = nil
+    status = "stopped on an error"
+    lastPublish = 0
+  }
+
+  // MARK: - Spectrum
+
+  /// Hands the worker a job: a fresh copy of the model when asked (or when the
+  /// stage changed), otherwise the last copy, whose gradients it may reuse.
+  private func requestSpectrum(fresh: Bool) {
+    guard let stage = adapterStage, let model = session.model, model.lora != nil, let penalty = session.penalty
+    else {
+      reportSpectrumUnavailable()
+      return
+    }
+    if fresh || source == nil || source?.stage != stage {
+      sourceCount += 1
+      source = SpectrumSource(
+        id: sourceCount, model: model.copy(), anchor: FloatBuffer(penalty.anchor), metricKind: penalty.kind,
+        fisherDiagonal: penalty.fisher,
+        probe: session.probe(block: stage, size: SpectrumWorker.probeSize, seed: session.config.seed),
+        stage: stage, step: session.trainer?.step ?? phase?.step ?? 0, seed: session.config.seed)
+    }
+    guard let source else { return }
+    store.update { $0.spectrum.status = .computing("computing the spectrum…") }
+    spectrum.submit(SpectrumJob(source: source, selection: selection, fisher: fisher))
+  }
+
+  private func reportSpectrumUnavailable() {
+    let reason =
+      session.stage == 0 || adapterStage == nil
+      ? "the spectrum starts at stage 1 (stage 0 has no anchor v_{t−1})"
+      : "no adapter is being trained now"
+    store.update { $0.spectrum.status = .unavailable(reason) }
+  }
+
+  // MARK: - Publishing
+
+  private func publishIfDue() {
+    let now = DispatchTime.now().uptimeNanoseconds
+    if now - lastPublish >= EngineLoop.publishInterval { publish(now: now) }
+  }
+
+  private func publish(now: UInt64 = DispatchTime.now().uptimeNanoseconds) {
+    lastPublish = now
+    let activity: EngineActivity
+    if session.isFinished {
+      activity = .finished
+    } else if running || stepsToTake > 0 {
+      activity = .running
+    } else {
+      activity = .paused
+    }
+    let stages = session.metrics.stages
+    let matrix = stages.count != publishedStageCount ? session.metrics.matrix(.ndcg5).values : nil
+    publishedStageCount = stages.count
+    let (phase, backbone, adapter, penalty, status, failure, cue) =
+      (self.phase, backboneLoss, adapterLoss, modulePenalty, self.status, self.failure, self.cue)
+    let perSecond = rate.perSecond(now: now)
+    let stage = session.stage
+    let lambda = session.lambda
+    store.update { s in
+      s.phase = phase
+      s.stage = stage
+      s.lambda = lambda
+      s.stepsPerSecond = activity == .running ? perSecond : nil
+      s.backboneLoss = backbone
+      s.adapterLoss = adapter
+      s.modulePenalty = penalty
+      if let matrix {
+        s.stages = stages
+        s.matrix = matrix
+      }
+      s.activity = activity
+      s.status = status
+      s.error = failure
+      s.cue = cue
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/// The loss chart (DESIGN.md §7): CE, penalty and total over the adapter
+/// steps of every stage, or CE alone while the backbone pretrains. Braille,
+/// block or ASCII comes from the glyph set.
+///
+/// The penalty λ_eff·Σ_g P_g is orders of magnitude below CE, so once there is
+/// one it gets its own strip under CE and total, with its own linear axis
+/// (one shared axis would flatten either curve); each curve keeps its look.
+struct LossPanel {
+  let snapshot: DashboardSnapshot
+
+  /// Below this many rows inside the box the penalty shares the CE plot.
+  static let splitHeight = 10
+
+  func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
+    let showsBackbone = snapshot.phase?.isBackbone == true || snapshot.adapterLoss.isEmpty
+    let history = showsBackbone ? snapshot.backboneLoss : snapshot.adapterLoss
+    let title = showsBackbone ? "Loss (backbone pretraining, block 0)" : "Loss: CE, penalty, total"
+    let trailer = showsBackbone ? "" : snapshot.phase.map { "stage \($0.stage)" } ?? ""
+    let inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
+    guard !inner.isEmpty else { return }
+    // Two samples per cell in braille: more points than that only blur.
+    let dotsAcross = glyphs.mode == .braille ? 2 : 1
+    let all = history.chartSeries(maxPoints: max(2, inner.width * dotsAcross))
+    let empty =
+      snapshot.stage == 0 && snapshot.backboneLoss.isEmpty
+      ? "waiting for the first step (Space runs, n steps)" : "no steps yet"
+    let xLabel = showsBackbone ? "step" : "adapter step, all stages"
+    if showsBackbone || !history.hasPenalty {
+      LineChart(series: [all[0]], xLabel: xLabel, emptyMessage: empty)
+        .draw(into: &canvas, rect: inner, glyphs: glyphs)
+      return
+    }
+    if inner.height < LossPanel.splitHeight {
+      LineChart(series: [all[0], all[2]], xLabel: xLabel, emptyMessage: empty, styleIndices: [0, 2])
+        .draw(into: &canvas, rect: inner, glyphs: glyphs)
+      return
+    }
+    let upperHeight = inner.height * 3 / 5
+    let upper = Rect(row: inner.row, col: inner.col, width: inner.width, height: upperHeight)
+    let lower = Rect(row: inner.row + upperHeight, col: inner.col, width: inner.width, height: inner.height - upperHeight)
+    LineChart(series: [all[0], all[2]], xLabel: "", emptyMessage: empty, styleIndices: [0, 2])
+      .draw(into: &canvas, rect: upper, glyphs: glyphs)
+    LineChart(series: [all[1]], xLabel: xLabel, emptyMessage: empty, styleIndices: [1])
+      .draw(into: &canvas, rect: lower, glyphs: glyphs)
+  }
+}

@@ -1,0 +1,94 @@
+import LorascopeEngine
+
+/// The spectrum ρ_k on a log axis and the weights w_k = ρ_k/(ρ_k + λ_eff)
+/// (DESIGN.md §3, §7) for the selected module or the joint view. The shift and
+/// gauge directions are written apart by `SpectrumPlot`. The weights are
+/// computed here from the UI's λ, so they move the instant λ changes; ρ only
+/// changes when the worker delivers a new spectrum.
+struct SpectrumPanel {
+  let state: DashboardState
+  let snapshot: DashboardSnapshot
+
+  func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
+    let spectrum = snapshot.spectrum
+    let wanted = state.joint ? "joint" : shortLabel(moduleName(state.selectedModule))
+    let inner = Box(title: Panel.spectrum.title, trailer: wanted).draw(into: &canvas, rect: rect, glyphs: glyphs)
+    guard inner.height >= 2 else { return }
+    let plotRect = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - 1)
+    let lambdaEff = snapshot.run.lambdaEffective(state.lambda)
+    let empty: String
+    switch spectrum.status {
+    case .unavailable(let why): empty = why
+    case .computing(let what): empty = what
+    case .failed(let why): empty = "spectrum failed: " + why
+    case .idle, .ready: empty = "press e to compute the spectrum"
+    }
+    if let result = spectrum.result {
+      let epsilon = result.eps.min().flatMap { low in result.eps.max() == low ? low : nil }
+      let data = SpectrumData(
+        rho: result.rho, lambdaEffective: lambdaEff, shiftRho: result.shiftRho, nullCount: result.gaugeCount,
+        epsilon: epsilon, note: shortLabel(result.label))
+      SpectrumPlot(data: data, emptyMessage: empty).draw(into: &canvas, rect: plotRect, glyphs: glyphs)
+    } else {
+      let text = DisplayWidth.truncate(glyphs.text(empty), to: plotRect.width, ellipsis: glyphs.ellipsis)
+      canvas.put(
+        row: plotRect.row + (plotRect.height - 1) / 2,
+        col: plotRect.col + max(0, (plotRect.width - DisplayWidth.of(text)) / 2), text: text, style: .dim)
+    }
+    drawStatus(into: &canvas, row: inner.bottom - 1, inner: inner, lambdaEff: lambdaEff, glyphs: glyphs)
+  }
+
+  /// The bottom line: how many directions follow the data at this λ, how Σ
+  /// was measured, or what the worker is doing.
+  private func drawStatus(into canvas: inout some Canvas, row: Int, inner: Rect, lambdaEff: Double, glyphs: GlyphSet) {
+    let spectrum = snapshot.spectrum
+    var text: String
+    var style: CellStyle = .dim
+    switch spectrum.status {
+    case .computing(let what):
+      text = what
+      style = .warn
+    case .failed(let why):
+      text = "failed: " + why
+      style = .bad
+    case .unavailable(let why) where spectrum.result != nil:
+      text = why
+    default:
+      guard let result = spectrum.result else { return }
+      let plastic = result.rho.filter { SpectrumData.weight(rho: $0, lambdaEffective: lambdaEff) > 0.5 }.count
+      text = "w>0.5: \(plastic) of \(result.rho.count) · Σ \(fisherName(result.fisher)) n=\(result.probeExamples)"
+      text += " · at stage \(result.stage) step \(result.step)"
+      if result.unresolvedShift > 0.05 {
+        text += " · shift mixed in (\(NumberFormat.fixed(result.unresolvedShift, decimals: 2)))"
+        style = .warn
+      }
+      if state.fisher != result.fisher || wantedSelectionDiffers(result) { text += " · e: recompute" }
+    }
+    let line = Rect(row: row, col: inner.col, width: inner.width, height: 1)
+    canvas.put(
+      row: row, col: inner.col,
+      text: DisplayWidth.truncate(glyphs.text(text), to: inner.width, ellipsis: glyphs.ellipsis), style: style,
+      clippedTo: line)
+  }
+
+  private func wantedSelectionDiffers(_ result: SpectrumSummary) -> Bool {
+    state.joint ? !result.label.hasPrefix("joint") : result.label != moduleName(state.selectedModule)
+  }
+
+  private func moduleName(_ index: Int) -> String {
+    index < snapshot.run.modules.count ? snapshot.run.modules[index].name : "module \(index)"
+  }
+
+  /// `layers.1.self_attn.o_proj.lora_A` → the screen's `L1 o.A`.
+  private func shortLabel(_ label: String) -> String {
+    snapshot.run.modules.first { $0.name == label }?.shortName ?? label
+  }
+
+  private func fisherName(_ kind: FisherKind) -> String {
+    switch kind {
+    case .empirical: return "empirical"
+    case .sampled: return "sampled"
+    case .ggn: return "GGN"
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import LorascopeEngine
+import LorascopeTUI
+
+extension GlyphMode: ExpressibleByArgument {}
+
+/// `lorascope` and `lorascope tui`: the screen on a continual run (DESIGN.md §7–§8).
+struct TuiCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tui",
+    abstract: "Open the screen: train, turn λ, watch the loss, the penalty and the spectrum (the default).",
+    discussion: """
+      Opens on the built-in synthetic drift data unless --data names a PESO dataset; with --run-dir \
+      the run is saved there (and resumed if the directory already holds it), and every change of λ \
+      is written to its log.jsonl.
+
+      Keys:
+      \(KeyMap.standard.textTable(context: .main))
+      """)
+
+  @OptionGroup var options: RunOptions
+  @OptionGroup var screen: ScreenOptions
+
+  @Flag(help: "Open paused (Space starts training).")
+  var paused = false
+
+  func run() throws {
+    let look = try screen.screenOptions()
+    let session = try openSession(options)
+    let status = try Dashboard.run(session: session, options: .init(screen: look, startRunning: !paused))
+    if status != 0 { throw ExitCode(status) }
+  }
+}
+
+/// How the screen looks; shared by `tui` and `demo`.
+struct ScreenOptions: ParsableArguments {
+  @Flag(help: "No colour: bold, reverse, dim and underline only (NO_COLOR does the same).")
+  var mono = false
+
+  @Option(help: "Chart glyphs: braille | block | ascii (default: braille with a UTF-8 locale, otherwise ascii).")
+  var glyphs: GlyphMode?
+
+  @Flag(name: .customLong("no-mouse"), help: "Start with the mouse off, so terminal text can be selected (m toggles).")
+  var noMouse = false
+
+  @Option(help: "Colours: a theme of Assets/themes (default, light) or a theme .json file.")
+  var theme: String = "default"
+
+  func screenOptions() throws -> NcursesScreen.Options {
+    NcursesScreen.Options(mono: mono, glyphOverride: glyphs, mouse: !noMouse, theme: try Assets.theme(theme))
+  }
+}
+
+/// The session the screen drives: the data and settings of `options`, saved
+/// in (and resumed from) `--run-dir` when given.
+func openSession(_ options: RunOptions) throws -> ContinualSession {
+  let dataset = try options.loadDataset()
+  let config = try options.runConfig(for: dataset)
+  let runDir = try options.runDir.map { try RunDirectory(url: URL(fileURLWithPath: $0)) }
+  return try ContinualSession(
+    config: config, dataset: dataset, runDirectory: runDir, backboneCache: options.cacheURL,
+    resume: runDir != nil, dataSpec: options.dataSpec)
+}
