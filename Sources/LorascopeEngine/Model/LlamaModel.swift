@@ -40,15 +40,17 @@ public final class LlamaModel: @unchecked Sendable {
     rotary = RotaryTable(headDim: config.headDim, maxPositions: config.maxPositions, theta: config.ropeTheta)
   }
 
-  /// A model sharing nothing with this one, with the same backbone and adapter values.
-  public func copy() -> LlamaModel {
-    // The seed does not matter: every value is overwritten below.
-    let m = try! LlamaModel(config: config, seed: 0)
-    m.weights.copy(from: weights)
-    if let ll = loraLayout, let l = lora { m.attachLoRA(ll.lora, values: l.clone()) }
-    m.ceTemperature = ceTemperature
-    return m
+  private init(copying other: LlamaModel) {
+    config = other.config
+    layout = other.layout
+    weights = other.weights.clone()
+    rotary = other.rotary
+    ceTemperature = other.ceTemperature
+    if let ll = other.loraLayout, let l = other.lora { attachLoRA(ll.lora, values: l.clone()) }
   }
+
+  /// A model sharing nothing with this one, with the same backbone and adapter values.
+  public func copy() -> LlamaModel { LlamaModel(copying: self) }
 
   /// Attaches a fresh adapter: A Kaiming-uniform, B = 0 (DESIGN §1).
   public func attachLoRA(_ lora: LoRAConfig, seed: UInt64) {

@@ -129,7 +129,7 @@ public final class ContinualSession {
     if stage == 0 {
       if pretrained == nil {
         if let loaded = try loadCachedBackbone() { return loaded }
-        return startBackbonePretraining()
+        return try startBackbonePretraining()
       }
       return try startAdapterPhase(stage: 0)
     }
@@ -145,8 +145,8 @@ public final class ContinualSession {
     return .backboneLoaded(path: dir.path)
   }
 
-  private func startBackbonePretraining() -> Event {
-    let m = try! LlamaModel(config: config.model, seed: config.seed)
+  private func startBackbonePretraining() throws -> Event {
+    let m = try LlamaModel(config: config.model, seed: config.seed)
     m.ceTemperature = config.ceTemperature
     model = m
     let plan = BatchPlan(pairs: trainingPairs(block: 0), batchSize: config.backbone.batchSize, seed: config.seed &+ 1)
@@ -200,9 +200,8 @@ public final class ContinualSession {
       let kind = config.method.penaltyKind ?? .softmaxKL
       var fisher: [Float]? = nil
       if kind == .diagonalFisher {
+        // The Fisher is taken at the end of stage t−1: at v_{t−1}, on block t−1.
         let probe = m.copy()
-        probe.detachLoRA()
-        probe.weights.copy(from: m.weights)
         probe.attachLoRA(config.lora, values: anchor.clone())
         fisher = try DiagonalFisher.estimate(model: probe, sequences: Array(trainingPairs(block: t - 1).prefix(512)))
       }
