@@ -59,5 +59,8 @@ let package = Package(
     .testTarget(
       name: "LorascopeTUITests",
       dependencies: ["LorascopeTUI"]),
+    .testTarget(
+      name: "LorascopeCLITests",
+      dependencies: ["lorascope", "LorascopeEngine"]),
   ]
 )
