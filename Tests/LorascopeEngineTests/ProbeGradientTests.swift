@@ -43,7 +43,7 @@ struct ProbeGradientTests {
       let cols = g.columns([module])
       return DenseSpectrumSolver.secondMoment(cols, n: g.rows, p: module.count)
     }
-    let exact = sigma(try ProbeGradients.compute(model: model, sequences: probe, fisher: .ggn))
+    let exact = sigma(try ProbeGradients.compute(model: model, sequences: probe, fisher: .ggn, modules: [module]))
     var mean = [Double](repeating: 0, count: exact.count)
     let draws = 400
     for s in 0..<draws {

@@ -5,7 +5,8 @@ import Foundation
 /// ../shared/bench/torch_reference.py, so the numbers compare one to one).
 public struct EngineBenchmarkReport: Codable, Sendable {
   public var blasKernel: String
-  public var blasThreads: Int
+  /// Cores the engine splits its work over (OpenBLAS itself runs one thread per call).
+  public var engineThreads: Int
   public var batch: Int
   public var seqLen: Int
   public var fullStepSequencesPerS: Double
@@ -27,7 +28,7 @@ public struct EngineBenchmarkReport: Codable, Sendable {
   public var dense1024SpectrumSeconds: Double
 
   enum CodingKeys: String, CodingKey {
-    case blasKernel = "blas_kernel", blasThreads = "blas_threads", batch, seqLen = "seq_len"
+    case blasKernel = "blas_kernel", engineThreads = "engine_threads", batch, seqLen = "seq_len"
     case fullStepSequencesPerS = "full_step_sequences_per_s", fullStepGflops = "full_step_gflops"
     case loraPesoStepSequencesPerS = "lora_peso_step_sequences_per_s"
     case loraStepSequencesPerS = "lora_step_sequences_per_s"
@@ -177,7 +178,7 @@ public enum EngineBenchmark {
     }
 
     return EngineBenchmarkReport(
-      blasKernel: BLAS.kernelName, blasThreads: Parallel.workers, batch: batch, seqLen: seqLen,
+      blasKernel: BLAS.kernelName, engineThreads: Parallel.workers, batch: batch, seqLen: seqLen,
       fullStepSequencesPerS: Double(batch) / tFull,
       fullStepGflops: fullStepFlops(config: config, batch: batch, seqLen: seqLen) / tFull / 1e9,
       loraPesoStepSequencesPerS: Double(batch) / tPeso,

@@ -93,6 +93,22 @@ public final class RunDirectory: @unchecked Sendable {
     }
   }
 
+  /// Rewrites log.jsonl (atomically) without the lines of stages ≥ `stage` and torn lines.
+  public func truncateLog(keepingStagesBelow stage: Int) throws {
+    guard let data = FileManager.default.contents(atPath: logURL.path) else { return }
+    struct StageOnly: Decodable { let stage: Int }
+    let dec = JSONDecoder()
+    var kept = Data()
+    for line in data.split(separator: 0x0A) {
+      guard let s = try? dec.decode(StageOnly.self, from: Data(line)), s.stage < stage else { continue }
+      kept.append(contentsOf: line)
+      kept.append(0x0A)
+    }
+    try? logHandle?.close()
+    logHandle = nil
+    try AtomicFile.write(kept, to: logURL)
+  }
+
   /// Every complete line of log.jsonl decoded as `T` (lines of other shapes are skipped).
   public func readLog<T: Decodable>(_ type: T.Type) throws -> [T] {
     guard let data = FileManager.default.contents(atPath: logURL.path) else { return [] }

@@ -1,5 +1,7 @@
-/// The diagonal Fisher of EWC (DESIGN §2): F_i = (1/n) Σ_n g_{n,i}², the mean of per-example
-/// squared gradients at the end of the previous stage (the empirical Fisher's diagonal).
+/// The diagonal Fisher of EWC (DESIGN §2): F_i = (1/N_tok) Σ_n g_{n,i}², per-example squared
+/// gradients at the end of the previous stage (the empirical Fisher's diagonal), normalized per
+/// target token like the training loss and the spectrum's Σ (Spectrum/ProbeGradients.swift),
+/// so EWC's λ is on the same scale as PESO's.
 ///
 /// Per-example gradients come from one batched backward per mini-batch (never the square of a
 /// mini-batch mean, which is neither the empirical nor the true Fisher).
@@ -23,7 +25,8 @@ public enum DiagonalFisher {
       }
       start += batchSize
     }
-    let n = Double(max(sequences.count, 1))
+    let tokens = sequences.reduce(0) { $0 + $1.targets.filter { $0 >= 0 }.count }
+    let n = Double(max(tokens, 1))
     return fisher.map { Float($0 / n) }
   }
 }

@@ -1,5 +1,5 @@
 /// The interpolation weights w_k = ρ_k/(ρ_k + λ_eff) of DESIGN.md §3 (Corollary 2 of
-/// Docs/Math-Spectrum.md §3), computed from the cached ρ with no solve, so λ can be turned
+/// Docs/Math.md §25), computed from the cached ρ with no solve, so λ can be turned
 /// live.
 ///
 /// Conventions: a negative or NaN λ_eff is treated as 0 (no penalty); the zero cluster has

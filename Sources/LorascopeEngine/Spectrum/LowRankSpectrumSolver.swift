@@ -9,7 +9,7 @@ import COpenBLAS
 ///     M = (1/n) (G D^{-½})(G D^{-½})ᵀ + (1/n) Σ_g c_g c_gᵀ / δ_g,   c_g = G_g a_g,
 ///
 /// accumulated with one `cblas_dsyrk` per module (n²p flops in all) plus one rank-one
-/// update per softmax-KL module, then `LAPACKE_dsyevd` on n × n. See Docs/Math-Spectrum.md §4.
+/// update per softmax-KL module, then `LAPACKE_dsyevd` on n × n. See Docs/Math.md §26.
 public enum LowRankSpectrumSolver {
   /// Generalized spectrum of (Σ, H_ε) through the n × n reduction.
   ///

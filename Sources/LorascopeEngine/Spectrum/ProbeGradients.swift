@@ -30,6 +30,9 @@ public struct ProbeGradients: Sendable {
   public let examples: Int
   public let rows: Int
   public let parameters: Int
+  /// The modules the columns cover, in order, when G holds only some of them (the exact GGN);
+  /// nil when it covers the whole adapter in buffer order.
+  public let moduleSubset: [LoRAModule]?
   /// Target tokens N_tok of the probe set.
   public let targetTokens: Int
   /// The factor every stored row carries, √(rows/N_tok).
@@ -41,9 +44,13 @@ public struct ProbeGradients: Sendable {
   ///
   /// Per-example gradients come from one batched backward per mini-batch (the LoRA gradient
   /// is a sum over tokens, accumulated per example), never one backward per example.
+  ///
+  /// The exact GGN has one virtual row per (target token, class), far too many to keep for the
+  /// whole adapter; it is computed for `modules` only (required) and returned in an equivalent
+  /// factored form with at most Σ m_g rows (see `gaussNewton`).
   public static func compute(
     model: LlamaModel, sequences: [(inputs: [Int32], targets: [Int32])], fisher: FisherKind,
-    seed: UInt64 = 0, batchSize: Int = 32
+    seed: UInt64 = 0, batchSize: Int = 32, modules: [LoRAModule]? = nil
   ) throws -> ProbeGradients {
     guard let layout = model.loraLayout else {
       throw LorascopeError.invalidConfiguration("the spectrum needs a model with an adapter")
@@ -68,9 +75,13 @@ public struct ProbeGradients: Sendable {
       let scale = (Double(sequences.count) / Double(tokens)).squareRoot()
       for i in out.indices { out[i] *= scale }
       return ProbeGradients(
-        fisher: fisher, examples: sequences.count, rows: sequences.count, parameters: p, targetTokens: tokens, values: out)
+        fisher: fisher, examples: sequences.count, rows: sequences.count, parameters: p, moduleSubset: nil,
+        targetTokens: tokens, values: out)
     case .ggn:
-      return try gaussNewton(model: model, sequences: sequences, targetTokens: tokens, batchSize: batchSize * 2)
+      guard let modules, !modules.isEmpty else {
+        throw LorascopeError.usage("the exact Gauss–Newton matrix is computed per module: choose one (not the joint view)")
+      }
+      return try gaussNewton(model: model, sequences: sequences, modules: modules, targetTokens: tokens, batchSize: batchSize * 2)
     }
   }
 
@@ -107,13 +118,36 @@ public struct ProbeGradients: Sendable {
   }
 
   /// The exact GGN: for each example, target position τ and class c with π_c > 0, the CE
-  /// gradient with label c at τ alone, weighted by √π_c. Costs one backward per (τ, c): use
-  /// small probe sets.
+  /// gradient with label c at τ alone, weighted by √π_c (one backward per (τ, c): use small
+  /// probe sets). Σ over the modules' columns is accumulated chunk by chunk, then returned as
+  /// G' = [√(w·s_k)·u_kᵀ]_k from its eigendecomposition Σ = Σ_k s_k u_k u_kᵀ, so that
+  /// (1/w)·G'ᵀG' = Σ exactly with w = Σ m_g rows instead of millions.
   static func gaussNewton(
-    model: LlamaModel, sequences: [(inputs: [Int32], targets: [Int32])], targetTokens: Int, batchSize: Int
+    model: LlamaModel, sequences: [(inputs: [Int32], targets: [Int32])], modules: [LoRAModule], targetTokens: Int,
+    batchSize: Int
   ) throws -> ProbeGradients {
     let p = model.loraLayout!.count
-    var virtual: [(row: (inputs: [Int32], targets: [Int32]), weight: Double)] = []
+    let width = modules.reduce(0) { $0 + $1.count }
+    var sigma = [Double](repeating: 0, count: width * width)
+    var pending: [(row: (inputs: [Int32], targets: [Int32]), weight: Double)] = []
+    func flush() throws {
+      guard !pending.isEmpty else { return }
+      let g = try perExample(model: model, rows: pending.map(\.row))
+      // Rows √π·g restricted to the modules; Σ += (1/N_tok) Σ_rows π g gᵀ.
+      var block = [Double](repeating: 0, count: pending.count * width)
+      for (e, item) in pending.enumerated() {
+        let s = item.weight.squareRoot()
+        var col = 0
+        for m in modules {
+          for i in 0..<m.count { block[e * width + col + i] = s * g[e * p + m.offset + i] }
+          col += m.count
+        }
+      }
+      let step = DenseSpectrumSolver.secondMoment(block, n: pending.count, p: width)
+      let scale = Double(pending.count) / Double(targetTokens)
+      for i in sigma.indices { sigma[i] += scale * step[i] }
+      pending.removeAll(keepingCapacity: true)
+    }
     for seq in sequences {
       let probs = try model.targetProbabilities(TokenBatch(rows: [seq]))
       var k = 0
@@ -121,31 +155,30 @@ public struct ProbeGradients: Sendable {
         for (c, pc) in probs[k].enumerated() where pc > 0 {
           var targets = [Int32](repeating: -1, count: seq.targets.count)
           targets[t] = Int32(c)
-          virtual.append(((seq.inputs, targets), Double(pc)))
+          pending.append(((seq.inputs, targets), Double(pc)))
+          if pending.count >= batchSize { try flush() }
         }
         k += 1
       }
     }
-    // Σ = (1/N_tok)Σ_virtual π g gᵀ: scale each row by √(π · rows / N_tok) so that (1/rows)GᵀG is it.
-    let scaleAll = Double(virtual.count) / Double(targetTokens)
-    var out = [Double]()
-    out.reserveCapacity(virtual.count * p)
-    var start = 0
-    while start < virtual.count {
-      let chunk = Array(virtual[start..<min(start + batchSize, virtual.count)])
-      let g = try perExample(model: model, rows: chunk.map(\.row))
-      for (e, item) in chunk.enumerated() {
-        let s = (item.weight * scaleAll).squareRoot()
-        for i in 0..<p { out.append(s * g[e * p + i]) }
-      }
-      start += batchSize
+    try flush()
+    let (values, vectors) = try LAPACK.symmetricEigen(sigma, n: width)
+    var factor = [Double](repeating: 0, count: width * width)
+    for k in 0..<width {
+      let s = (Double(width) * max(values[k], 0)).squareRoot()
+      for i in 0..<width { factor[k * width + i] = s * vectors[i * width + k] }
     }
     return ProbeGradients(
-      fisher: .ggn, examples: sequences.count, rows: virtual.count, parameters: p, targetTokens: targetTokens, values: out)
+      fisher: .ggn, examples: sequences.count, rows: width, parameters: width, moduleSubset: modules,
+      targetTokens: targetTokens, values: factor)
   }
 
   /// The columns of one module (or a list of modules) as a [rows, Σ m_g] matrix.
   public func columns(_ modules: [LoRAModule]) -> [Double] {
+    if let subset = moduleSubset {
+      precondition(subset == modules, "these gradients cover \(subset.map(\.name)), not the requested modules")
+      return values
+    }
     let width = modules.reduce(0) { $0 + $1.count }
     var out = [Double](repeating: 0, count: rows * width)
     for r in 0..<rows {

@@ -9,7 +9,7 @@ import Foundation
 /// - `diagonal` (EWC): `H = diag F`, the diagonal Fisher of the previous stage.
 ///
 /// Every operation takes the damping `ε` explicitly; `defaultEps(epsRelative:)` gives the
-/// scale-aware default. See Docs/Math-Spectrum.md §1–§2.
+/// scale-aware default. See Docs/Math.md §21, §24.
 public enum ProximalMetric: Sendable, Equatable {
   /// PESO: `H = diag(p) − ppᵀ`, `p = softmax(anchorLogits)` (the anchor module, flattened).
   case softmaxKL(anchorLogits: [Double])

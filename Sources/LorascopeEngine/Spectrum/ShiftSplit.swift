@@ -1,6 +1,6 @@
 /// Splits raw eigenpairs into finite, shift and zero-cluster groups (DESIGN.md §3).
 ///
-/// The rule for the shift directions (Docs/Math-Spectrum.md §6): every softmax-KL module g
+/// The rule for the shift directions (Docs/Math.md §28): every softmax-KL module g
 /// has the H_ε-unit shift vector `e_g = 1_g / √(ε_g m_g)` (since `H_ε 1_g = ε_g 1_g`). The
 /// `e_g` are H_ε-orthonormal, so for an H_ε-normalized eigenvector q_k the *shift fraction*
 ///

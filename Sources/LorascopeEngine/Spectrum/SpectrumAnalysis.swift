@@ -72,7 +72,8 @@ public struct SpectrumAnalysis: Sendable {
     seed: UInt64 = 0
   ) throws -> SpectrumAnalysis {
     guard let layout = model.loraLayout else { throw LorascopeError.usage("the model has no adapter") }
-    let g = try ProbeGradients.compute(model: model, sequences: probe, fisher: fisher, seed: seed)
+    let g = try ProbeGradients.compute(
+      model: model, sequences: probe, fisher: fisher, seed: seed, modules: selection.modules(in: layout))
     return try solve(gradients: g, layout: layout, anchor: anchor, metricKind: metricKind, fisherDiagonal: fisherDiagonal,
                      selection: selection, epsRelative: epsRelative, dense: dense, directions: directions)
   }

@@ -146,8 +146,9 @@ public final class ContinualSession {
   }
 
   private func startBackbonePretraining() throws -> Event {
+    // The backbone stands in for the pretrained LLM: it is pretrained with plain CE whatever the
+    // continual recipe, so runs of both recipes share it (and its cache key).
     let m = try LlamaModel(config: config.model, seed: config.seed)
-    m.ceTemperature = config.ceTemperature
     model = m
     let plan = BatchPlan(pairs: trainingPairs(block: 0), batchSize: config.backbone.batchSize, seed: config.seed &+ 1)
     let t = PhaseTrainer(stage: 0, phase: .backbone, model: m, plan: plan, config: config.backbone, backbone: .all, penalty: nil)
@@ -336,6 +337,8 @@ public final class ContinualSession {
     metrics.stages = restored
     metrics.backboneSeconds = saved.backboneSeconds
     stage = restored.count
+    // The unfinished stage is retrained from its start: drop its lines so none repeat.
+    try dir.truncateLog(keepingStagesBelow: stage)
     if stage > 0 {
       if let loaded = try loadCachedBackbone(), case .backboneLoaded = loaded {} else {
         throw LorascopeError.io("cannot resume: the cached backbone \(backboneDirectory?.path ?? "?") is missing; rerun without --resume")

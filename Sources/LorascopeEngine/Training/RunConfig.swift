@@ -43,7 +43,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
   public var normalizePastAdapters: Bool
   public var maxHistory: Int
   public var beamWidth: Int
-  /// Test users per block evaluated for R[t][j] (nil: all). The stage's own block is always complete.
+  /// Test users per block evaluated for R[t][j], the stage's own block included: a seeded
+  /// subset when a block has more (nil: all).
   public var evaluationUsers: Int?
 
   /// lorascope's defaults (DESIGN §1–§2), sized for a laptop CPU.

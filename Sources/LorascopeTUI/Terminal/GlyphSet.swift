@@ -159,6 +159,8 @@ extension GlyphSet {
       case "↔": result += "<->"
       case "▶": result += ">"
       case "₀"..."₉": result += String(scalar.value - 0x2080)
+      case "½": result += "1/2"
+      case "●": result += "*"
       case "│", "┤", "├": result += "|"
       case "┌", "┐", "└", "┘", "┼": result += "+"
       default: result += "?"

@@ -40,7 +40,7 @@ struct BenchCommand: ParsableCommand {
     t.add(["  one batched backward, same 128", String(format: "%.3f", r.batchedBackwardSeconds), "s"])
     t.add(["joint low-rank spectrum, p = \(r.jointParameters)", String(format: "%.3f", r.jointLowRankSpectrumSeconds), "s"])
     t.add(["dense spectrum, one module p = 1024", String(format: "%.3f", r.dense1024SpectrumSeconds), "s"])
-    print("BLAS kernel: \(r.blasKernel) · \(r.blasThreads) threads · batch \(r.batch) × \(r.seqLen) tokens")
+    print("BLAS kernel: \(r.blasKernel) · engine on \(r.engineThreads) cores (OpenBLAS 1 thread per call) · batch \(r.batch) × \(r.seqLen) tokens")
     print(t.render())
     print(String(format: "step matmul rate / sgemm at the same shapes: %.0f%%", 100 * r.fullStepGflops / r.sgemmGflopsAtModelShapes))
     print(String(format: "per-example gradients / batched backward: %.2f×", r.perExampleGradientsSeconds / r.batchedBackwardSeconds))

@@ -22,7 +22,7 @@ struct ExportCommand: ParsableCommand {
   @Option(help: "Output directory.")
   var out: String
 
-  @Option(help: "The run's dataset (a PESO directory or 'synthetic'), as given to `run`.")
+  @Option(help: "The run's PESO dataset directory, if it moved since the run (synthetic data is regenerated from config.json).")
   var data: String?
 
   @Option(help: "Backbone cache directory, as given to `run`.")

@@ -12,7 +12,7 @@ struct SpectrumOptions: ParsableArguments {
   @Option(help: "The stage t ≥ 1: Σ_t on block t, H_{t−1} at v_{t−1}.")
   var stage: Int
 
-  @Option(help: "One module by PEFT name (e.g. layers.0.self_attn.q_proj.lora_A); default: the first.")
+  @Option(help: "One module by PEFT name (e.g. layers.0.self_attn.q_proj.lora_A); default: the first for `spectrum`, every module and the joint view for `verify`.")
   var module: String?
 
   @Flag(help: "All modules jointly (low-rank path).")

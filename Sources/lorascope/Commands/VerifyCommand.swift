@@ -29,7 +29,12 @@ struct VerifyCommand: ParsableCommand {
     if !options.joint {
       selections = options.module != nil ? [try options.selection(in: layout)] : Array(layout.modules.indices).map { .module($0) } + [.joint]
     }
-    let gradients = try ProbeGradients.compute(model: inputs.model, sequences: inputs.probe, fisher: options.fisher, seed: session.config.seed)
+    if options.fisher == .ggn && (selections.count != 1 || selections[0] == .joint) {
+      throw ValidationError("--fisher ggn is computed per module: pass --module NAME")
+    }
+    let gradients = try ProbeGradients.compute(
+      model: inputs.model, sequences: inputs.probe, fisher: options.fisher, seed: session.config.seed,
+      modules: options.fisher == .ggn ? selections[0].modules(in: layout) : nil)
     var checks: [TheoryCheck] = []
     for sel in selections {
       let analysis = try SpectrumAnalysis.solve(

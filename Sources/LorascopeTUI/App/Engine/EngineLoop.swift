@@ -241,14 +241,19 @@ final class EngineLoop: @unchecked Sendable {
         stage: stage, step: session.trainer?.step ?? phase?.step ?? 0, seed: session.config.seed)
     }
     guard let source else { return }
-    store.update { $0.spectrum.status = .computing("computing the spectrum…") }
+    let what: String
+    switch selection {
+    case .joint: what = "all modules jointly"
+    case .module(let index): what = model.loraLayout.map { index < $0.modules.count ? $0.modules[index].shortName : "" } ?? ""
+    }
+    store.update { $0.spectrum.status = .computing("solving ρ_k for \(what)…") }
     spectrum.submit(SpectrumJob(source: source, selection: selection, fisher: fisher))
   }
 
   private func reportSpectrumUnavailable() {
     let reason =
       session.stage == 0 || adapterStage == nil
-      ? "the spectrum starts at stage 1 (stage 0 has no anchor v_{t−1})"
+      ? "spectrum from stage 1 on (stage 0 has no anchor)"
       : "no adapter is being trained now"
     store.update { $0.spectrum.status = .unavailable(reason) }
   }

@@ -115,7 +115,7 @@ final class SpectrumWorker: Sendable {
       let probe = try probeSequences(for: job, parameters: layout.count)
       store.update {
         $0.spectrum.status = .computing(
-          "measuring Σ (\(job.fisher.title), \(probe.count) probe sequences, stage \(source.stage) step \(source.step))…")
+          "measuring Σ (\(SpectrumWorker.shortName(job.fisher)), \(probe.count) sequences of block \(source.stage))…")
       }
       gradients = try ProbeGradients.compute(
         model: source.model, sequences: probe, fisher: job.fisher, seed: source.seed)
@@ -160,6 +160,15 @@ final class SpectrumWorker: Sendable {
     guard !probe.isEmpty else { throw LorascopeError.usage("the probe set is empty") }
     guard count > 0 else { throw SpectrumWorker.ggnTooLarge(probe: probe, vocab: vocab, parameters: parameters) }
     return Array(probe.prefix(count))
+  }
+
+  /// The Σ estimator in a few words.
+  static func shortName(_ kind: FisherKind) -> String {
+    switch kind {
+    case .empirical: return "empirical Fisher"
+    case .sampled: return "sampled Fisher"
+    case .ggn: return "exact Gauss–Newton"
+    }
   }
 
   private static func ggnTooLarge(

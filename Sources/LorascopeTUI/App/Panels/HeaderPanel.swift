@@ -21,7 +21,8 @@ struct HeaderPanel {
     if rect.height >= 2 {
       // What did not fit on the first row leads the second one.
       let moved = dropped.map { Segment(text: $0.text, style: $0.style, priority: 1) }
-      drawRow(moved + secondRow(), into: &canvas, row: rect.row + 1, rect: rect, glyphs: glyphs)
+      let second = secondRow()
+      drawRow(Array(second.prefix(1)) + moved + second.dropFirst(), into: &canvas, row: rect.row + 1, rect: rect, glyphs: glyphs)
     }
   }
 
@@ -88,20 +89,23 @@ struct HeaderPanel {
     _ all: [Segment], into canvas: inout some Canvas, row: Int, rect: Rect, glyphs: GlyphSet
   ) -> [Segment] {
     let separator = glyphs.unicode ? " │ " : " | "
-    var kept = all
-    var dropped: [Segment] = []
     func width(_ segments: [Segment]) -> Int {
       segments.reduce(0) { $0 + DisplayWidth.of(glyphs.text($1.text)) }
         + max(0, segments.count - 1) * DisplayWidth.of(separator)
     }
-    while width(kept) > rect.width, let drop = kept.indices.max(by: { kept[$0].priority < kept[$1].priority }),
-      kept[drop].priority > 0
+    // Leave out the least important segments (the last of equals first) until the row fits.
+    var left = Set<Int>()
+    func kept() -> [Segment] { all.indices.filter { !left.contains($0) }.map { all[$0] } }
+    while width(kept()) > rect.width,
+      let drop = all.indices.filter({ !left.contains($0) && all[$0].priority > 0 })
+        .max(by: { (all[$0].priority, $0) < (all[$1].priority, $1) })
     {
-      dropped.insert(kept.remove(at: drop), at: 0)
+      left.insert(drop)
     }
+    let dropped = all.indices.filter(left.contains).map { all[$0] }
     let line = Rect(row: row, col: rect.col, width: rect.width, height: 1)
     var col = rect.col
-    for (index, segment) in kept.enumerated() {
+    for (index, segment) in kept().enumerated() {
       if index > 0 { col += canvas.put(row: row, col: col, text: separator, style: .dim, clippedTo: line) }
       col += canvas.put(row: row, col: col, text: glyphs.text(segment.text), style: segment.style, clippedTo: line)
     }

@@ -13,7 +13,7 @@ struct MetricsPanel {
     if state.showMatrix, let bwt = matrix.backwardTransfer() {
       trailer = "BWT " + NumberFormat.fixed(bwt, decimals: 4)
     } else if let average = averageLaterBlocks() {
-      trailer = "NDCG@5 avg 1… " + NumberFormat.fixed(average, decimals: 4)
+      trailer = "mean(t≥1) " + NumberFormat.fixed(average, decimals: 4)
     }
     let title = state.showMatrix ? "R[t][j] NDCG@5 (row t: after stage t)" : "Metrics per stage"
     let inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
@@ -21,7 +21,9 @@ struct MetricsPanel {
     guard !snapshot.stages.isEmpty else {
       let text = DisplayWidth.truncate(
         glyphs.text("no stage evaluated yet (s finishes the stage)"), to: inner.width, ellipsis: glyphs.ellipsis)
-      canvas.put(row: inner.row + (inner.height - 1) / 2, col: inner.col, text: text, style: .dim)
+      canvas.put(
+        row: inner.row + (inner.height - 1) / 2, col: inner.col + max(0, (inner.width - DisplayWidth.of(text)) / 2),
+        text: text, style: .dim)
       return
     }
     if state.showMatrix {

@@ -1,13 +1,18 @@
 import LorascopeEngine
 
 /// The per-module penalty P_g (DESIGN.md §7): a layers × modules heat map, or
-/// the modules as bars, largest first. The selected module is framed in the
-/// map and reversed in the bars, and named with its value in the border.
+/// the modules as bars, largest first (`b` switches). When the panel has rows
+/// to spare under the map, the largest P_g follow as bars. The selected
+/// module is framed in the map, reversed in the bars, and named with its value
+/// in the border.
 struct PenaltyPanel {
   let state: DashboardState
   let snapshot: DashboardSnapshot
 
-  /// Draws the panel and returns where the modules went (for mouse clicks).
+  /// Rows of bars worth adding under the heat map.
+  static let minimumExtraBars = 3
+
+  /// Draws the panel and records where the modules went (for mouse clicks).
   func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet, hits: inout HitMap) {
     let modules = snapshot.run.modules
     let values = snapshot.modulePenalty
@@ -17,13 +22,19 @@ struct PenaltyPanel {
       trailer = modules[selected].shortName
       if selected < values.count { trailer += " " + NumberFormat.compact(values[selected]) }
     }
-    let title = "P_g per module" + (state.penaltyView == .bars ? " (sorted)" : "")
+    let title = state.penaltyView == .bars ? "P_g, largest first" : "P_g per module"
     let inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard !inner.isEmpty else { return }
-    guard !values.isEmpty, values.count == modules.count else {
-      let message =
-        snapshot.stage == 0
-        ? "stage 0 has no anchor: P_g starts at stage 1" : "P_g appears with the first step of the stage"
+    let message: String?
+    if values.isEmpty || values.count != modules.count {
+      message =
+        snapshot.stage == 0 ? "stage 0 has no anchor: P_g starts at stage 1" : "P_g appears with the first step"
+    } else if !values.contains(where: { $0 > 0 && $0.isFinite }) && !values.contains(where: { !$0.isFinite }) {
+      message = "every P_g is 0: the adapter is still at its anchor"
+    } else {
+      message = nil
+    }
+    if let message {
       let text = DisplayWidth.truncate(glyphs.text(message), to: inner.width, ellipsis: glyphs.ellipsis)
       canvas.put(
         row: inner.row + (inner.height - 1) / 2, col: inner.col + max(0, (inner.width - DisplayWidth.of(text)) / 2),
@@ -33,22 +44,44 @@ struct PenaltyPanel {
     switch state.penaltyView {
     case .heatmap:
       let grid = state.grid
+      // Labels, one row per layer and factor, and the scale line.
+      let mapHeight = min(inner.height, grid.rowLabels.count + 2)
+      let spare = inner.height - mapHeight - 1
+      let mapRect = Rect(
+        row: inner.row, col: inner.col, width: inner.width, height: spare >= PenaltyPanel.minimumExtraBars ? mapHeight : inner.height)
       let map = Heatmap(
         rowLabels: grid.rowLabels, columnLabels: grid.columnLabels, values: grid.values(values),
         selected: selected < grid.cells.count ? grid.cells[selected] : nil, scale: .log10)
-      map.draw(into: &canvas, rect: inner, glyphs: glyphs)
-      hits.heatmap = (map, inner)
-    case .bars:
-      let order = values.indices.sorted { lhs, rhs in
-        let a = values[lhs].isFinite ? values[lhs] : .infinity
-        let b = values[rhs].isFinite ? values[rhs] : .infinity
-        return a != b ? a > b : lhs < rhs
+      map.draw(into: &canvas, rect: mapRect, glyphs: glyphs)
+      hits.heatmap = (map, mapRect)
+      if spare >= PenaltyPanel.minimumExtraBars {
+        let barsRect = Rect(row: mapRect.bottom + 1, col: inner.col, width: inner.width, height: spare)
+        drawBars(values: values, into: &canvas, rect: barsRect, glyphs: glyphs, hits: &hits, keepSelected: false)
       }
-      let bars = Bars(
-        items: order.map { BarItem(label: modules[$0].shortName, value: values[$0]) },
-        selectedIndex: order.firstIndex(of: selected))
-      bars.draw(into: &canvas, rect: inner, glyphs: glyphs)
-      hits.bars = (bars, inner, order)
+    case .bars:
+      drawBars(values: values, into: &canvas, rect: inner, glyphs: glyphs, hits: &hits, keepSelected: true)
     }
+  }
+
+  /// The modules as bars, largest P_g first (NaN first of all: it needs
+  /// looking at). `keepSelected` scrolls to the selected module; otherwise the
+  /// top of the list shows.
+  private func drawBars(
+    values: [Double], into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet, hits: inout HitMap,
+    keepSelected: Bool
+  ) {
+    let modules = snapshot.run.modules
+    let order = values.indices.sorted { lhs, rhs in
+      let a = values[lhs].isFinite ? values[lhs] : .infinity
+      let b = values[rhs].isFinite ? values[rhs] : .infinity
+      return a != b ? a > b : lhs < rhs
+    }
+    let position = order.firstIndex(of: state.selectedModule)
+    let shown = keepSelected ? order : Array(order.prefix(rect.height))
+    let selectedIndex = keepSelected ? position : position.flatMap { $0 < shown.count ? $0 : nil }
+    let bars = Bars(
+      items: shown.map { BarItem(label: modules[$0].shortName, value: values[$0]) }, selectedIndex: selectedIndex)
+    bars.draw(into: &canvas, rect: rect, glyphs: glyphs)
+    hits.bars = (bars, rect, shown)
   }
 }

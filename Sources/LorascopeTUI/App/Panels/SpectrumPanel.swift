@@ -45,19 +45,21 @@ struct SpectrumPanel {
     var text: String
     var style: CellStyle = .dim
     switch spectrum.status {
-    case .computing(let what):
+    case .computing(let what) where spectrum.result != nil:
       text = what
       style = .warn
-    case .failed(let why):
+    case .failed(let why) where spectrum.result != nil:
       text = "failed: " + why
       style = .bad
     case .unavailable(let why) where spectrum.result != nil:
       text = why
+    case .computing, .failed, .unavailable:
+      return  // already in the middle of the panel
     default:
       guard let result = spectrum.result else { return }
       let plastic = result.rho.filter { SpectrumData.weight(rho: $0, lambdaEffective: lambdaEff) > 0.5 }.count
-      text = "w>0.5: \(plastic) of \(result.rho.count) · Σ \(fisherName(result.fisher)) n=\(result.probeExamples)"
-      text += " · at stage \(result.stage) step \(result.step)"
+      text = "w>½: \(plastic)/\(result.rho.count) · Σ \(fisherName(result.fisher)) n=\(result.probeExamples)"
+      text += " · stage \(result.stage) step \(result.step)"
       if result.unresolvedShift > 0.05 {
         text += " · shift mixed in (\(NumberFormat.fixed(result.unresolvedShift, decimals: 2)))"
         style = .warn
