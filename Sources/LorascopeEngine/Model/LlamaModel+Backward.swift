@@ -140,27 +140,24 @@ extension LlamaModel {
     BLAS.gemm(
       transA: false, transB: false, m: rows, n: r, k: outF, alpha: scale, a: dout, lda: outF,
       b: lora.pointer(slot.b), ldb: r, beta: 0, c: s.dAx.base, ldc: r)
-    if let gl = grads.lora, perExample == nil {
+    if let gl = grads.lora {
       BLAS.linearBackwardWeight(
         dweight: gl.pointer(slot.b), dout: dout, inp: ax.base, rows: rows, inF: r, outF: outF, alpha: scale)
       BLAS.linearBackwardWeight(
         dweight: gl.pointer(slot.a), dout: s.dAx.base, inp: x.base, rows: rows, inF: inF, outF: r)
     }
     if let pe = perExample {
+      // Each example owns its row of `pe`: the examples split over the cores.
       let t = batch.seqLen, stride = ll.count
-      for e in 0..<batch.batch {
-        let rowOff = e * t
-        BLAS.linearBackwardWeight(
-          dweight: pe.pointer(e * stride + slot.b), dout: dout + rowOff * outF, inp: ax.pointer(rowOff * r),
-          rows: t, inF: r, outF: outF, alpha: scale)
-        BLAS.linearBackwardWeight(
-          dweight: pe.pointer(e * stride + slot.a), dout: s.dAx.pointer(rowOff * r),
-          inp: x.pointer(rowOff * inF), rows: t, inF: inF, outF: r)
-        if let gl = grads.lora {
-          for (off, cnt) in [(slot.a, r * inF), (slot.b, outF * r)] {
-            let src = pe.pointer(e * stride + off), dst = gl.pointer(off)
-            for i in 0..<cnt { dst[i] += src[i] }
-          }
+      Parallel.forChunks(batch.batch, minChunk: 1) { examples in
+        for e in examples {
+          let rowOff = e * t
+          BLAS.linearBackwardWeight(
+            dweight: pe.pointer(e * stride + slot.b), dout: dout + rowOff * outF, inp: ax.pointer(rowOff * r),
+            rows: t, inF: r, outF: outF, alpha: scale)
+          BLAS.linearBackwardWeight(
+            dweight: pe.pointer(e * stride + slot.a), dout: s.dAx.pointer(rowOff * r),
+            inp: x.pointer(rowOff * inF), rows: t, inF: inF, outF: r)
         }
       }
     }

@@ -7,7 +7,9 @@
 public enum FastMath {
   @inline(__always)
   public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
+    // Mask-and-replace compiles to vector compares; `clamped` stays a lane-by-lane call.
+    var clamped = x.replacing(with: -87.3, where: x .< -87.3)
+    clamped = clamped.replacing(with: 88.7, where: clamped .> 88.7)
     // Round to nearest with the 1.5·2²³ trick: the sum's low mantissa bits hold n as an integer
     // (generic SIMD rounding and Int conversion are not specialized and cost 10× more).
     let magic = SIMD8<Float>(repeating: 12_582_912)

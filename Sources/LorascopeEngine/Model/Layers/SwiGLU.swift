@@ -4,18 +4,29 @@ enum SwiGLU {
   @inline(__always)
   private static func sigmoid(_ z: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + FastMath.exp(-z)) }
 
+  @inline(__always)
+  private static func load(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
+    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+  }
+
+  @inline(__always)
+  private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
+  }
+
   static func forward(
     act: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int
   ) {
-    Parallel.forChunks(count / 8 + 1, minChunk: 1024) { range in
-      for blk in range {
-        let lo = blk * 8, n = min(8, count - lo)
-        guard n > 0 else { continue }
-        var z = SIMD8<Float>(repeating: 0), u = z
-        for j in 0..<n { z[j] = gate[lo + j]; u[j] = up[lo + j] }
-        let a = z * sigmoid(z) * u
-        for j in 0..<n { act[lo + j] = a[j] }
+    let blocks = count / 8
+    Parallel.forChunks(blocks, minChunk: 1024) { range in
+      for b in range {
+        let z = load(gate, b * 8)
+        store(z * sigmoid(z) * load(up, b * 8), act, b * 8)
       }
+    }
+    for i in (blocks * 8)..<count {
+      let z = gate[i]
+      act[i] = z / (1 + FastMath.exp(-z)) * up[i]
     }
   }
 
@@ -24,17 +35,20 @@ enum SwiGLU {
     dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>, dact: UnsafePointer<Float>,
     gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int
   ) {
-    Parallel.forChunks(count / 8 + 1, minChunk: 1024) { range in
-      for blk in range {
-        let lo = blk * 8, n = min(8, count - lo)
-        guard n > 0 else { continue }
-        var z = SIMD8<Float>(repeating: 0), u = z, d = z
-        for j in 0..<n { z[j] = gate[lo + j]; u[j] = up[lo + j]; d[j] = dact[lo + j] }
+    let blocks = count / 8
+    Parallel.forChunks(blocks, minChunk: 1024) { range in
+      for b in range {
+        let z = load(gate, b * 8), u = load(up, b * 8), d = load(dact, b * 8)
         let sig = sigmoid(z)
-        let du = d * z * sig
-        let dg = d * u * sig * (1 + z * (1 - sig))
-        for j in 0..<n { dup[lo + j] = du[j]; dgate[lo + j] = dg[j] }
+        store(d * z * sig, dup, b * 8)
+        store(d * u * sig * (1 + z * (1 - sig)), dgate, b * 8)
       }
+    }
+    for i in (blocks * 8)..<count {
+      let z = gate[i]
+      let sig = 1 / (1 + FastMath.exp(-z))
+      dup[i] = dact[i] * z * sig
+      dgate[i] = dact[i] * up[i] * sig * (1 + z * (1 - sig))
     }
   }
 }
