@@ -29,7 +29,7 @@ struct DashboardRenderTests {
       #expect(text.contains("step 17/39"))
       #expect(text.contains("Loss"))
       #expect(text.contains("P_g per module"))
-      #expect(text.contains(glyphs.text("Spectrum ρ_k")))
+      #expect(text.contains(glyphs.text("ρ_k and w_k")) || text.contains(glyphs.text("Spectrum ρ_k and weights w_k")))
       #expect(text.contains("NDCG@5"))
       #expect(text.contains("? help"))
       if size.cols >= 100 {
@@ -136,7 +136,7 @@ struct DashboardRenderTests {
     for panel in 1...4 { _ = hidden.handle(.char(Character("\(panel)")), snapshot: snapshot) }
     #expect(frame(hidden, snapshot).text().contains("every panel is hidden"))
     var s = DashboardSnapshot(run: DashboardFixture.run(), lambda: 2)
-    #expect(frame(state, s).text().contains("waiting for the first step"))
+    #expect(frame(state, s).text().contains("paused: Space runs, n takes one step"))
     s.phase = PhaseProgress(stage: 0, phase: "backbone", step: 3, totalSteps: 72)
     for step in 0..<3 { s.backboneLoss.append(ce: 4 - Double(step), penalty: 0) }
     let text = frame(state, s).text()

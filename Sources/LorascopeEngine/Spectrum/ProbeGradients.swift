@@ -128,6 +128,10 @@ public struct ProbeGradients: Sendable {
   ) throws -> ProbeGradients {
     let p = model.loraLayout!.count
     let width = modules.reduce(0) { $0 + $1.count }
+    guard width <= 4096 else {
+      throw LorascopeError.usage(
+        "the exact Gauss–Newton matrix is built densely per module (\(width) parameters selected): choose one module")
+    }
     var sigma = [Double](repeating: 0, count: width * width)
     var pending: [(row: (inputs: [Int32], targets: [Int32]), weight: Double)] = []
     func flush() throws {

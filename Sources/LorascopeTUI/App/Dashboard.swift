@@ -34,7 +34,7 @@ public enum Dashboard {
     var status = app.run()
     screen.close()
     if !engine.stop(waitingUpTo: 0.5) {
-      FileHandle.standardError.write(Data("lorascope: finishing the current step…\n".utf8))
+      FileHandle.standardError.write(Data("lorascope: waiting for the engine to finish its current step or evaluation…\n".utf8))
       engine.stop(waitingUpTo: 30)
     }
     if let error = engine.snapshot().error {

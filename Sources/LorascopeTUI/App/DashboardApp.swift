@@ -5,14 +5,17 @@ import Dispatch
 ///
 /// It waits in `nextEvent` for at most the time to the next frame, takes the
 /// engine's snapshot when its version changed, and redraws only when the
-/// snapshot, an input or a resize changed something, at most `frameRate`
-/// times a second. It never waits for training: commands go through the
-/// engine's mailbox. Only this thread touches the screen (ncurses is not
-/// thread-safe).
+/// snapshot, an input or a resize changed something. Engine updates are drawn
+/// at most `frameRate` times a second; a key is answered at once (unless a
+/// frame went out less than `inputFrameGap` ago), so the screen never lags
+/// the hand. It never waits for training: commands go through the engine's
+/// mailbox. Only this thread touches the screen (ncurses is not thread-safe).
 public final class DashboardApp<S: Screen> {
   /// The frame cap.
   public static var frameRate: Int { 30 }
   private static var frameInterval: UInt64 { 1_000_000_000 / UInt64(frameRate) }
+  /// The shortest time between a frame and the one that answers a key.
+  private static var inputFrameGap: UInt64 { 8_000_000 }
 
   public private(set) var state: DashboardState
   public private(set) var snapshot: DashboardSnapshot
@@ -28,6 +31,8 @@ public final class DashboardApp<S: Screen> {
   private var seenVersion: UInt64
   private var lastFrame: UInt64 = 0
   private var dirty = true
+  /// An input is waiting to be shown (it may skip the frame cap).
+  private var answeringInput = false
 
   public init(screen: S, engine: any DashboardEngine, demo: DemoScript? = nil, keyMap: KeyMap = .standard) {
     self.screen = screen
@@ -61,11 +66,12 @@ public final class DashboardApp<S: Screen> {
     pollEngine()
     let now = DispatchTime.now().uptimeNanoseconds
     let sinceFrame = now &- lastFrame
-    if dirty && sinceFrame >= DashboardApp.frameInterval {
+    let gap = answeringInput ? DashboardApp.inputFrameGap : DashboardApp.frameInterval
+    if dirty && sinceFrame >= gap {
       render()
       lastFrame = now
     }
-    let wait = dirty ? DashboardApp.frameInterval &- min(sinceFrame, DashboardApp.frameInterval) : DashboardApp.frameInterval
+    let wait = dirty ? gap &- min(sinceFrame, gap) : DashboardApp.frameInterval
     guard let event = screen.nextEvent(timeoutMS: max(1, Int(wait / 1_000_000))) else { return }
     handle(event)
     // Keys that arrived together (key repeat, a paste) are handled before the next frame.
@@ -94,6 +100,7 @@ public final class DashboardApp<S: Screen> {
   public func handle(_ event: TerminalEvent) {
     apply(state.handle(event, snapshot: snapshot, hits: hits))
     dirty = true
+    answeringInput = true
   }
 
   private func apply(_ effects: [UIEffect]) {
@@ -127,5 +134,6 @@ public final class DashboardApp<S: Screen> {
     screen.flush()
     framesDrawn += 1
     dirty = false
+    answeringInput = false
   }
 }

@@ -155,8 +155,11 @@ public struct KeyMap: Sendable {
     KeyBinding(
       .moduleNext, keys: [.named(.right), .character("l"), .character("]")], "next module",
       bar: "module", rank: 4),
-    KeyBinding(.layerPrev, keys: [.named(.up), .character("k")], "previous layer", bar: "layer", rank: 6),
-    KeyBinding(.layerNext, keys: [.named(.down), .character("j")], "next layer", bar: "layer", rank: 6),
+    KeyBinding(
+      .layerPrev, keys: [.named(.up), .character("k")], "module one row up (L1 A → L0 B)", bar: "row", rank: 6),
+    KeyBinding(
+      .layerNext, keys: [.named(.down), .character("j")], "module one row down (L0 B → L1 A)", bar: "row",
+      rank: 6),
     KeyBinding(.jointToggle, keys: [.character("J")], "spectrum: selected module / joint", bar: "joint", rank: 9),
     KeyBinding(.recomputeSpectrum, keys: [.character("e")], "recompute Σ and the spectrum", bar: "spectrum", rank: 5),
     KeyBinding(

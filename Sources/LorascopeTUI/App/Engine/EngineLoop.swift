@@ -58,7 +58,6 @@ final class EngineLoop: @unchecked Sendable {
   /// The engine thread's body: returns after `.quit`.
   func run() {
     TerminalGuard.blockTerminalSignalsInCurrentThread()
-    if session.stage == 0 { reportSpectrumUnavailable() }
     publish()
     while !quitting {
       apply(inbox.takeAll())
@@ -186,6 +185,7 @@ final class EngineLoop: @unchecked Sendable {
       }
       modulePenalty = record.modulePenalty
       rate.record()
+      failure = nil  // training goes on: the error is over
       if stepsToTake > 0 { stepsToTake -= 1 }
     case .stageFinished(let metrics):
       phase = nil
@@ -251,10 +251,14 @@ final class EngineLoop: @unchecked Sendable {
   }
 
   private func reportSpectrumUnavailable() {
-    let reason =
-      session.stage == 0 || adapterStage == nil
-      ? "spectrum from stage 1 on (stage 0 has no anchor)"
-      : "no adapter is being trained now"
+    let reason: String
+    if session.stage == 0 {
+      reason = "spectrum from stage 1 on (stage 0 has no anchor)"
+    } else if session.isFinished {
+      reason = "the run is finished: `lorascope spectrum --stage t` analyses any stage"
+    } else {
+      reason = "the spectrum comes when stage \(session.stage) starts"
+    }
     store.update { $0.spectrum.status = .unavailable(reason) }
   }
 

@@ -41,7 +41,6 @@ final class SpectrumWorker: Sendable {
   /// At most this many sequences for the exact Gauss–Newton matrix, and at most
   /// this much memory for its gradients (one row per target token and class).
   static let ggnMaxSequences = 8
-  static let ggnMemoryBudget = 512 << 20
 
   private let store: SnapshotStore
   private let pending = Mutex<SpectrumJob?>(nil)
@@ -109,7 +108,11 @@ final class SpectrumWorker: Sendable {
     }
     let started = DispatchTime.now().uptimeNanoseconds
     let gradients: ProbeGradients
-    if let cached = cache, cached.sourceID == source.id, cached.fisher == job.fisher {
+    // The exact GGN is computed for the selected modules only, so its cache is per selection.
+    let ggnModules: [LoRAModule]? = job.fisher == .ggn ? job.selection.modules(in: layout) : nil
+    if let cached = cache, cached.sourceID == source.id, cached.fisher == job.fisher,
+      cached.gradients.moduleSubset == ggnModules
+    {
       gradients = cached.gradients
     } else {
       let probe = try probeSequences(for: job, parameters: layout.count)
@@ -118,7 +121,7 @@ final class SpectrumWorker: Sendable {
           "measuring Σ (\(SpectrumWorker.shortName(job.fisher)), \(probe.count) sequences of block \(source.stage))…")
       }
       gradients = try ProbeGradients.compute(
-        model: source.model, sequences: probe, fisher: job.fisher, seed: source.seed)
+        model: source.model, sequences: probe, fisher: job.fisher, seed: source.seed, modules: ggnModules)
       cache = (source.id, job.fisher, gradients)
       // A newer request arrived meanwhile: it will reuse these gradients.
       if pending.withLock({ $0 != nil }) { return }
@@ -139,27 +142,14 @@ final class SpectrumWorker: Sendable {
     }
   }
 
-  /// The probe for a job: all of it for the Fisher estimates; for the exact
-  /// Gauss–Newton matrix as many sequences (at most 8) as fit the memory
-  /// budget, since it stores one gradient row per target token and class.
+  /// The probe for a job: all of it for the Fisher estimates; at most 8 sequences for the
+  /// exact Gauss–Newton matrix, which costs one backward per target token and class.
   private func probeSequences(for job: SpectrumJob, parameters: Int) throws
     -> [(inputs: [Int32], targets: [Int32])]
   {
     let probe = job.source.probe
-    guard job.fisher == .ggn else { return probe }
-    let vocab = job.source.model.config.vocabSize
-    var bytes = 0
-    var count = 0
-    for sequence in probe.prefix(SpectrumWorker.ggnMaxSequences) {
-      let rows = sequence.targets.filter { $0 >= 0 }.count * vocab
-      let extra = rows * parameters * MemoryLayout<Double>.size
-      guard bytes + extra <= SpectrumWorker.ggnMemoryBudget else { break }
-      bytes += extra
-      count += 1
-    }
     guard !probe.isEmpty else { throw LorascopeError.usage("the probe set is empty") }
-    guard count > 0 else { throw SpectrumWorker.ggnTooLarge(probe: probe, vocab: vocab, parameters: parameters) }
-    return Array(probe.prefix(count))
+    return job.fisher == .ggn ? Array(probe.prefix(SpectrumWorker.ggnMaxSequences)) : probe
   }
 
   /// The Σ estimator in a few words.
@@ -169,15 +159,5 @@ final class SpectrumWorker: Sendable {
     case .sampled: return "sampled Fisher"
     case .ggn: return "exact Gauss–Newton"
     }
-  }
-
-  private static func ggnTooLarge(
-    probe: [(inputs: [Int32], targets: [Int32])], vocab: Int, parameters: Int
-  ) -> LorascopeError {
-    let rows = (probe.first?.targets.filter { $0 >= 0 }.count ?? 0) * vocab
-    let gigabytes = Double(rows * parameters * MemoryLayout<Double>.size) / Double(1 << 30)
-    return .usage(
-      "exact Gauss–Newton needs \(NumberFormat.fixed(gigabytes, decimals: 1)) GB for one probe sequence here "
-        + "(\(rows) rows × \(parameters) parameters); press f for a Fisher estimate")
   }
 }

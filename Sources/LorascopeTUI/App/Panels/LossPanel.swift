@@ -21,9 +21,14 @@ struct LossPanel {
     // Two samples per cell in braille: more points than that only blur.
     let dotsAcross = glyphs.mode == .braille ? 2 : 1
     let all = history.chartSeries(maxPoints: max(2, inner.width * dotsAcross))
-    let empty =
-      snapshot.stage == 0 && snapshot.backboneLoss.isEmpty
-      ? "waiting for the first step (Space runs, n steps)" : "no steps yet"
+    let empty: String
+    if snapshot.activity == .finished {
+      empty = "the run is finished: R shows R[t][j]"
+    } else if snapshot.activity == .paused {
+      empty = "paused: Space runs, n takes one step"
+    } else {
+      empty = "waiting for the first step"
+    }
     let xLabel = showsBackbone ? "step" : "adapter step, all stages"
     if showsBackbone || !history.hasPenalty {
       LineChart(series: [all[0]], xLabel: xLabel, emptyMessage: empty)

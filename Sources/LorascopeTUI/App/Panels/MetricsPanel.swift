@@ -19,11 +19,7 @@ struct MetricsPanel {
     let inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard !inner.isEmpty else { return }
     guard !snapshot.stages.isEmpty else {
-      let text = DisplayWidth.truncate(
-        glyphs.text("no stage evaluated yet (s finishes the stage)"), to: inner.width, ellipsis: glyphs.ellipsis)
-      canvas.put(
-        row: inner.row + (inner.height - 1) / 2, col: inner.col + max(0, (inner.width - DisplayWidth.of(text)) / 2),
-        text: text, style: .dim)
+      CenteredMessage.draw("no stage evaluated yet (s finishes the stage)", into: &canvas, rect: inner, glyphs: glyphs)
       return
     }
     if state.showMatrix {

@@ -27,18 +27,20 @@ struct PenaltyPanel {
     guard !inner.isEmpty else { return }
     let message: String?
     if values.isEmpty || values.count != modules.count {
-      message =
-        snapshot.stage == 0 ? "stage 0 has no anchor: P_g starts at stage 1" : "P_g appears with the first step"
+      if snapshot.stage == 0 {
+        message = "stage 0 has no anchor: P_g starts at stage 1"
+      } else if snapshot.activity == .finished {
+        message = "the run is finished"
+      } else {
+        message = "P_g appears with the stage's first step"
+      }
     } else if !values.contains(where: { $0 > 0 && $0.isFinite }) && !values.contains(where: { !$0.isFinite }) {
       message = "every P_g is 0: the adapter is still at its anchor"
     } else {
       message = nil
     }
     if let message {
-      let text = DisplayWidth.truncate(glyphs.text(message), to: inner.width, ellipsis: glyphs.ellipsis)
-      canvas.put(
-        row: inner.row + (inner.height - 1) / 2, col: inner.col + max(0, (inner.width - DisplayWidth.of(text)) / 2),
-        text: text, style: .dim)
+      CenteredMessage.draw(message, into: &canvas, rect: inner, glyphs: glyphs)
       return
     }
     switch state.penaltyView {

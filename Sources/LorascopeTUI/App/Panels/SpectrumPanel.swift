@@ -12,7 +12,8 @@ struct SpectrumPanel {
   func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
     let spectrum = snapshot.spectrum
     let wanted = state.joint ? "joint" : shortLabel(moduleName(state.selectedModule))
-    let inner = Box(title: Panel.spectrum.title, trailer: wanted).draw(into: &canvas, rect: rect, glyphs: glyphs)
+    let title = rect.width >= 60 ? Panel.spectrum.title : "ρ_k and w_k"
+    let inner = Box(title: title, trailer: wanted).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard inner.height >= 2 else { return }
     let plotRect = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - 1)
     let lambdaEff = snapshot.run.lambdaEffective(state.lambda)
@@ -30,10 +31,9 @@ struct SpectrumPanel {
         epsilon: epsilon, note: shortLabel(result.label))
       SpectrumPlot(data: data, emptyMessage: empty).draw(into: &canvas, rect: plotRect, glyphs: glyphs)
     } else {
-      let text = DisplayWidth.truncate(glyphs.text(empty), to: plotRect.width, ellipsis: glyphs.ellipsis)
-      canvas.put(
-        row: plotRect.row + (plotRect.height - 1) / 2,
-        col: plotRect.col + max(0, (plotRect.width - DisplayWidth.of(text)) / 2), text: text, style: .dim)
+      let failed: Bool
+      if case .failed = spectrum.status { failed = true } else { failed = false }
+      CenteredMessage.draw(empty, into: &canvas, rect: plotRect, glyphs: glyphs, style: failed ? .bad : .dim)
     }
     drawStatus(into: &canvas, row: inner.bottom - 1, inner: inner, lambdaEff: lambdaEff, glyphs: glyphs)
   }

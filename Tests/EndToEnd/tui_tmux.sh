@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# The screen end to end (DESIGN.md §7): drives the real lorascope binary in tmux at
+# TERM=xterm-256color and TERM=vt100, 100×30. For each terminal: first frame, + changes λ
+# on screen and in log.jsonl, n steps, ? opens the help and Esc closes it, resizes (down to
+# the "needs W×H" notice and back), q quits with status 0 and the terminal restored
+# (no alternate screen, stty back to icanon echo). Then Ctrl-C and SIGTERM while training
+# runs must restore the terminal too (status 0 and 143). Finally it measures key press to
+# redraw while training runs: + or -, then capture-pane every 5 ms until λ changes on
+# screen; the median of 10 presses is printed.
+#
+# Usage: Tests/EndToEnd/tui_tmux.sh [path/to/lorascope]   (default .build/debug/lorascope)
+# Prints one ok/FAIL line per check and ends with "N passed, M failed"; exits 1 on failure.
+set -u
+
+BIN="${1:-.build/debug/lorascope}"
+case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
+if [ ! -x "$BIN" ]; then
+  echo "FAIL: no lorascope binary at $BIN"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+command -v tmux >/dev/null || { echo "FAIL: tmux is not installed"; echo "0 passed, 1 failed"; exit 1; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/lorascope-tui-e2e.XXXXXX")"
+SOCKET="lorascope-e2e-$$"
+PASSED=0
+FAILED=0
+export LANG="${LORASCOPE_E2E_LANG:-C.UTF-8}"
+
+tm() { tmux -L "$SOCKET" "$@"; }
+cleanup() {
+  tm kill-server 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+check() { # check NAME CONDITION-EXIT-STATUS
+  if [ "$2" -eq 0 ]; then
+    echo "ok   $1"
+    PASSED=$((PASSED + 1))
+  else
+    echo "FAIL $1"
+    FAILED=$((FAILED + 1))
+  fi
+}
+
+now_ms() { date +%s%3N; }
+
+screen() { tm capture-pane -p -t "$1" 2>/dev/null; }
+
+# wait_for SESSION REGEX SECONDS: polls the pane until REGEX matches; 0 if it did.
+wait_for() {
+  local deadline=$(($(now_ms) + $3 * 1000))
+  while [ "$(now_ms)" -lt "$deadline" ]; do
+    if screen "$1" | grep -Eq -- "$2"; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+# start SESSION TERM DIR ARGS...: runs lorascope in a new tmux session through a wrapper
+# that records the pid and the exit status, then prints a marker and the tty settings.
+start() {
+  local session="$1" term="$2" dir="$3"
+  shift 3
+  mkdir -p "$dir"
+  cat >"$dir/wrapper.sh" <<EOF
+#!/bin/sh
+# Ctrl-C goes to the whole foreground group: the wrapper must outlive it to report.
+trap : INT
+sh -c 'echo \$\$ > "$dir/pid"; exec env TERM=$term "$BIN" "\$@"' lorascope "\$@"
+echo \$? > "$dir/status"
+echo LORASCOPE-EXITED
+stty -a
+exec sleep 3600
+EOF
+  chmod +x "$dir/wrapper.sh"
+  tm new-session -d -s "$session" -x 100 -y 30 "$dir/wrapper.sh $*"
+}
+
+# the λ shown in the header ("λ 5 ·" with UTF-8, "lambda 5 -" in ASCII).
+header_lambda() {
+  tm capture-pane -p -t "$1" -S 0 -E 0 2>/dev/null | sed -nE 's/.*(λ|lambda) ([0-9.e+-]+) .*/\2/p'
+}
+
+# restored SESSION DIR: the program is gone, the alternate screen is off and the tty is
+# back in canonical mode with echo.
+restored() {
+  wait_for "$1" "LORASCOPE-EXITED" 10 || return 1
+  [ "$(tm display-message -p -t "$1" '#{alternate_on}' 2>/dev/null)" = "0" ] || return 1
+  local settings
+  settings="$(screen "$1" | tr ' ' '\n')"
+  echo "$settings" | grep -qx "icanon" && echo "$settings" | grep -qx "echo"
+}
+
+run_main_scenario() {
+  local term="$1" session="main-${1//[^a-z0-9]/}" dir="$WORK/${1//[^a-z0-9]/}"
+  echo "== TERM=$term, 100x30"
+  local started
+  started=$(now_ms)
+  start "$session" "$term" "$dir" tui --paused --run-dir "$dir/run" --cache "$dir/cache"
+  wait_for "$session" "^lorascope (│|\|) " 20
+  check "[$term] first frame ($(($(now_ms) - started)) ms after launch)" $?
+
+  tm send-keys -t "$session" +
+  wait_for "$session" "(λ|lambda) 5 " 5
+  check "[$term] + raises λ from 2 to 5 on screen" $?
+  local logged=1
+  for _ in $(seq 1 100); do
+    if grep -q '"event":"lambda"' "$dir/run/log.jsonl" 2>/dev/null &&
+      grep '"event":"lambda"' "$dir/run/log.jsonl" | grep -q '"to":5'; then
+      logged=0
+      break
+    fi
+    sleep 0.05
+  done
+  check "[$term] the change of λ is in log.jsonl" $logged
+
+  tm send-keys -t "$session" n
+  wait_for "$session" "step 1/[0-9]+" 60
+  check "[$term] n takes one step" $?
+
+  tm send-keys -t "$session" "?"
+  wait_for "$session" "run / pause training" 5
+  check "[$term] ? opens the help" $?
+  tm send-keys -t "$session" Escape
+  local closed=1
+  for _ in $(seq 1 100); do
+    if ! screen "$session" | grep -q "run / pause training"; then closed=0; break; fi
+    sleep 0.05
+  done
+  check "[$term] Esc closes the help" $closed
+
+  tm send-keys -t "$session" "?"
+  wait_for "$session" "run / pause training" 5
+  tm resize-window -t "$session" -x 60 -y 20
+  wait_for "$session" "lorascope needs 64(×|x)20, terminal is 60(×|x)20" 5
+  check "[$term] a small terminal shows what it needs (help open)" $?
+  tm resize-window -t "$session" -x 80 -y 24
+  wait_for "$session" "run / pause training" 5
+  check "[$term] resized to 80x24, the help overlay is back" $?
+  tm send-keys -t "$session" Escape
+  tm resize-window -t "$session" -x 100 -y 30
+  wait_for "$session" "BLAS" 5
+  check "[$term] resized back to 100x30" $?
+
+  tm send-keys -t "$session" q
+  restored "$session"
+  check "[$term] q restores the terminal (no alternate screen, icanon echo)" $?
+  [ "$(cat "$dir/status" 2>/dev/null)" = "0" ]
+  check "[$term] exit status 0 after q" $?
+  tm kill-session -t "$session" 2>/dev/null || true
+}
+
+run_signal_scenario() { # NAME KEYS-OR-SIGNAL EXPECTED-STATUS
+  local name="$1" how="$2" expected="$3" session="sig-$1" dir="$WORK/sig-$1"
+  echo "== $name while training runs (TERM=xterm-256color)"
+  start "$session" xterm-256color "$dir" tui --run-dir "$dir/run" --cache "$dir/cache"
+  wait_for "$session" "step [1-9][0-9]*/" 60
+  if [ "$how" = "C-c" ]; then
+    tm send-keys -t "$session" C-c
+  else
+    kill "-$how" "$(cat "$dir/pid")"
+  fi
+  restored "$session"
+  check "[$name] the terminal is restored" $?
+  [ "$(cat "$dir/status" 2>/dev/null)" = "$expected" ]
+  check "[$name] exit status $expected (got $(cat "$dir/status" 2>/dev/null))" $?
+  tm kill-session -t "$session" 2>/dev/null || true
+}
+
+measure_latency() {
+  local session="latency" dir="$WORK/latency"
+  echo "== key press to redraw while training runs (TERM=xterm-256color, 100x30)"
+  start "$session" xterm-256color "$dir" tui --run-dir "$dir/run" --cache "$dir/cache"
+  wait_for "$session" "step [1-9][0-9]*/" 60
+  local samples=() key before after t0 t1
+  for i in $(seq 1 10); do
+    before="$(header_lambda "$session")"
+    if [ $((i % 2)) -eq 1 ]; then key="+"; else key="-"; fi
+    t0=$(date +%s%N)
+    tm send-keys -t "$session" "$key"
+    while :; do
+      after="$(header_lambda "$session")"
+      t1=$(date +%s%N)
+      if [ -n "$after" ] && [ "$after" != "$before" ]; then break; fi
+      if [ $((t1 - t0)) -gt 5000000000 ]; then after="timeout"; break; fi
+      sleep 0.005
+    done
+    samples+=($(((t1 - t0) / 1000)))
+    sleep 0.2
+  done
+  local running=1
+  screen "$session" | grep -Eq "running" && running=0
+  local sorted median
+  sorted="$(printf '%s\n' "${samples[@]}" | sort -n)"
+  median="$(echo "$sorted" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}')"
+  echo "key press to redraw (µs, through tmux): $(echo "$sorted" | tr '\n' ' ')"
+  echo "median key press to redraw: $((median / 1000)).$(printf '%03d' $((median % 1000))) ms over 10 presses"
+  check "[latency] training was running during the presses" $running
+  [ "$median" -le 50000 ]
+  check "[latency] median key press to redraw <= 50 ms" $?
+  tm send-keys -t "$session" q
+  restored "$session" >/dev/null
+  tm kill-session -t "$session" 2>/dev/null || true
+}
+
+run_main_scenario xterm-256color
+run_main_scenario vt100
+run_signal_scenario ctrl-c C-c 0
+run_signal_scenario sigterm TERM 143
+measure_latency
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
