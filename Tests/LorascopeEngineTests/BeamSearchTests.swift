@@ -16,7 +16,7 @@ struct BeamSearchTests {
       contexts.map { context in
         var hash = seed
         for token in context { hash = (hash ^ UInt64(bitPattern: Int64(token))) &* 0x100_0000_01B3 }
-        var random = EvaluationTestRandom(seed: hash)
+        var random = SeededRNG(seed: hash)
         return logSoftmax((0..<vocabSize).map { _ in Float(random.next() % 10_000) / 1000 - 5 })
       }
     }
@@ -28,7 +28,7 @@ struct BeamSearchTests {
 
     func nextTokenLogProbs(contexts: [[Int32]]) throws -> [[Float]] {
       contexts.map { context in
-        var random = EvaluationTestRandom(seed: UInt64(context.count) &* 7919)
+        var random = SeededRNG(seed: UInt64(context.count) &* 7919)
         return logSoftmax((0..<vocabSize).map { _ in Float(random.next() % 10_000) / 1000 - 5 })
       }
     }
@@ -88,14 +88,14 @@ struct BeamSearchTests {
 
   /// 40 items over K = 4, 3 levels: a sparse trie with collisions.
   static func sparseTrie() throws -> (trie: ItemTrie, codes: [[Int]]) {
-    var random = EvaluationTestRandom(seed: 11)
+    var random = SeededRNG(seed: 11)
     let codes = (0..<40).map { _ in (0..<3).map { _ in random.next(below: 4) } }
     return (try ItemTrie(codes: codes, codebookSize: 4), codes)
   }
 
   /// Histories of 0 to 4 random items, as code tokens.
   static func histories(count: Int, codes: [[Int]], trie: ItemTrie, seed: UInt64) -> [[Int32]] {
-    var random = EvaluationTestRandom(seed: seed)
+    var random = SeededRNG(seed: seed)
     return (0..<count).map { _ in
       (0..<random.next(below: 5)).flatMap { _ in
         trie.tokens(ofTuple: codes[random.next(below: codes.count)])

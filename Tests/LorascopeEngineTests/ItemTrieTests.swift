@@ -61,7 +61,7 @@ struct ItemTrieTests {
   }
 
   @Test func randomIndexRoundTrips() throws {
-    var random = EvaluationTestRandom(seed: 7)
+    var random = SeededRNG(seed: 7)
     let items = (0..<300).map { _ in (0..<4).map { _ in random.next(below: 5) } }
     let trie = try ItemTrie(codes: items, codebookSize: 5)
     let distinct = Set(items)
@@ -108,16 +108,3 @@ struct ItemTrieTests {
   }
 }
 
-/// SplitMix64: a small deterministic generator for the evaluation tests.
-struct EvaluationTestRandom {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
-}

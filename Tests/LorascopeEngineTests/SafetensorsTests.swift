@@ -301,7 +301,7 @@ import Testing
     tensors.append(try SafetensorsTensor(name: "bytes", dtype: .U8, shape: [5], bytes: Data([1, 2, 3, 4, 5])))
     let valid = try SafetensorsFile(tensors: tensors).encode()
     let headerLength = Self.headerText(of: valid).utf8.count
-    var rng = FuzzRandom(seed: 20_251_025)
+    var rng = SeededRNG(seed: 20_251_025)
     var accepted = 0
     var rejected = 0
     for round in 0..<500 {
@@ -333,21 +333,7 @@ import Testing
   }
 }
 
-/// SplitMix64, so the fuzz test is reproducible.
-private struct FuzzRandom {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
 
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
-}
 
 extension Data {
   /// A copy with the first occurrence of `old` replaced (to inject invalid bytes into fixtures).
