@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Cross-implementation check: lorascope vs Hugging Face transformers + peft (DESIGN.md §1, §6).
+"""Cross-implementation check: lorascope vs Hugging Face transformers + peft (Docs/Design.md §1, §6).
 
 (a) lorascope -> Python: `lorascope interop fixture` writes seeded backbones (LlamaForCausalLM
     directories) and PEFT adapters plus the logits and the mean next-token CE lorascope computes

@@ -1,7 +1,7 @@
 import ArgumentParser
 import LorascopeEngine
 
-/// `lorascope`: with no arguments opens the screen on the built-in synthetic data (DESIGN §8).
+/// `lorascope`: with no arguments opens the screen on the built-in synthetic data (Docs/Design.md §8).
 @main
 struct LorascopeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

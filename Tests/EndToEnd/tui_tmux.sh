@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The screen end to end (DESIGN.md §7): drives the real lorascope binary in tmux at
+# The screen end to end (Docs/Design.md §7): drives the real lorascope binary in tmux at
 # TERM=xterm-256color and TERM=vt100, 100×30. For each terminal: first frame, + changes λ
 # on screen and in log.jsonl, n steps, ? opens the help and Esc closes it, resizes (down to
 # the "needs W×H" notice and back), q quits with status 0 and the terminal restored

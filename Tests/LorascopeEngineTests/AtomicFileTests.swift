@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// Atomic file and directory replacement (DESIGN §6).
+/// Atomic file and directory replacement (Docs/Design.md §6).
 @Suite struct AtomicFileTests {
   static func scratchDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-atomic-\(UUID().uuidString)")

@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// Constrained beam search over the item trie (DESIGN §5), against fake scorers and brute force.
+/// Constrained beam search over the item trie (Docs/Design.md §5), against fake scorers and brute force.
 struct BeamSearchTests {
   // MARK: - Fake scorers
 

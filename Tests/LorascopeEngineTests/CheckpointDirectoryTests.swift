@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// Hugging Face Llama and PEFT adapter directories (DESIGN §6).
+/// Hugging Face Llama and PEFT adapter directories (Docs/Design.md §6).
 @Suite struct CheckpointDirectoryTests {
   static let config = ModelConfig(
     vocabSize: 11, hiddenSize: 8, numLayers: 2, numHeads: 2, intermediateSize: 12, maxPositions: 16,

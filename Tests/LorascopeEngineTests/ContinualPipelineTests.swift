@@ -2,7 +2,7 @@ import Foundation
 import LorascopeEngine
 import Testing
 
-/// End-to-end checks of the continual pipeline on small synthetic data (DESIGN §2, §4–§6).
+/// End-to-end checks of the continual pipeline on small synthetic data (Docs/Design.md §2, §4–§6).
 @Suite("Continual pipeline")
 struct ContinualPipelineTests {
   static func dataset(drift: Double, users: Int = 160, seed: UInt64 = 11) throws -> ContinualDataset {

@@ -1,7 +1,7 @@
 import LorascopeEngine
 import Testing
 
-/// Corollary 2 (DESIGN.md §3): the exact proximal minimizer moves along every q_k by
+/// Corollary 2 (Docs/Design.md §3): the exact proximal minimizer moves along every q_k by
 /// w_k = ρ_k/(ρ_k + λ_eff) times the component of θ* − θ₀.
 struct CorollaryTwoTests {
   @Test(arguments: [(seed: UInt64(1), lambda: 0.05), (seed: 2, lambda: 0.7), (seed: 3, lambda: 12)])

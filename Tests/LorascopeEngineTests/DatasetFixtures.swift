@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// Where the released Video_Games dataset lives: `<repo>/../shared/data/...` (DESIGN §4),
+/// Where the released Video_Games dataset lives: `<repo>/../shared/data/...` (Docs/Design.md §4),
 /// found from this file's path so the tests run from any working directory.
 enum VideoGamesFixture {
   static let directory: String = URL(fileURLWithPath: #filePath)

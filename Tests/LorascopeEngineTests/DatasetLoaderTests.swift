@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// The released Video_Games data loads with the structure DESIGN §1 and §4 describe.
+/// The released Video_Games data loads with the structure Docs/Design.md §1 and §4 describe.
 @Suite struct DatasetLoaderTests {
   @Test func videoGamesLoadsWithItsKnownShape() throws {
     let dataset = try PESODatasetLoader.load(directory: VideoGamesFixture.directory)

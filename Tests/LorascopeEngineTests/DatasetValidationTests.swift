@@ -4,7 +4,7 @@ import Testing
 @testable import LorascopeEngine
 
 /// Bad dataset directories fail with `LorascopeError.invalidDataset` naming the file and the
-/// entry, never a crash (DESIGN §4).
+/// entry, never a crash (Docs/Design.md §4).
 @Suite struct DatasetValidationTests {
   /// Loads `files` (the toy dataset with replacements; nil removes a file) and returns the error.
   private func loadError(

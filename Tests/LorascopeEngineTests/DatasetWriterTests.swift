@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// `lorascope data synth --out DIR` then loading DIR gives back the same dataset (DESIGN §4, §6).
+/// `lorascope data synth --out DIR` then loading DIR gives back the same dataset (Docs/Design.md §4, §6).
 @Suite struct DatasetWriterTests {
   @Test func syntheticRoundTripIsIdentical() throws {
     let scratch = try DatasetScratchDirectory()

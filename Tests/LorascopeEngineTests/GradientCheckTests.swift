@@ -1,7 +1,7 @@
 import LorascopeEngine
 import Testing
 
-/// Finite-difference checks of every parameter kind (DESIGN §1: "verified by finite differences").
+/// Finite-difference checks of every parameter kind (Docs/Design.md §1: "verified by finite differences").
 ///
 /// For each tensor we compare the analytic directional derivative gᵀu with the central
 /// difference (L(θ + h u) − L(θ − h u)) / 2h along a random unit-scale direction u restricted

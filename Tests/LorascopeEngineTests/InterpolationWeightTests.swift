@@ -1,7 +1,7 @@
 import LorascopeEngine
 import Testing
 
-/// w_k = ρ_k/(ρ_k + λ_eff) from the cached ρ (DESIGN.md §3: λ is live).
+/// w_k = ρ_k/(ρ_k + λ_eff) from the cached ρ (Docs/Design.md §3: λ is live).
 struct InterpolationWeightTests {
   private func spectrum() throws -> GeneralizedSpectrum {
     let n = 15

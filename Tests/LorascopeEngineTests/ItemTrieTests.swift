@@ -2,7 +2,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// The trie of valid code tuples (DESIGN §1 tokens, DESIGN §2 collisions).
+/// The trie of valid code tuples (Docs/Design.md §1 tokens, Docs/Design.md §2 collisions).
 struct ItemTrieTests {
   /// Five items, K = 4, three levels; item 4 shares item 0's tuple.
   let codes = [[0, 1, 2], [0, 1, 3], [0, 2, 0], [1, 0, 0], [0, 1, 2]]

@@ -2,7 +2,7 @@ import Foundation
 import LorascopeEngine
 import Testing
 
-/// The metrics H_ε of DESIGN.md §3 and their O(m) inverses.
+/// The metrics H_ε of Docs/Design.md §3 and their O(m) inverses.
 struct ProximalMetricTests {
   private let metrics: [ProximalMetric] = [
     .softmaxKL(anchorLogits: SpectrumFixtures.normals(17, scale: 0.6, seed: 91)),

@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// Hit@K, NDCG@K and MRR with code-tuple hits (DESIGN §2, §5), against hand-computed values.
+/// Hit@K, NDCG@K and MRR with code-tuple hits (Docs/Design.md §2, §5), against hand-computed values.
 struct RankingMetricsTests {
   /// A ranking of `count` distinct tuples [i, 0, 0], best first.
   static func ranking(_ count: Int) -> [RankedTuple] {
@@ -67,7 +67,7 @@ struct RankingMetricsTests {
   }
 
   @Test func itemsSharingATupleAreBothHits() throws {
-    // Items 1 and 3 share the tuple [2, 1, 0] (a collision, DESIGN §2).
+    // Items 1 and 3 share the tuple [2, 1, 0] (a collision, Docs/Design.md §2).
     let codes = [[0, 0, 0], [2, 1, 0], [1, 1, 1], [2, 1, 0]]
     let trie = try ItemTrie(codes: codes, codebookSize: 3)
     #expect(trie.items(atLeaf: [2, 1, 0]) == [1, 3])

@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// The safetensors reader and writer against the reference format (DESIGN §6).
+/// The safetensors reader and writer against the reference format (Docs/Design.md §6).
 @Suite struct SafetensorsTests {
   // MARK: - Fixtures
 

@@ -1,7 +1,7 @@
 import LorascopeEngine
 import Testing
 
-/// The softmax-KL shift direction: ρ ~ 1/ε, reported apart from `rho` (DESIGN.md §3).
+/// The softmax-KL shift direction: ρ ~ 1/ε, reported apart from `rho` (Docs/Design.md §3).
 struct ShiftDirectionTests {
   @Test func shiftScalesAsInverseEpsAndStaysOutOfRho() throws {
     let m = 50

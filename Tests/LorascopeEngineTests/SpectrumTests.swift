@@ -3,7 +3,7 @@ import LorascopeEngine
 import Testing
 
 /// The generalized spectrum of (Σ, H_ε): LAPACK by hand, the guide's oracle case, and the
-/// dense and low-rank paths against each other (DESIGN.md §3).
+/// dense and low-rank paths against each other (Docs/Design.md §3).
 struct SpectrumTests {
   @Test func twoByTwoByHand() throws {
     // det(A − wB) = (2 − 2w)(3 − w) − 1 = 2w² − 8w + 5 → w = 2 ∓ √6/2.

@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// The built-in synthetic data (DESIGN §4): deterministic, sized for a classroom, coded by its
+/// The built-in synthetic data (Docs/Design.md §4): deterministic, sized for a classroom, coded by its
 /// cluster hierarchy, and drifting as its ground truth says.
 @Suite struct SyntheticDriftTests {
   /// The share of each top cluster among a block's current items.

@@ -3,7 +3,7 @@ import Testing
 
 @testable import LorascopeEngine
 
-/// The train/valid/test rules of DESIGN §4 and the token layout of DESIGN §1, checked by hand
+/// The train/valid/test rules of Docs/Design.md §4 and the token layout of Docs/Design.md §1, checked by hand
 /// on a tiny dataset.
 @Suite struct TrainingExamplesTests {
   /// Items 0..9 with codes [k % 2, k]: K = 10, tokens 3 + level·10 + code.

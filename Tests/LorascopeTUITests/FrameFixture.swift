@@ -6,7 +6,7 @@ import LorascopeTUI
   import Darwin
 #endif
 
-/// A whole frame with plausible data: every panel of DESIGN.md §7, composed
+/// A whole frame with plausible data: every panel of Docs/Design.md §7, composed
 /// the way the app will compose it (layout → boxes → widgets → key bar).
 struct FrameFixture {
   let loss: [ChartSeries]

@@ -21,7 +21,7 @@ struct KeyTableAndTimingTests {
     }
   }
 
-  /// DESIGN.md §7 budget: a whole frame at 200×60 well under 2 ms in a release
+  /// Docs/Design.md §7 budget: a whole frame at 200×60 well under 2 ms in a release
   /// build. Debug builds are ~10× slower, so the bound here only catches a
   /// frame gone quadratic; the release figure is printed for the report.
   @Test func aFullFrameAt200x60IsCheap() {

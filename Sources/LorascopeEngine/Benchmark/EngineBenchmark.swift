@@ -18,7 +18,7 @@ public struct EngineBenchmarkReport: Codable, Sendable {
   public var sgemmGflops: [String: Double]
   /// The FLOP-weighted mean of `sgemmGflops` over the step's matmuls: the yardstick for full_step_gflops.
   public var sgemmGflopsAtModelShapes: Double
-  /// Spectrum figures (DESIGN §3): per-example LoRA gradients of 128 examples from one batched
+  /// Spectrum figures (Docs/Design.md §3): per-example LoRA gradients of 128 examples from one batched
   /// backward, against one ordinary batched backward on the same examples; the joint low-rank
   /// spectrum over every module; the dense solve of one p = 1024 module.
   public var perExampleGradientsSeconds: Double

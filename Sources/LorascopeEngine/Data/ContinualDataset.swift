@@ -1,4 +1,4 @@
-/// One user's interactions within one block (DESIGN §4), as dense item indices.
+/// One user's interactions within one block (Docs/Design.md §4), as dense item indices.
 public struct UserBlock: Sendable, Equatable {
   /// The user id string of the source file.
   public let userID: String
@@ -14,7 +14,7 @@ public struct UserBlock: Sendable, Equatable {
   }
 }
 
-/// One chronological block D_t of the continual stream (DESIGN §2, §4).
+/// One chronological block D_t of the continual stream (Docs/Design.md §2, §4).
 public struct DataBlock: Sendable, Equatable {
   /// t, the block's position in time (0 = the block the backbone is pretrained on).
   public let index: Int
@@ -30,7 +30,7 @@ public struct DataBlock: Sendable, Equatable {
 /// A continual-recommendation dataset in memory: an item index and blocks D_0..D_{T-1}.
 ///
 /// Real data (the PESO directory format, `PESODatasetLoader`) and the built-in synthetic data
-/// (`SyntheticDrift`) both produce this one structure (DESIGN §4).
+/// (`SyntheticDrift`) both produce this one structure (Docs/Design.md §4).
 public struct ContinualDataset: Sendable, Equatable {
   /// Short name (the file prefix of a PESO directory, or "synthetic").
   public let name: String

@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed JSON value whose objects keep their members in file order.
 ///
-/// The dataset loader (DESIGN §4) reads its files with this small reader instead of
+/// The dataset loader (Docs/Design.md §4) reads its files with this small reader instead of
 /// `JSONSerialization` for three reasons: objects keep file order (so the dense item and user
 /// indices are the order of the file, and a dataset written back is the same dataset), a syntax
 /// error reports its byte offset, line and column, and nothing is bridged through `NSDictionary`.

@@ -1,4 +1,4 @@
-/// Counts that describe a dataset, block by block (for `lorascope data check`, DESIGN §8).
+/// Counts that describe a dataset, block by block (for `lorascope data check`, Docs/Design.md §8).
 public struct DatasetStatistics: Sendable, Equatable, Codable {
   /// The counts of one block D_t.
   public struct Block: Sendable, Equatable, Codable {
@@ -101,7 +101,7 @@ public struct DatasetStatistics: Sendable, Equatable, Codable {
 }
 
 extension ContinualDataset {
-  /// Per-block and index-level counts; windows are packed with `maxHistory` (DESIGN §4).
+  /// Per-block and index-level counts; windows are packed with `maxHistory` (Docs/Design.md §4).
   public func statistics(maxHistory: Int = ContinualDataset.defaultMaxHistory) -> DatasetStatistics {
     let history = max(maxHistory, 1)
     var usersSeen: Set<String> = []

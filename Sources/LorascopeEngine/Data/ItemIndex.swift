@@ -1,5 +1,5 @@
 /// The item catalogue: item id strings ↔ dense indices, and each item's semantic-ID codes
-/// (DESIGN §1 vocabulary, §4 index file).
+/// (Docs/Design.md §1 vocabulary, §4 index file).
 ///
 /// Item `i` (dense, `0..<numItems`) has one code per level; its tokens are
 /// `3 + level·K + code` after the three special tokens PAD = 0, BOS = 1, EOS = 2.
@@ -15,7 +15,7 @@ public struct ItemIndex: Sendable, Equatable {
   /// K: the number of codes per level, derived as max code + 1 over all levels.
   public let codebookSize: Int
   /// Number of items whose code tuple equals that of an earlier item (228 in Video_Games).
-  /// Such items cannot be told apart by the model; a hit is code-tuple equality (DESIGN §2).
+  /// Such items cannot be told apart by the model; a hit is code-tuple equality (Docs/Design.md §2).
   public let codeTupleCollisions: Int
   /// Optional titles (empty string where an item has none), from `<name>.item.json`.
   public let titles: [String]?
@@ -90,7 +90,7 @@ public struct ItemIndex: Sendable, Equatable {
   /// The dense index of an item id, or nil if the index does not know it.
   public func index(ofItemID id: String) -> Int? { indexByID[id] }
 
-  /// The token of one code: 3 + level·K + code (DESIGN §1).
+  /// The token of one code: 3 + level·K + code (Docs/Design.md §1).
   public func token(level: Int, code: Int) -> Int32 {
     Int32(TokenSequence.firstCodeToken) + Int32(level * codebookSize + code)
   }

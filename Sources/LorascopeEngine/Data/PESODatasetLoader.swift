@@ -1,6 +1,6 @@
 import Foundation
 
-/// Loads the released PESO dataset directory format (DESIGN §4):
+/// Loads the released PESO dataset directory format (Docs/Design.md §4):
 ///
 /// - `<name>.all.block_<k>.json`: user id → {"previous_block": [item ids], "current_block": [item ids]},
 ///   for k = 0..<T with no gaps;

@@ -1,11 +1,11 @@
 import Foundation
 
-/// Writes a dataset as a PESO directory (DESIGN §4) that `PESODatasetLoader` reads back as the
+/// Writes a dataset as a PESO directory (Docs/Design.md §4) that `PESODatasetLoader` reads back as the
 /// same dataset: same items, codes, titles, blocks, user order and fingerprint.
 ///
 /// Files: `<name>.all.block_<k>.json` (one user per line), `<name>.index.json` (one item per
 /// line, in dense-index order), and `<name>.item.json` when the dataset has titles. The
-/// directory appears at once (DESIGN §6: writes are atomic): everything is written into a
+/// directory appears at once (Docs/Design.md §6: writes are atomic): everything is written into a
 /// hidden sibling directory, which is then renamed into place.
 public enum PESODatasetWriter {
   /// Writes `dataset` to the directory `directory`.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the synthetic generator put into its data, so a demo can compare what a model
-/// learned with what is true (DESIGN §4: "ground truth known").
+/// learned with what is true (Docs/Design.md §4: "ground truth known").
 public struct SyntheticGroundTruth: Sendable, Equatable, Codable {
   /// The top cluster (0..<branching[0]) of every item, by dense item index.
   public let itemTopCluster: [Int]
@@ -22,7 +22,7 @@ public struct SyntheticGroundTruth: Sendable, Equatable, Codable {
   }
 }
 
-/// The built-in deterministic synthetic drift data (DESIGN §4).
+/// The built-in deterministic synthetic drift data (Docs/Design.md §4).
 ///
 /// Items sit in a hierarchy of clusters (`branching`); an item's codes are its cluster path,
 /// level 0 the top cluster, then the sub-clusters, and the last level tells the items of a

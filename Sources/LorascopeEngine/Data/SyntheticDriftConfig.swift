@@ -1,4 +1,4 @@
-/// The knobs of the built-in synthetic drift data (DESIGN §4), sized by default for a
+/// The knobs of the built-in synthetic drift data (Docs/Design.md §4), sized by default for a
 /// classroom: 5 blocks of 400 users over 400 items, K = 16, vocabulary 3 + 4·16 = 67.
 public struct SyntheticDriftConfig: Sendable, Equatable, Hashable, Codable {
   /// Everything is drawn from this seed; the same config gives the same dataset.

@@ -1,4 +1,4 @@
-/// The token layout of sequences over semantic-ID tokens (DESIGN §1).
+/// The token layout of sequences over semantic-ID tokens (Docs/Design.md §1).
 ///
 /// A sequence of items is `BOS, tokens(item_0), tokens(item_1), …`, each item being its
 /// `levels` code tokens (4 in the released data). For next-token training the model reads
@@ -26,7 +26,7 @@ public enum TokenSequence {
     return tokens
   }
 
-  /// Inputs and next-token targets of a packed training window (DESIGN §4).
+  /// Inputs and next-token targets of a packed training window (Docs/Design.md §4).
   ///
   /// With `tokens = encode(sequence.items)` of length n: `inputs = tokens[0..<n-1]` and
   /// `targets[t] = tokens[t+1]` when token t+1 is a code of a target item
@@ -47,7 +47,7 @@ public enum TokenSequence {
   }
 
   /// The input of an evaluation example: BOS and the history's tokens. The model then
-  /// generates the target's `levels` code tokens (constrained beam search, DESIGN §5).
+  /// generates the target's `levels` code tokens (constrained beam search, Docs/Design.md §5).
   public static func prompt(for example: EvaluationExample, itemIndex: ItemIndex) -> [Int32] {
     encode(items: example.history, itemIndex: itemIndex)
   }

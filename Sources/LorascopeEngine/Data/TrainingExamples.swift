@@ -1,5 +1,5 @@
 /// A packed training window of one user: at most `maxHistory + 1` consecutive items of the
-/// user's train list (`previous + current[:-2]`, DESIGN §4).
+/// user's train list (`previous + current[:-2]`, Docs/Design.md §4).
 ///
 /// `items[j]` is a target for every j ≥ `firstTarget` (always ≥ 1); its history is
 /// `items[0..<j]`, the items before it in the window. One forward pass over the window scores
@@ -47,7 +47,7 @@ public struct EvaluationExample: Sendable, Equatable {
   }
 }
 
-/// The train/valid/test examples of one block (DESIGN §4).
+/// The train/valid/test examples of one block (Docs/Design.md §4).
 public struct BlockSplit: Sendable, Equatable {
   /// Packed windows over `previous + current[:-2]`, targets in the current part only.
   public let train: [TrainingSequence]
@@ -65,13 +65,13 @@ public struct BlockSplit: Sendable, Equatable {
 
 extension ContinualDataset {
   /// Users need this many current items to be used: at least one to train on, one to
-  /// validate, one to test (DESIGN §4).
+  /// validate, one to test (Docs/Design.md §4).
   public static let minimumCurrentItems = 3
 
-  /// History length of the released setup: the last 20 items (DESIGN §1, §4).
+  /// History length of the released setup: the last 20 items (Docs/Design.md §1, §4).
   public static let defaultMaxHistory = 20
 
-  /// The train/valid/test examples of block `block` (DESIGN §4).
+  /// The train/valid/test examples of block `block` (Docs/Design.md §4).
   ///
   /// Users with at least 3 items in `current` take part, in file order. Train: packed windows
   /// (see `TrainingSequence`) over `previous + current[:-2]` whose targets are the items of

@@ -1,6 +1,6 @@
 /// One generated candidate: an item's code tuple and the total log-probability of its tokens.
 public struct RankedTuple: Codable, Sendable, Equatable {
-  /// The code of each level (an item's tuple; several items may share it, DESIGN §2).
+  /// The code of each level (an item's tuple; several items may share it, Docs/Design.md §2).
   public var codes: [Int]
   /// Sum over levels of the log-probability of each code token given the tokens before it.
   public var logProb: Float
@@ -11,10 +11,10 @@ public struct RankedTuple: Codable, Sendable, Equatable {
   }
 }
 
-/// Beam search whose every step may only extend a prefix of some item's code tuple (DESIGN §5).
+/// Beam search whose every step may only extend a prefix of some item's code tuple (Docs/Design.md §5).
 ///
 /// For a history (the concatenated code tokens of the user's past items) the context is
-/// BOS + history (DESIGN §1). At each of the trie's `levels` steps every live beam is expanded
+/// BOS + history (Docs/Design.md §1). At each of the trie's `levels` steps every live beam is expanded
 /// by the tokens the trie allows after it (all other tokens are masked out), and the best
 /// `beamWidth` expansions by cumulative log-probability survive. The final beams are complete,
 /// distinct, valid code tuples ranked by score.
@@ -25,7 +25,7 @@ public struct RankedTuple: Codable, Sendable, Equatable {
 public struct ConstrainedBeamSearch: Sendable {
   /// The valid code tuples.
   public let trie: ItemTrie
-  /// How many prefixes survive each step (10 by default, DESIGN §5).
+  /// How many prefixes survive each step (10 by default, Docs/Design.md §5).
   public let beamWidth: Int
 
   public init(trie: ItemTrie, beamWidth: Int = 10) {

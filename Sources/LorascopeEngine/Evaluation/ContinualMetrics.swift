@@ -1,5 +1,5 @@
 /// The continual-evaluation matrix of one scalar metric: R[t][j] is the metric of the model
-/// state after stage t on the test users of block j (DESIGN §5).
+/// state after stage t on the test users of block j (Docs/Design.md §5).
 ///
 /// Entries below the diagonal (j < t) show stability, the diagonal (j = t) plasticity.
 /// Missing entries are nil (not evaluated yet, or skipped); every summary uses only the
@@ -79,7 +79,7 @@ public struct ContinualMatrix: Codable, Sendable, Equatable {
   /// Mean of the present diagonal entries R[t][t] for t ≥ `firstBlock`.
   ///
   /// With the default `firstBlock = 1` this is the paper's headline: the metric (NDCG@5 there)
-  /// averaged over blocks 1..T−1, each right after its own stage (DESIGN §5).
+  /// averaged over blocks 1..T−1, each right after its own stage (Docs/Design.md §5).
   public func averageDiagonal(fromBlock firstBlock: Int = 1) -> Double? {
     mean(diagonal.enumerated().filter { $0.offset >= firstBlock }.map(\.element))
   }

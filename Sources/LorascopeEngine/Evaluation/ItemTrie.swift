@@ -1,9 +1,9 @@
-/// The trie of every item's code tuple: the set of token sequences the recommender may emit (DESIGN §1, §5).
+/// The trie of every item's code tuple: the set of token sequences the recommender may emit (Docs/Design.md §1, §5).
 ///
-/// Tokens follow DESIGN §1: PAD = 0, BOS = 1, EOS = 2, and code `c` at level `l` is token
+/// Tokens follow Docs/Design.md §1: PAD = 0, BOS = 1, EOS = 2, and code `c` at level `l` is token
 /// `3 + l·K + c`, K = codebook size. An item is its `levels` code tokens.
 ///
-/// Items may share a code tuple (228 collisions in Video_Games, DESIGN §2), so a leaf holds the
+/// Items may share a code tuple (228 collisions in Video_Games, Docs/Design.md §2), so a leaf holds the
 /// list of every item with that tuple, in ascending item order.
 ///
 /// Layout: the distinct tuples are sorted lexicographically and the nodes are numbered breadth
@@ -12,11 +12,11 @@
 /// lexicographically (the beam search breaks ties with it), and the leaves are the distinct
 /// tuples in lexicographic order. The whole trie is a handful of flat arrays.
 public struct ItemTrie: Sendable {
-  /// Padding token (DESIGN §1).
+  /// Padding token (Docs/Design.md §1).
   public static let padToken: Int32 = 0
-  /// Beginning-of-sequence token; every context starts with it (DESIGN §1).
+  /// Beginning-of-sequence token; every context starts with it (Docs/Design.md §1).
   public static let bosToken: Int32 = 1
-  /// End-of-sequence token (DESIGN §1).
+  /// End-of-sequence token (Docs/Design.md §1).
   public static let eosToken: Int32 = 2
   /// The id of the first code token, `3 + 0·K + 0`.
   public static let firstCodeToken: Int32 = 3
@@ -46,7 +46,7 @@ public struct ItemTrie: Sendable {
   /// - Parameters:
   ///   - codes: one code tuple per item; every tuple must have the same length ≥ 1 and every
   ///     code must lie in `0..<codebookSize`.
-  ///   - codebookSize: K of DESIGN §1.
+  ///   - codebookSize: K of Docs/Design.md §1.
   ///   - source: the file the codes came from, named in error messages.
   /// - Throws: `LorascopeError.invalidDataset` naming the offending item, or
   ///   `.invalidConfiguration` for a bad codebook size.
@@ -150,7 +150,7 @@ public struct ItemTrie: Sendable {
 
   // MARK: - Tokens
 
-  /// The token of `code` at `level`: `3 + level·K + code` (DESIGN §1).
+  /// The token of `code` at `level`: `3 + level·K + code` (Docs/Design.md §1).
   public static func token(level: Int, code: Int, codebookSize: Int) -> Int32 {
     Int32(Int(firstCodeToken) + level * codebookSize + code)
   }
@@ -160,7 +160,7 @@ public struct ItemTrie: Sendable {
     Self.token(level: level, code: code, codebookSize: codebookSize)
   }
 
-  /// The code tokens of a tuple, level by level (an item's part of a sequence, DESIGN §1).
+  /// The code tokens of a tuple, level by level (an item's part of a sequence, Docs/Design.md §1).
   ///
   /// The codes are not checked against the trie; see `contains(tuple:)`.
   public func tokens(ofTuple codes: [Int]) -> [Int32] {

@@ -1,4 +1,4 @@
-/// Evaluates a model state on a block's held-out users (DESIGN §5): constrained beam search
+/// Evaluates a model state on a block's held-out users (Docs/Design.md §5): constrained beam search
 /// over the trie of valid code tuples, then Hit@K/NDCG@K/MRR with a hit defined as code-tuple
 /// equality; and the teacher-forced cross-entropy of the target item given its history.
 public struct ModelEvaluator: Sendable {

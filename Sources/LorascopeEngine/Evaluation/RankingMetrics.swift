@@ -5,10 +5,10 @@ public enum RankingMetricName: String, CaseIterable, Codable, Sendable {
   case hit5, hit10, ndcg5, ndcg10, mrr
 }
 
-/// Hit@5, Hit@10, NDCG@5, NDCG@10 and MRR averaged over examples (DESIGN §5).
+/// Hit@5, Hit@10, NDCG@5, NDCG@10 and MRR averaged over examples (Docs/Design.md §5).
 ///
 /// A hit is code-tuple equality with the target item's tuple: items can share a tuple, and the
-/// paper's evaluation counts any of them (DESIGN §2). Each example has one relevant tuple, so
+/// paper's evaluation counts any of them (Docs/Design.md §2). Each example has one relevant tuple, so
 /// with its 1-based rank r in the generated list, NDCG@k = 1/log2(r + 1) if r ≤ k, else 0
 /// (the ideal DCG is 1), and the reciprocal rank is 1/r within the whole list, 0 if absent.
 public struct RankingMetrics: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// The metrics of one finished stage t (DESIGN §5).
+/// The metrics of one finished stage t (Docs/Design.md §5).
 public struct StageMetrics: Codable, Equatable, Sendable {
   public var stage: Int
   /// The stage's own test users (block t).

@@ -10,7 +10,7 @@ import Foundation
 
 /// Crash-safe writes: a reader sees either the old content or the new one, never a torn file.
 ///
-/// DESIGN §6: "Writes are atomic (temporary file + rename); a killed run resumes from its
+/// Docs/Design.md §6: "Writes are atomic (temporary file + rename); a killed run resumes from its
 /// last stage." The temporary file lives in the target's directory so that `rename(2)` stays on
 /// one file system, which is what makes the replacement atomic.
 public enum AtomicFile {

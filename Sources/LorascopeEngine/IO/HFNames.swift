@@ -1,4 +1,4 @@
-/// Tensor names of a Hugging Face `LlamaForCausalLM` checkpoint (DESIGN §6; `modeling_llama.py`).
+/// Tensor names of a Hugging Face `LlamaForCausalLM` checkpoint (Docs/Design.md §6; `modeling_llama.py`).
 public enum HFNames {
   public static let embedTokens = "model.embed_tokens.weight"
   public static let finalNorm = "model.norm.weight"

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A Hugging Face `LlamaForCausalLM` directory: `config.json` + `model.safetensors` (DESIGN §6),
+/// A Hugging Face `LlamaForCausalLM` directory: `config.json` + `model.safetensors` (Docs/Design.md §6),
 /// loadable by `AutoModelForCausalLM.from_pretrained` with no missing or unexpected keys.
 public enum HuggingFaceLlamaDirectory {
   public static let configFileName = "config.json"

@@ -8,7 +8,7 @@ struct JSONSyntaxError: Error, Equatable, Sendable {
 
 /// A strict RFC 8259 parser over UTF-8 bytes that rejects duplicate object keys.
 ///
-/// It accepts what `serde_json` (the safetensors reference reader, DESIGN §6) and Python's `json`
+/// It accepts what `serde_json` (the safetensors reference reader, Docs/Design.md §6) and Python's `json`
 /// accept, minus duplicate keys, which the safetensors format forbids. Nesting is limited so that
 /// a hostile file cannot exhaust the stack.
 struct JSONParser {

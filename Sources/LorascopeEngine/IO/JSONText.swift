@@ -1,4 +1,4 @@
-/// The two JSON spellings the engine must reproduce byte for byte (DESIGN §6).
+/// The two JSON spellings the engine must reproduce byte for byte (Docs/Design.md §6).
 enum JSONText {
   /// `serde_json::to_string`: no whitespace, members in the given order, non-ASCII kept as UTF-8,
   /// only `"`, `\` and control characters escaped. This is how the safetensors reference writer

@@ -1,6 +1,6 @@
 /// A JSON value that keeps object members in file order and number literals as written.
 ///
-/// The engine parses its JSON headers and configs itself (DESIGN §6) because Foundation's
+/// The engine parses its JSON headers and configs itself (Docs/Design.md §6) because Foundation's
 /// `JSONSerialization` silently keeps one of two duplicate keys, blurs integers, floats and
 /// booleans into `NSNumber`, and cannot report where a document went wrong.
 enum JSONValue: Equatable, Sendable {

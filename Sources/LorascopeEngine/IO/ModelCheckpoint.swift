@@ -1,6 +1,6 @@
 import Foundation
 
-/// Maps the engine's flat buffers to and from the Hugging Face and PEFT tensor names (DESIGN §6).
+/// Maps the engine's flat buffers to and from the Hugging Face and PEFT tensor names (Docs/Design.md §6).
 public enum ModelCheckpoint {
   /// The backbone as HF-named F32 tensors (the buffer layout already uses HF names and shapes).
   public static func backboneTensors(of model: LlamaModel) throws -> [SafetensorsTensor] {

@@ -1,4 +1,4 @@
-/// The consistency rules of a PEFT LoRA adapter's tensors (DESIGN §6), shared by the writer and
+/// The consistency rules of a PEFT LoRA adapter's tensors (Docs/Design.md §6), shared by the writer and
 /// the reader so that whatever is written can be read back and loaded by `peft`.
 enum PEFTAdapterTensors {
   /// The `modules_to_save` entries this engine supports, in the order they are written.

@@ -1,4 +1,4 @@
-/// Tensor names of a PEFT LoRA adapter for `LlamaForCausalLM` (DESIGN §6). PEFT saves them
+/// Tensor names of a PEFT LoRA adapter for `LlamaForCausalLM` (Docs/Design.md §6). PEFT saves them
 /// without the adapter name (no `.default.`).
 public enum PEFTNames {
   /// `modules_to_save` copy of the input embedding, [vocab, hidden].

@@ -18,7 +18,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
   }
 }
 
-/// A run directory (DESIGN §6): config.json, a link to the cached backbone, one PEFT adapter
+/// A run directory (Docs/Design.md §6): config.json, a link to the cached backbone, one PEFT adapter
 /// directory per finished stage, metrics.json and log.jsonl. Every file but the append-only
 /// log is written atomically (temporary file + rename); the log is appended one whole line
 /// per write, and a torn last line is skipped when read.

@@ -3,7 +3,7 @@ import Foundation
 /// An element type of the safetensors format (`enum Dtype` of huggingface/safetensors).
 ///
 /// The cases are declared in the reference's order — increasing alignment — which the writer
-/// uses to order tensors (DESIGN §6). Sub-byte types (F4, F6_*) are not supported.
+/// uses to order tensors (Docs/Design.md §6). Sub-byte types (F4, F6_*) are not supported.
 public enum SafetensorsDType: String, CaseIterable, Codable, Sendable {
   case BOOL, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, I16, U16, F16, BF16, I32, U32, F32, C64, F64, I64, U64
 
@@ -164,7 +164,7 @@ public struct SafetensorsTensor: Equatable, Sendable {
 
 /// A safetensors file: tensors by name plus the string-to-string `__metadata__`.
 ///
-/// Encoding reproduces the reference writer byte for byte (DESIGN §6): u64 little-endian header
+/// Encoding reproduces the reference writer byte for byte (Docs/Design.md §6): u64 little-endian header
 /// length, compact JSON header with `__metadata__` first, tensors ordered by dtype alignment
 /// descending then name ascending, header padded with spaces to a multiple of 8, data contiguous.
 public struct SafetensorsFile: Equatable, Sendable {
@@ -236,7 +236,7 @@ public struct SafetensorsFile: Equatable, Sendable {
     return data
   }
 
-  /// Writes `encode()` atomically (temporary file + rename, DESIGN §6).
+  /// Writes `encode()` atomically (temporary file + rename, Docs/Design.md §6).
   public func write(to url: URL) throws {
     try AtomicFile.write(encode(), to: url)
   }

@@ -4,7 +4,7 @@ extension SafetensorsFile {
   /// Parses and validates a whole safetensors file held in memory.
   ///
   /// Checks what the reference reader checks (`SafeTensors::read_metadata` and
-  /// `Metadata::validate`, DESIGN §6) and more: header length within the file and ≤ 100 MB;
+  /// `Metadata::validate`, Docs/Design.md §6) and more: header length within the file and ≤ 100 MB;
   /// header UTF-8, starting with `{`, a JSON object without duplicate keys (at any depth) and with
   /// nothing but whitespace after it; known dtypes; non-negative shapes whose byte size does not
   /// overflow; `data_offsets` two non-negative integers with `end − begin = numel × itemsize`;

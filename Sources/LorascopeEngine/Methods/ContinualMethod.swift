@@ -1,4 +1,4 @@
-/// The continual-training methods of DESIGN §2, each one name on the command line.
+/// The continual-training methods of Docs/Design.md §2, each one name on the command line.
 public enum ContinualMethod: String, Codable, CaseIterable, Sendable {
   /// Single evolving LoRA anchored by the per-module softmax-KL proximal term.
   case peso

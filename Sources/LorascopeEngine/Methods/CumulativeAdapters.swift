@@ -1,6 +1,6 @@
 import Foundation
 
-/// SumLoRA (DESIGN §2, `cumulative-all` / `cumulative-latest`): frozen past adapters are added
+/// SumLoRA (Docs/Design.md §2, `cumulative-all` / `cumulative-latest`): frozen past adapters are added
 /// to a new trainable one. A frozen adapter is a fixed change of W, so it is merged into the
 /// backbone weights once per stage: W' = W + s·Σ_p B̂_p Â_p, exact for forward and backward.
 ///

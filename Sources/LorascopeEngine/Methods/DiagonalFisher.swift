@@ -1,4 +1,4 @@
-/// The diagonal Fisher of EWC (DESIGN §2): F_i = (1/N_tok) Σ_n g_{n,i}², per-example squared
+/// The diagonal Fisher of EWC (Docs/Design.md §2): F_i = (1/N_tok) Σ_n g_{n,i}², per-example squared
 /// gradients at the end of the previous stage (the empirical Fisher's diagonal), normalized per
 /// target token like the training loss and the spectrum's Σ (Spectrum/ProbeGradients.swift),
 /// so EWC's λ is on the same scale as PESO's.

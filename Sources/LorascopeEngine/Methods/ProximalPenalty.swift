@@ -1,6 +1,6 @@
 import Foundation
 
-/// The proximal term of DESIGN §2 that anchors the adapter v to its previous state v_{t−1}:
+/// The proximal term of Docs/Design.md §2 that anchors the adapter v to its previous state v_{t−1}:
 ///
 ///     λ · (1/|L|) · Σ_g P_g(v^(g), v_{t−1}^(g))
 ///
@@ -42,7 +42,7 @@ public struct ProximalPenalty: Sendable {
     anchorLogSoftmax = logQ
   }
 
-  /// λ_eff = λ/|L|, the weight each module's P_g carries (DESIGN §2).
+  /// λ_eff = λ/|L|, the weight each module's P_g carries (Docs/Design.md §2).
   public func effectiveWeight(lambda: Double) -> Double { lambda / Double(layout.adaptedLinearCount) }
 
   /// Returns P_g for every module (in `layout.modules` order) and, when `gradient` is given,

@@ -6,7 +6,7 @@ public struct DecoderLayerOffsets: Sendable {
 }
 
 /// The backbone's parameters in one flat buffer, laid out in Hugging Face order
-/// (DESIGN §1, §6). Weights are [out, in] like PyTorch's nn.Linear.
+/// (Docs/Design.md §1, §6). Weights are [out, in] like PyTorch's nn.Linear.
 public struct BackboneLayout: Sendable {
   public let config: ModelConfig
   public let tensors: TensorLayout

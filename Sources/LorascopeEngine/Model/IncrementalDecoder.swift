@@ -1,6 +1,6 @@
 import Foundation
 
-/// Scores next tokens for beam search with a key/value cache (DESIGN §5).
+/// Scores next tokens for beam search with a key/value cache (Docs/Design.md §5).
 ///
 /// The beam search asks for log-probabilities of contexts that grow by one token per level:
 /// first BOS + history (a *prefix*), then each beam's context with one more code token. A

@@ -9,7 +9,7 @@ extension LlamaModel {
   /// the mean over target rows. With `perExample` ([batch, lora.count]) the loss of example n
   /// is the SUM of its rows' CE (−log p(target item | history)); row n of `perExample`
   /// receives that example's LoRA gradient, computed from this one batched backward by keeping
-  /// per-example sums of the LoRA contributions (DESIGN §3: g_B,n = s Σ_τ δ (A x)ᵀ,
+  /// per-example sums of the LoRA contributions (Docs/Design.md §3: g_B,n = s Σ_τ δ (A x)ᵀ,
   /// g_A,n = s Σ_τ (Bᵀδ) xᵀ), and `grads.lora` receives their sum.
   @discardableResult
   public func lossAndGradients(

@@ -1,4 +1,4 @@
-/// The forward pass, layer by layer (DESIGN §1):
+/// The forward pass, layer by layer (Docs/Design.md §1):
 /// x₀ = E[tokens];  h = x + o(attn(rope(q(n₁(x))), rope(k(n₁(x))), v(n₁(x))));
 /// x' = h + down(silu(gate(n₂(h))) ⊙ up(n₂(h)));  logits = lm_head(norm(x_L)) at the output rows.
 extension LlamaModel {
@@ -79,7 +79,7 @@ extension LlamaModel {
     for i in 0..<(bt * c) { out[i] += a.mid[i] }
   }
 
-  /// y = x Wᵀ + s·(x_d Aᵀ) Bᵀ, with x_d the LoRA input after dropout (DESIGN §1).
+  /// y = x Wᵀ + s·(x_d Aᵀ) Bᵀ, with x_d the LoRA input after dropout (Docs/Design.md §1).
   private func linearForward(
     _ kind: LinearKind, layer l: Int, acts a: Activations.Layer, out: UnsafeMutablePointer<Float>,
     inp: FloatBuffer, rows: Int, seed: UInt64

@@ -8,7 +8,7 @@ public enum BackboneTraining: String, Codable, Sendable {
   case all
 }
 
-/// The Llama-architecture decoder of DESIGN §1, written by hand over cblas_sgemm in the
+/// The Llama-architecture decoder of Docs/Design.md §1, written by hand over cblas_sgemm in the
 /// spirit of llm.c's train_gpt2.c: parameters in one flat buffer, explicit per-layer
 /// forward (LlamaModel+Forward.swift) and backward (LlamaModel+Backward.swift).
 ///
@@ -52,7 +52,7 @@ public final class LlamaModel: @unchecked Sendable {
   /// A model sharing nothing with this one, with the same backbone and adapter values.
   public func copy() -> LlamaModel { LlamaModel(copying: self) }
 
-  /// Attaches a fresh adapter: A Kaiming-uniform, B = 0 (DESIGN §1).
+  /// Attaches a fresh adapter: A Kaiming-uniform, B = 0 (Docs/Design.md §1).
   public func attachLoRA(_ lora: LoRAConfig, seed: UInt64) {
     let ll = LoRALayout(config: config, lora: lora)
     let buf = FloatBuffer(count: ll.count)

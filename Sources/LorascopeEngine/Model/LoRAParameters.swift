@@ -1,4 +1,4 @@
-/// One LoRA matrix — an A or a B of one adapted linear. DESIGN §1 calls each of them
+/// One LoRA matrix — an A or a B of one adapted linear. Docs/Design.md §1 calls each of them
 /// a *module* g: the PESO penalty, the spectrum and the screen work per module.
 public struct LoRAModule: Sendable, Equatable {
   public enum Factor: String, Sendable { case a = "lora_A", b = "lora_B" }
@@ -26,7 +26,7 @@ public struct LoRALinearSlot: Sendable {
   public let outFeatures: Int
 }
 
-/// The LoRA parameters of every layer in one flat buffer (DESIGN §1).
+/// The LoRA parameters of every layer in one flat buffer (Docs/Design.md §1).
 public struct LoRALayout: Sendable {
   public let config: ModelConfig
   public let lora: LoRAConfig
@@ -62,7 +62,7 @@ public struct LoRALayout: Sendable {
     self.count = offset
   }
 
-  /// |L| of DESIGN §2: the number of adapted linear layers (7 per transformer layer by default).
+  /// |L| of Docs/Design.md §2: the number of adapted linear layers (7 per transformer layer by default).
   public var adaptedLinearCount: Int { modules.count / 2 }
 
   /// A at creation as PEFT makes it: Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in); B = 0.

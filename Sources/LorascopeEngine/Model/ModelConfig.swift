@@ -1,6 +1,6 @@
-/// The size of the Llama-architecture decoder (DESIGN §1).
+/// The size of the Llama-architecture decoder (Docs/Design.md §1).
 ///
-/// Sizes are configuration, not constants: `tiny` is the default of DESIGN §1
+/// Sizes are configuration, not constants: `tiny` is the default of Docs/Design.md §1
 /// (hidden 128, 4 layers, 4 heads, intermediate 344, 128 positions).
 public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
   public var vocabSize: Int
@@ -26,7 +26,7 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
     self.ropeTheta = ropeTheta
   }
 
-  /// DESIGN §1 "tiny": hidden 128, 4 layers, 4 heads, intermediate 344, max 128 positions.
+  /// Docs/Design.md §1 "tiny": hidden 128, 4 layers, 4 heads, intermediate 344, max 128 positions.
   public static func tiny(vocabSize: Int) -> ModelConfig {
     ModelConfig(
       vocabSize: vocabSize, hiddenSize: 128, numLayers: 4, numHeads: 4,
@@ -89,7 +89,7 @@ public enum LinearKind: String, CaseIterable, Codable, Sendable {
   }
 }
 
-/// LoRA settings (DESIGN §1): rank 8, alpha 16, on all seven linears of every layer.
+/// LoRA settings (Docs/Design.md §1): rank 8, alpha 16, on all seven linears of every layer.
 public struct LoRAConfig: Codable, Equatable, Hashable, Sendable {
   public var rank: Int
   public var alpha: Float

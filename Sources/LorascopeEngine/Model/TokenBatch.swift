@@ -1,4 +1,4 @@
-/// A padded batch of token sequences, row-major [batch, seqLen] (DESIGN §1 vocabulary).
+/// A padded batch of token sequences, row-major [batch, seqLen] (Docs/Design.md §1 vocabulary).
 ///
 /// `targets[b·T + t]` is the token the model should predict at position t (the next token),
 /// or -1 where there is no loss (history, padding). Padding sits at the end of a row and is

@@ -1,7 +1,7 @@
 import COpenBLAS
 
 /// The ε → 0 limit of the finite generalized eigenvalues of one softmax-KL module, a test
-/// oracle for the dense and low-rank paths that involves no damping at all (DESIGN.md §3).
+/// oracle for the dense and low-rank paths that involves no damping at all (Docs/Design.md §3).
 ///
 /// With D = diag(p), q = √p and M̃ = D^{-½}ΣD^{-½}, the finite ρ tend to the non-zero
 /// eigenvalues of the rank-one Schur downdate `M̃ − (M̃q)(M̃q)ᵀ/(qᵀM̃q)` — the free shift

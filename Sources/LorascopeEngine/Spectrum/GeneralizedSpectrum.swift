@@ -1,4 +1,4 @@
-/// The generalized eigenvalues ρ_k of (Σ, H_ε), split the way DESIGN.md §3 asks them shown.
+/// The generalized eigenvalues ρ_k of (Σ, H_ε), split the way Docs/Design.md §3 asks them shown.
 ///
 /// `Σ q_k = ρ_k H_ε q_k` with `Σ = (1/n)GᵀG`. The eigenvalues fall in three groups:
 /// - `rho`: the finite part, descending — the eigenvalues of the data directions and the

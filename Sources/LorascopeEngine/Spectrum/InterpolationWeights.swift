@@ -1,4 +1,4 @@
-/// The interpolation weights w_k = ρ_k/(ρ_k + λ_eff) of DESIGN.md §3 (Corollary 2 of
+/// The interpolation weights w_k = ρ_k/(ρ_k + λ_eff) of Docs/Design.md §3 (Corollary 2 of
 /// Docs/Math.md §25), computed from the cached ρ with no solve, so λ can be turned
 /// live.
 ///
@@ -18,7 +18,7 @@ extension GeneralizedSpectrum {
     rho.map { Self.weight(rho: $0, lambdaEff: lambdaEff, zeroCutoff: zeroCutoff) }
   }
 
-  /// The weights of the shift directions (shown apart, DESIGN.md §3).
+  /// The weights of the shift directions (shown apart, Docs/Design.md §3).
   public func shiftWeights(lambdaEff: Double) -> [Double] {
     shiftRho.map { Self.weight(rho: $0, lambdaEff: lambdaEff) }
   }

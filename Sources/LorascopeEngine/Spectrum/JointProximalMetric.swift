@@ -1,4 +1,4 @@
-/// The block-diagonal metric of several modules taken jointly (DESIGN.md §3, "for all modules jointly").
+/// The block-diagonal metric of several modules taken jointly (Docs/Design.md §3, "for all modules jointly").
 ///
 /// Module `g` occupies the entries `moduleOffsets[g] ..< moduleOffsets[g + 1]` of the joint
 /// parameter vector, in the order the modules were given (which must be the column order of

@@ -1,6 +1,6 @@
 import CLAPACKE
 
-/// Thin Float64 wrappers over the LAPACKE routines the spectrum needs (DESIGN.md §3).
+/// Thin Float64 wrappers over the LAPACKE routines the spectrum needs (Docs/Design.md §3).
 ///
 /// Every matrix is row-major and dense (`n × n` entries). Each wrapper checks the
 /// sizes and that the input is finite before calling LAPACK, and turns a nonzero

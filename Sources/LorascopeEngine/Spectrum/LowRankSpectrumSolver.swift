@@ -1,6 +1,6 @@
 import COpenBLAS
 
-/// The low-rank path of DESIGN.md §3: rank Σ ≤ n, so the non-zero ρ_k are the eigenvalues
+/// The low-rank path of Docs/Design.md §3: rank Σ ≤ n, so the non-zero ρ_k are the eigenvalues
 /// of the n × n matrix `M = (1/n) G H_ε⁻¹ Gᵀ`, with `q_k ∝ H_ε⁻¹ Gᵀ u_k`.
 ///
 /// It never forms a p × p matrix, so it handles every module jointly (p = 78,080 for the

@@ -3,7 +3,7 @@
 /// Every case is `H_ε⁻¹ = D⁻¹ + (D⁻¹p)(D⁻¹p)ᵀ / δ` with a diagonal `D`:
 /// - softmax-KL: `D = diag(p) + εI`, and Sherman–Morrison gives the rank-one term with
 ///   `δ = 1 − pᵀD⁻¹p`, computed as `Σ pᵢ ε/(pᵢ + ε)` (equal since `Σ pᵢ = 1`) so that
-///   no cancellation occurs when `ε ≪ pᵢ` (DESIGN.md §3; Docs/Math.md §27);
+///   no cancellation occurs when `ε ≪ pᵢ` (Docs/Design.md §3; Docs/Math.md §27);
 /// - identity and diagonal: `D = H + εI` and no rank-one term.
 struct MetricInverse: Sendable {
   /// `1 / Dᵢᵢ`.

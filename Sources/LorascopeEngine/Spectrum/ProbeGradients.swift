@@ -1,4 +1,4 @@
-/// Which second moment Σ_t of DESIGN §3 is built from the probe set.
+/// Which second moment Σ_t of Docs/Design.md §3 is built from the probe set.
 public enum FisherKind: String, Codable, CaseIterable, Sendable {
   /// Empirical Fisher: per-example gradients at the observed labels.
   case empirical
@@ -17,7 +17,7 @@ public enum FisherKind: String, Codable, CaseIterable, Sendable {
   }
 }
 
-/// Per-example gradients G [rows, p] of the CE loss w.r.t. every LoRA parameter (DESIGN §3).
+/// Per-example gradients G [rows, p] of the CE loss w.r.t. every LoRA parameter (Docs/Design.md §3).
 ///
 /// Σ is normalized per target token, like the training loss (the mean CE over target
 /// tokens), so that ρ_k and λ_eff of w_k = ρ_k/(ρ_k + λ_eff) are on the scale of the objective

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The metric `H` of one module's proximal term, the quadratic model of its penalty (DESIGN.md §3).
+/// The metric `H` of one module's proximal term, the quadratic model of its penalty (Docs/Design.md §3).
 ///
-/// Around the anchor every penalty of DESIGN.md §2 is `½ Δᵀ H Δ`:
+/// Around the anchor every penalty of Docs/Design.md §2 is `½ Δᵀ H Δ`:
 /// - `softmaxKL` (PESO): `H = diag(p) − p pᵀ`, `p = softmax(anchor)` over the flattened module.
 ///   It is singular along the all-ones vector, so the solvers use `H_ε = H + εI`.
 /// - `identity` (L2): `H = I` over `dimension` entries.
@@ -18,7 +18,7 @@ public enum ProximalMetric: Sendable, Equatable {
   /// EWC: `H = diag(fisher)`.
   case diagonal([Double])
 
-  /// The default relative damping of DESIGN.md §3 (`ε = 1e-3/m` for a softmax module).
+  /// The default relative damping of Docs/Design.md §3 (`ε = 1e-3/m` for a softmax module).
   public static let defaultEpsRelative = 1e-3
 
   /// Number of entries `m` of the module.
@@ -45,7 +45,7 @@ public enum ProximalMetric: Sendable, Equatable {
     return false
   }
 
-  /// `ε` relative to the module's scale (DESIGN.md §3).
+  /// `ε` relative to the module's scale (Docs/Design.md §3).
   ///
   /// softmax-KL: `epsRelative / m` (p ≈ 1/m near a uniform anchor, so `ε` stays small
   /// against `H`); identity: 0 (`H = I` is already positive definite); diagonal:

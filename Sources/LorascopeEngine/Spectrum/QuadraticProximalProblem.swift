@@ -1,4 +1,4 @@
-/// The quadratic model of one proximal stage, solved exactly (DESIGN.md §3; Docs/Math.md §25).
+/// The quadratic model of one proximal stage, solved exactly (Docs/Design.md §3; Docs/Math.md §25).
 ///
 ///     min_θ  ½(θ − θ*)ᵀ Σ (θ − θ*) + (λ_eff/2)(θ − θ₀)ᵀ H (θ − θ₀)
 ///

@@ -1,4 +1,4 @@
-/// Splits raw eigenpairs into finite, shift and zero-cluster groups (DESIGN.md §3).
+/// Splits raw eigenpairs into finite, shift and zero-cluster groups (Docs/Design.md §3).
 ///
 /// The rule for the shift directions (Docs/Math.md §28): every softmax-KL module g
 /// has the H_ε-unit shift vector `e_g = 1_g / √(ε_g m_g)` (since `H_ε 1_g = ε_g 1_g`). The

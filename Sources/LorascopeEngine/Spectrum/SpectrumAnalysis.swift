@@ -1,4 +1,4 @@
-/// The spectrum of one module or of all modules jointly (DESIGN §3): per-example gradients on
+/// The spectrum of one module or of all modules jointly (Docs/Design.md §3): per-example gradients on
 /// a probe set of block t at the current adapter, the proximal metric H_{t−1} of the method at
 /// the anchor v_{t−1}, and the generalized eigenvalues ρ_k with their weights w_k.
 public struct SpectrumAnalysis: Sendable {
@@ -20,7 +20,7 @@ public struct SpectrumAnalysis: Sendable {
   public let fisher: FisherKind
   public let metricKind: String
   public let spectrum: GeneralizedSpectrum
-  /// |L| of DESIGN §2, for λ_eff = λ/|L|.
+  /// |L| of Docs/Design.md §2, for λ_eff = λ/|L|.
   public let adaptedLinears: Int
   public let probeExamples: Int
   /// The modules covered, in column order of the directions.

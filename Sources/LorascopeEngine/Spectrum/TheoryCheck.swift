@@ -1,6 +1,6 @@
 import Foundation
 
-/// The live check of DESIGN §3's quadratic model (`lorascope verify`): from the same v_{t−1},
+/// The live check of Docs/Design.md §3's quadratic model (`lorascope verify`): from the same v_{t−1},
 /// train stage t with λ = 0 (towards the data's optimum) and with the run's λ, project both
 /// displacements on the top generalized directions q_k, and compare the realized ratio
 /// c_k(λ)/c_k(0) with the predicted weight w_k = ρ_k/(ρ_k + λ_eff).

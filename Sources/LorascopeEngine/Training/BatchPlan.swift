@@ -2,7 +2,7 @@
 /// with sequences of similar length grouped into one batch so padding stays small.
 ///
 /// Every sequence is packed whole (one forward pass scores every target position of it,
-/// DESIGN §4), and each epoch visits each sequence exactly once.
+/// Docs/Design.md §4), and each epoch visits each sequence exactly once.
 public struct BatchPlan: Sendable {
   public let pairs: [(inputs: [Int32], targets: [Int32])]
   public let batchSize: Int

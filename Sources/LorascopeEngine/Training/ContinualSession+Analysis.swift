@@ -3,7 +3,7 @@ import Foundation
 /// What the spectrum and the theory check need from a run: the anchor state of a stage, its
 /// probe set, its metric, and the stage retrained from the anchor with another λ.
 extension ContinualSession {
-  /// The inputs of the spectrum of stage t ≥ 1 (DESIGN §3): the model at v_{t−1} (where the
+  /// The inputs of the spectrum of stage t ≥ 1 (Docs/Design.md §3): the model at v_{t−1} (where the
   /// quadratic model is taken), the anchor, the metric kind of the run's method (the PESO
   /// metric for methods without one), EWC's Fisher diagonal, and a seeded probe of block t.
   public func spectrumInputs(stage t: Int, probeSize: Int, seed: UInt64 = 0) throws

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A continual run you can step (DESIGN §2): the object the headless commands and the screen
+/// A continual run you can step (Docs/Design.md §2): the object the headless commands and the screen
 /// both drive. Call `advance()` until it returns `.finished`; `lambda` may change between calls
 /// and takes effect at the next optimizer step.
 ///
@@ -22,7 +22,7 @@ public final class ContinualSession {
   public let evaluator: ModelEvaluator
   public let runDirectory: RunDirectory?
   public let backboneCache: URL?
-  /// λ of DESIGN §2; read at every step.
+  /// λ of Docs/Design.md §2; read at every step.
   public var lambda: Double
   public private(set) var metrics: RunMetrics
   /// The model being trained or evaluated now.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Linear warm-up then cosine decay within a stage (DESIGN §2).
+/// Linear warm-up then cosine decay within a stage (Docs/Design.md §2).
 public struct LearningRateSchedule: Codable, Equatable, Sendable {
   public var peak: Float
   public var warmupSteps: Int

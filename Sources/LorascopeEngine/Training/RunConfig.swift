@@ -19,10 +19,10 @@ public struct PhaseConfig: Codable, Equatable, Hashable, Sendable {
   }
 }
 
-/// Everything that defines a continual run (DESIGN §2); saved as the run directory's config.json.
+/// Everything that defines a continual run (Docs/Design.md §2); saved as the run directory's config.json.
 public struct RunConfig: Codable, Equatable, Sendable {
   public var method: ContinualMethod
-  /// λ of DESIGN §2 (the paper code's normalization: λ_eff = λ/|L|).
+  /// λ of Docs/Design.md §2 (the paper code's normalization: λ_eff = λ/|L|).
   public var lambda: Double
   public var seed: UInt64
   public var model: ModelConfig
@@ -47,7 +47,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
   /// subset when a block has more (nil: all).
   public var evaluationUsers: Int?
 
-  /// lorascope's defaults (DESIGN §1–§2), sized for a laptop CPU.
+  /// lorascope's defaults (Docs/Design.md §1–§2), sized for a laptop CPU.
   public static func defaults(vocabSize: Int, method: ContinualMethod = .peso, lambda: Double = 2, seed: UInt64 = 0) -> RunConfig {
     RunConfig(
       method: method, lambda: lambda, seed: seed, model: .tiny(vocabSize: vocabSize), lora: LoRAConfig(),
@@ -58,7 +58,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
       normalizePastAdapters: true, maxHistory: 20, beamWidth: 10, evaluationUsers: 2000)
   }
 
-  /// The paper's recipe (DESIGN §2): CE temperature 0.8, trainable embeddings and lm_head,
+  /// The paper's recipe (Docs/Design.md §2): CE temperature 0.8, trainable embeddings and lm_head,
   /// LoRA dropout 0.05, 4 epochs per block, 10× smaller learning rate after block 0.
   public func withPaperRecipe() -> RunConfig {
     var c = self

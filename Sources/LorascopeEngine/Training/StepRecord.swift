@@ -1,4 +1,4 @@
-/// What one optimizer step did: one line of log.jsonl (DESIGN §6).
+/// What one optimizer step did: one line of log.jsonl (Docs/Design.md §6).
 public struct StepRecord: Codable, Sendable, Equatable {
   public var stage: Int
   public var phase: String

@@ -1,5 +1,5 @@
 /// Draws one whole frame from the UI state and the engine's snapshot
-/// (DESIGN.md §7): header, loss chart, per-module penalty, spectrum and
+/// (Docs/Design.md §7): header, loss chart, per-module penalty, spectrum and
 /// weights, metrics, the key line, then the overlays (tour caption, engine
 /// error, help), topmost last.
 ///

@@ -21,7 +21,7 @@ public struct DashboardSnapshot: Sendable {
   public var adapterLoss: LossHistory
   /// P_g of every module at the last step, in `run.modules` order (empty before stage 1).
   public var modulePenalty: [Double]
-  /// The metrics of every finished stage (DESIGN.md §5).
+  /// The metrics of every finished stage (Docs/Design.md §5).
   public var stages: [StageMetrics]
   /// R[t][j] of NDCG@5: after stage t, on the test users of block j.
   public var matrix: [[Double?]]
@@ -61,7 +61,7 @@ public struct RunSummary: Sendable, Equatable {
   public var dataName: String
   public var blocks: Int
   public var method: ContinualMethod
-  /// |L|, the adapted linear layers: λ_eff = λ/|L| (DESIGN.md §2).
+  /// |L|, the adapted linear layers: λ_eff = λ/|L| (Docs/Design.md §2).
   public var adaptedLinears: Int
   /// Every module g (each A and each B), in `LoRALayout.modules` order.
   public var modules: [ModuleInfo]
@@ -165,7 +165,7 @@ public struct EngineFailure: Sendable, Equatable {
   }
 }
 
-/// A demo cue the engine paused at (DESIGN.md §7 demo; `DemoScript`).
+/// A demo cue the engine paused at (Docs/Design.md §7 demo; `DemoScript`).
 public struct CueStop: Sendable, Equatable {
   /// The index of the cue in the script.
   public var index: Int
@@ -177,7 +177,7 @@ public struct CueStop: Sendable, Equatable {
   }
 }
 
-/// The spectrum of DESIGN.md §3 reduced to what the panel draws; the weights
+/// The spectrum of Docs/Design.md §3 reduced to what the panel draws; the weights
 /// w_k are not stored: the UI computes them from ρ and its own λ, so they move
 /// the instant λ changes.
 public struct SpectrumSummary: Sendable, Equatable {

@@ -2,7 +2,7 @@ import LorascopeEngine
 
 /// How the per-module penalty panel draws P_g.
 public enum PenaltyView: Sendable, Equatable {
-  /// Layers × modules, shades (DESIGN.md §7).
+  /// Layers × modules, shades (Docs/Design.md §7).
   case heatmap
   /// One bar per module, largest first.
   case bars

@@ -2,7 +2,7 @@ import LorascopeEngine
 
 /// What the UI asks of the engine thread. Commands are queued and applied
 /// between optimizer steps, so a new λ takes effect at the next step
-/// (DESIGN.md §7) and the UI never waits for training.
+/// (Docs/Design.md §7) and the UI never waits for training.
 public enum EngineCommand: Sendable, Equatable {
   /// Space: run if paused, pause if running.
   case toggleRun

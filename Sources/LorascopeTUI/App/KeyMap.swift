@@ -1,4 +1,4 @@
-/// Everything a key can ask the app to do (DESIGN.md §7, guide §1.2 "keys").
+/// Everything a key can ask the app to do (Docs/Design.md §7, guide §1.2 "keys").
 public enum Action: Hashable, Sendable {
   /// Space: start or pause training.
   case runPause
@@ -140,7 +140,7 @@ public struct KeyMap: Sendable {
     return result
   }
 
-  /// lorascope's keys: DESIGN.md §7 plus the htop/btop conventions of the guide
+  /// lorascope's keys: Docs/Design.md §7 plus the htop/btop conventions of the guide
   /// (hjkl beside the arrows, 1–5 for panels, Ctrl-L, `?`/F1, `q`/Ctrl-C).
   public static let standard = KeyMap(bindings: [
     KeyBinding(.runPause, keys: [.character(" ")], "run / pause training", bar: "run/pause", rank: 1),

@@ -65,7 +65,7 @@ public struct ScreenLayout: Equatable, Sendable {
 }
 
 /// A pure function from terminal size and visible panels to rectangles
-/// (DESIGN.md §7): header on top, key bar at the bottom, and in between the
+/// (Docs/Design.md §7): header on top, key bar at the bottom, and in between the
 /// loss chart and per-module penalty on the left, the spectrum and metrics
 /// on the right. Narrow terminals stack the panels in one column. When the
 /// panels do not fit at their minimum heights they are dropped in

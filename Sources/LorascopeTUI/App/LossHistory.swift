@@ -1,4 +1,4 @@
-/// The loss curves of a run in bounded memory (DESIGN.md §7 "loss chart: CE,
+/// The loss curves of a run in bounded memory (Docs/Design.md §7 "loss chart: CE,
 /// penalty, total").
 ///
 /// Every step is kept until `capacity` points are stored; then neighbouring

@@ -1,4 +1,4 @@
-/// The modules laid out as the heat map shows them (DESIGN.md §7 "layers ×
+/// The modules laid out as the heat map shows them (Docs/Design.md §7 "layers ×
 /// modules"): one row per layer and factor (L0 A, L0 B, L1 A, …), one column
 /// per adapted linear (q, k, v, o, gate, up, down). Selection moves through it:
 /// ←/→ along a row (and on to the next row), ↑/↓ between rows.

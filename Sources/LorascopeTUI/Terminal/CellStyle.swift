@@ -1,5 +1,5 @@
 /// The role of a cell, not its colour: the `Palette` maps roles to curses
-/// attributes for 256-colour, 8-colour and monochrome terminals (DESIGN.md §7,
+/// attributes for 256-colour, 8-colour and monochrome terminals (Docs/Design.md §7,
 /// guide §1.2 "colours").
 ///
 /// Roles keep widgets independent of the terminal: a chart says "series 2",

@@ -22,7 +22,7 @@ public struct TerminalSize: Hashable, Sendable, CustomStringConvertible {
 /// A rectangle of cells: top-left corner plus width and height.
 ///
 /// Widgets draw only inside the rectangle they are given; the layout hands
-/// out non-overlapping rectangles (DESIGN.md §7).
+/// out non-overlapping rectangles (Docs/Design.md §7).
 public struct Rect: Hashable, Sendable, CustomStringConvertible {
   public var row: Int
   public var col: Int

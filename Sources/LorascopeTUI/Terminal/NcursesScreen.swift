@@ -20,7 +20,7 @@ public enum TerminalError: Error, Equatable, CustomStringConvertible {
   }
 }
 
-/// The real terminal, through ncursesw (DESIGN.md §7, guide §2).
+/// The real terminal, through ncursesw (Docs/Design.md §7, guide §2).
 ///
 /// Set-up follows the verified recipe: `setlocale` before curses, the
 /// `TerminalGuard` handlers before `newterm`, `cbreak`, `noecho`, `keypad`,

@@ -36,7 +36,7 @@ public struct StyleAttributes: Hashable, Sendable {
 }
 
 /// Maps cell roles to terminal attributes for the chosen colour mode and
-/// theme (DESIGN.md §7: "works in 8-color and monochrome terminals").
+/// theme (Docs/Design.md §7: "works in 8-color and monochrome terminals").
 ///
 /// Everything here is pure, so the choice is tested without a terminal;
 /// `NcursesScreen` turns the result into colour pairs.

@@ -24,7 +24,7 @@ private let guardInstalled = Atomic<Bool>(false)
 private let heldStderrSaved = Atomic<Int32>(-1)
 private let heldStderrTemp = Atomic<Int32>(-1)
 
-/// Restores the terminal in every way a process can end (DESIGN.md §7 "the
+/// Restores the terminal in every way a process can end (Docs/Design.md §7 "the
 /// terminal is restored on exit, on Ctrl-C and on errors"; guide §2.2 pitfalls
 /// 9 and 12, htop `CRT.c`).
 ///

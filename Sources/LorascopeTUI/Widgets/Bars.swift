@@ -13,7 +13,7 @@ public struct BarItem: Sendable {
 }
 
 /// Horizontal bars, one per row, with eighth-cell resolution (▏▎▍▌▋▊▉█) or
-/// ASCII `#` (per-module penalty, DESIGN.md §7).
+/// ASCII `#` (per-module penalty, Docs/Design.md §7).
 ///
 /// Each row is `label │bar      value`. The selected row is marked with a
 /// pointer, its label and value are reversed and its bar is in the accent

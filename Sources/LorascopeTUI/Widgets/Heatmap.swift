@@ -11,7 +11,7 @@ public struct GridIndex: Hashable, Sendable {
 
 /// A grid of values drawn as shades (` ░▒▓█`, ASCII ` .:*#`) with row and
 /// column labels: the per-module penalty as layers × modules {q,k,v,o,gate,
-/// up,down} (DESIGN.md §7).
+/// up,down} (Docs/Design.md §7).
 ///
 /// Every cell carries its level twice, in the shade glyph and in the
 /// `heat(0…7)` style, so the map reads in monochrome too. The selected cell

@@ -33,7 +33,7 @@ public enum AxisScale: Sendable {
   case log10
 }
 
-/// An XY line chart of up to three series (CE, penalty, total; DESIGN.md §7).
+/// An XY line chart of up to three series (CE, penalty, total; Docs/Design.md §7).
 ///
 /// Braille mode plots 2×4 dots per cell (the bottom/ratatui XY grid), block
 /// mode 1×2 half blocks per cell, ASCII one marker per cell. Consecutive points

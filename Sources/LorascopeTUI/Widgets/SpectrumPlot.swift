@@ -1,4 +1,4 @@
-/// What the spectrum panel shows for one module or the joint view (DESIGN.md §3).
+/// What the spectrum panel shows for one module or the joint view (Docs/Design.md §3).
 public struct SpectrumData: Sendable {
   /// The finite generalized eigenvalues ρ_k of (Σ_t, H_ε), any order. Values ≤ 0
   /// (round-off around zero) are counted with the null cluster.
@@ -9,7 +9,7 @@ public struct SpectrumData: Sendable {
   public var shiftRho: [Double]
   /// How many directions sit at ρ ≈ 0 (the LoRA gauge, ~r², and the rest of the null space).
   public var nullCount: Int
-  /// The ε of H_ε = H + εI, shown on screen as DESIGN.md §3 asks.
+  /// The ε of H_ε = H + εI, shown on screen as Docs/Design.md §3 asks.
   public var epsilon: Double?
   /// Extra text for the header line: the Σ estimator ("empirical Fisher"), the module.
   public var note: String
@@ -48,7 +48,7 @@ public struct SpectrumData: Sendable {
 /// in a second strip; a vertical marker separates the directions with ρ ≥ λ_eff
 /// (w ≥ 0.5, the new data wins) from the rest. The shift direction and the
 /// gauge/null cluster are written on their own lines below, never on the axis
-/// (DESIGN.md §3). Changing λ only moves the marker and the weights.
+/// (Docs/Design.md §3). Changing λ only moves the marker and the weights.
 public struct SpectrumPlot: Sendable {
   /// How each ρ_k is drawn in the upper strip.
   public enum Style: Sendable {

@@ -29,7 +29,7 @@ public struct TableCell: Sendable, ExpressibleByStringLiteral {
 }
 
 /// An aligned table with a header row: the metrics per stage and the R[t][j]
-/// matrix (DESIGN.md §5, §7).
+/// matrix (Docs/Design.md §5, §7).
 ///
 /// Column widths fit the widest cell; when the table is too wide the columns
 /// that do not fit are left out from the right, and an ellipsis after the
@@ -118,7 +118,7 @@ public struct Table: Sendable {
 }
 
 extension Table {
-  /// The R[t][j] matrix of DESIGN.md §5: row t is the state after stage t,
+  /// The R[t][j] matrix of Docs/Design.md §5: row t is the state after stage t,
   /// column j the test users of block j. The diagonal (plasticity, j = t) is
   /// in the accent style, the part below it (stability, j < t) normal, and
   /// cells above it or missing (`nil`) show a dash.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LorascopeEngine
 
-/// `lorascope data check` and `lorascope data synth` (DESIGN §4, §8).
+/// `lorascope data check` and `lorascope data synth` (Docs/Design.md §4, §8).
 struct DataCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "data", abstract: "Check a dataset, or write the synthetic drift data to a directory.",

@@ -3,7 +3,7 @@ import Foundation
 import LorascopeEngine
 import LorascopeTUI
 
-/// `lorascope demo`: a guided tour for classrooms (DESIGN.md §7): the screen on
+/// `lorascope demo`: a guided tour for classrooms (Docs/Design.md §7): the screen on
 /// the synthetic drift data, pausing at teaching moments (a drift, a change of
 /// λ) with a one-line explanation; Space goes on.
 struct DemoCommand: ParsableCommand {

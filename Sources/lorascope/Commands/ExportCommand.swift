@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LorascopeEngine
 
-/// `lorascope export`: the Hugging Face backbone and the PEFT adapter of one stage (DESIGN §6).
+/// `lorascope export`: the Hugging Face backbone and the PEFT adapter of one stage (Docs/Design.md §6).
 struct ExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",

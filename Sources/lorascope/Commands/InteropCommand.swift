@@ -3,7 +3,7 @@ import Foundation
 import LorascopeEngine
 
 /// `lorascope interop` (hidden): cross-implementation checks against `transformers` + `peft`
-/// (DESIGN §6 "the same logits, fp32"), driven by `Scripts/interop/check_transformers.py`.
+/// (Docs/Design.md §6 "the same logits, fp32"), driven by `Scripts/interop/check_transformers.py`.
 ///
 /// `fixture` writes checkpoints plus the logits this engine computes for them, for Python to
 /// load and compare; `score` computes logits for a checkpoint Python wrote, for Python to compare.
@@ -14,7 +14,7 @@ struct InteropCommand: ParsableCommand {
     shouldDisplay: false,
     subcommands: [Fixture.self, Score.self])
 
-  /// The fixture models: a small one that exercises uneven sizes, and DESIGN §1's "tiny".
+  /// The fixture models: a small one that exercises uneven sizes, and Docs/Design.md §1's "tiny".
   static let fixtureModels: [(name: String, config: ModelConfig)] = [
     (
       "small",
@@ -150,7 +150,7 @@ enum InteropWeights {
     }
   }
 
-  /// B ~ N(0, 0.1²) so that s·B·A changes the logits visibly (B = 0 at creation, DESIGN §1).
+  /// B ~ N(0, 0.1²) so that s·B·A changes the logits visibly (B = 0 at creation, Docs/Design.md §1).
   static func randomizeB(layout: LoRALayout, values: FloatBuffer, seed: UInt64) {
     var rng = SeededRNG(seed: seed)
     for m in layout.modules where m.factor == .b {
@@ -163,7 +163,7 @@ enum InteropWeights {
 /// Token sequences for the checks, in the layout transformers uses (`input_ids` [B, T]).
 enum InteropBatch {
   /// Three sequences of max-positions tokens (every RoPE angle is used): BOS = 1, then random
-  /// item tokens (≥ 3, DESIGN §1 vocabulary).
+  /// item tokens (≥ 3, Docs/Design.md §1 vocabulary).
   static func randomSequences(config: ModelConfig, seed: UInt64) -> [[Int32]] {
     var rng = SeededRNG(seed: seed)
     return (0..<3).map { _ in

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LorascopeEngine
 
-/// `lorascope run`: a headless continual run, a table per stage at the end (DESIGN §8).
+/// `lorascope run`: a headless continual run, a table per stage at the end (Docs/Design.md §8).
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run", abstract: "Train every stage headless and print the per-stage metrics.")

@@ -46,7 +46,7 @@ struct SpectrumOptions: ParsableArguments {
   }
 }
 
-/// `lorascope spectrum`: ρ_k and w_k of a run's stage (DESIGN §3).
+/// `lorascope spectrum`: ρ_k and w_k of a run's stage (Docs/Design.md §3).
 struct SpectrumCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "spectrum",

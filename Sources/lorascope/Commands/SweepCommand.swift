@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LorascopeEngine
 
-/// `lorascope sweep`: one run per λ, one row per λ (DESIGN §8). The backbone is pretrained once
+/// `lorascope sweep`: one run per λ, one row per λ (Docs/Design.md §8). The backbone is pretrained once
 /// and shared through the cache.
 struct SweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

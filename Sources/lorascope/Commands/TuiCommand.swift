@@ -5,7 +5,7 @@ import LorascopeTUI
 
 extension GlyphMode: ExpressibleByArgument {}
 
-/// `lorascope` and `lorascope tui`: the screen on a continual run (DESIGN.md §7–§8).
+/// `lorascope` and `lorascope tui`: the screen on a continual run (Docs/Design.md §7–§8).
 struct TuiCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tui",

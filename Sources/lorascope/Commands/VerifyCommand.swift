@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LorascopeEngine
 
-/// `lorascope verify`: does the quadratic model's w_k predict what training does? (DESIGN §3)
+/// `lorascope verify`: does the quadratic model's w_k predict what training does? (Docs/Design.md §3)
 struct VerifyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "verify",

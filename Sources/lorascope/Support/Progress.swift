@@ -1,7 +1,7 @@
 import Foundation
 import LorascopeEngine
 
-/// A progress line on stderr for long work (DESIGN §8): redrawn in place on a terminal,
+/// A progress line on stderr for long work (Docs/Design.md §8): redrawn in place on a terminal,
 /// one line per phase and stage otherwise (logs stay readable).
 final class ProgressReporter {
   private let interactive = isatty(2) != 0

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LorascopeEngine
 
-/// The options every command that trains shares (DESIGN §8).
+/// The options every command that trains shares (Docs/Design.md §8).
 struct RunOptions: ParsableArguments {
   @Option(help: "A PESO dataset directory, or 'synthetic' for the built-in drift generator.")
   var data: String = "synthetic"

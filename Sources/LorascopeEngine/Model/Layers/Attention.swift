@@ -1,4 +1,4 @@
-/// Causal multi-head self-attention over q, k, v of shape [batch·T, heads·d] (DESIGN §1):
+/// Causal multi-head self-attention over q, k, v of shape [batch·T, heads·d] (Docs/Design.md §1):
 /// scores = q kᵀ/√d with an additive causal mask, softmax per row, out = P v.
 /// Each (sequence, head) pair is a strided sgemm, as in llm.c's `attention_forward`.
 enum CausalAttention {

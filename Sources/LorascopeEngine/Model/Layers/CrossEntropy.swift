@@ -1,6 +1,6 @@
 import Foundation
 
-/// Softmax cross-entropy over the rows that carry a target (DESIGN §2), with an optional
+/// Softmax cross-entropy over the rows that carry a target (Docs/Design.md §2), with an optional
 /// temperature τ (the paper's recipe: CE on logits/0.8).
 enum CrossEntropy {
   /// Computes the per-row loss −log softmax(z/τ)[y] and overwrites `logits` with

@@ -1,4 +1,4 @@
-/// RMSNorm as Hugging Face Llama computes it (DESIGN §1):
+/// RMSNorm as Hugging Face Llama computes it (Docs/Design.md §1):
 /// y = x · rstd · w with rstd = 1/√(mean(x²) + eps), normalizing before the weight multiply.
 /// Shapes: inp, out [rows, C]; weight [C]; rstd [rows] (cached for backward).
 enum RMSNorm {

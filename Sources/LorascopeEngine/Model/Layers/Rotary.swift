@@ -1,6 +1,6 @@
 import Foundation
 
-/// Rotary position embedding with Hugging Face's `rotate_half` convention (DESIGN §1):
+/// Rotary position embedding with Hugging Face's `rotate_half` convention (Docs/Design.md §1):
 /// dimension j of a head rotates with j + d/2 (not the interleaved pairs of Meta's code).
 /// inv_freq[j] = 1/θ^(2j/d) in Float32 as transformers computes it.
 struct RotaryTable: Sendable {

@@ -1,4 +1,4 @@
-/// The SwiGLU gate of Llama's MLP (DESIGN §1): act = silu(gate) ⊙ up, silu(z) = z·σ(z).
+/// The SwiGLU gate of Llama's MLP (Docs/Design.md §1): act = silu(gate) ⊙ up, silu(z) = z·σ(z).
 enum SwiGLU {
   /// σ(z) for 8 lanes, through the vectorized exp.
   @inline(__always)

@@ -1,6 +1,6 @@
 import LorascopeEngine
 
-/// The guided tour of `lorascope demo` (DESIGN.md §7): cues at points of a run
+/// The guided tour of `lorascope demo` (Docs/Design.md §7): cues at points of a run
 /// on the synthetic data, each with a one-line explanation, optional actions
 /// (set λ, switch a view, recompute the spectrum) and a pause until Space.
 ///

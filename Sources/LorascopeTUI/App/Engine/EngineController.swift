@@ -3,7 +3,7 @@ import Foundation
 import LorascopeEngine
 import Synchronization
 
-/// Runs a `ContinualSession` on its own thread for the screen (DESIGN.md §7:
+/// Runs a `ContinualSession` on its own thread for the screen (Docs/Design.md §7:
 /// "training runs on its own thread; the screen stays responsive").
 ///
 /// The UI thread sends `EngineCommand`s (queued, applied between steps) and

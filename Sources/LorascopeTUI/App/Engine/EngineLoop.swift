@@ -124,7 +124,7 @@ final class EngineLoop: @unchecked Sendable {
     }
   }
 
-  /// λ for the next step; every change goes to log.jsonl (DESIGN.md §6–§7).
+  /// λ for the next step; every change goes to log.jsonl (Docs/Design.md §6–§7).
   private func setLambda(_ value: Double) {
     let old = session.lambda
     guard value.isFinite, value >= 0, value != old else { return }

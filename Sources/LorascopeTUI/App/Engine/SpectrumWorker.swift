@@ -3,7 +3,7 @@ import Foundation
 import LorascopeEngine
 import Synchronization
 
-/// What the spectrum of a stage needs from the run at one moment (DESIGN.md §3):
+/// What the spectrum of a stage needs from the run at one moment (Docs/Design.md §3):
 /// a private copy of the model (never the one being trained: the spectrum
 /// uses the model's activation buffers), the anchor v_{t−1}, the method's
 /// metric and a seeded probe of block t.

@@ -1,4 +1,4 @@
-/// The header (DESIGN.md §7): data, method, λ and λ_eff, stage and step,
+/// The header (Docs/Design.md §7): data, method, λ and λ_eff, stage and step,
 /// steps/s and the BLAS kernel on the first row; on tall terminals a second
 /// row with what the engine is doing, the model and the last event.
 ///

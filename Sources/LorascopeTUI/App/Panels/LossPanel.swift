@@ -1,4 +1,4 @@
-/// The loss chart (DESIGN.md §7): CE, penalty and total over the adapter
+/// The loss chart (Docs/Design.md §7): CE, penalty and total over the adapter
 /// steps of every stage, or CE alone while the backbone pretrains. Braille,
 /// block or ASCII comes from the glyph set.
 ///

@@ -1,6 +1,6 @@
 import LorascopeEngine
 
-/// The metrics of every finished stage (DESIGN.md §5, §7), or on `R` the
+/// The metrics of every finished stage (Docs/Design.md §5, §7), or on `R` the
 /// matrix R[t][j] of NDCG@5 with the diagonal (plasticity) highlighted and
 /// forgetting/BWT in the border.
 struct MetricsPanel {

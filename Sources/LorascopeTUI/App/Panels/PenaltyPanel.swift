@@ -1,6 +1,6 @@
 import LorascopeEngine
 
-/// The per-module penalty P_g (DESIGN.md §7): a layers × modules heat map, or
+/// The per-module penalty P_g (Docs/Design.md §7): a layers × modules heat map, or
 /// the modules as bars, largest first (`b` switches). When the panel has rows
 /// to spare under the map, the largest P_g follow as bars. The selected
 /// module is framed in the map, reversed in the bars, and named with its value

@@ -1,7 +1,7 @@
 import LorascopeEngine
 
 /// The spectrum ρ_k on a log axis and the weights w_k = ρ_k/(ρ_k + λ_eff)
-/// (DESIGN.md §3, §7) for the selected module or the joint view. The shift and
+/// (Docs/Design.md §3, §7) for the selected module or the joint view. The shift and
 /// gauge directions are written apart by `SpectrumPlot`. The weights are
 /// computed here from the UI's λ, so they move the instant λ changes; ρ only
 /// changes when the worker delivers a new spectrum.
