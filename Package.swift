@@ -9,8 +9,10 @@ let package = Package(
   name: "lorascope",
   platforms: [.macOS(.v15)],
   products: [
+    // Only the application is offered. The engine is not a library product: its debug build
+    // uses an unsafe flag (below), which SwiftPM forbids in a versioned dependency, and its API
+    // is shaped for this program, not kept stable for others (Docs/Architecture.md "Products").
     .executable(name: "lorascope", targets: ["lorascope"]),
-    .library(name: "LorascopeEngine", targets: ["LorascopeEngine"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,8 +24,10 @@ let package = Package(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(
       name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
-    .systemLibrary(
-      name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+    // No pkgConfig for ncursesw: its .pc file's cflags are only -D_DEFAULT_SOURCE and
+    // -D_XOPEN_SOURCE=600, which SwiftPM refuses with a warning on every build. The shim asks for
+    // the wide API itself and the module map links ncursesw (Docs/Design.md §B.1).
+    .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
 
     // MARK: - The engine: numerics, model, continual methods, spectrum, data, evaluation, files
 
@@ -34,12 +38,19 @@ let package = Package(
       // `swift test` (debug) trains the test models in seconds, not minutes.
       swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
+    // MARK: - What the product ships: the top-level Assets/ folder as a resources target
+
+    .target(
+      name: "LorascopeAssets",
+      path: "Assets",
+      exclude: ["Screenshots", "README.md"],
+      resources: [.copy("demo.json"), .copy("themes"), .copy("Data")]),
+
     // MARK: - The screen (ncurses) on top of the engine
 
     .target(
       name: "LorascopeTUI",
-      dependencies: ["LorascopeEngine", "CNcursesw"],
-      resources: [.copy("Assets")]),
+      dependencies: ["LorascopeEngine", "LorascopeAssets", "CNcursesw"]),
 
     // MARK: - The command line
 
@@ -47,6 +58,7 @@ let package = Package(
       name: "lorascope",
       dependencies: [
         "LorascopeEngine",
+        "LorascopeAssets",
         "LorascopeTUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -55,12 +67,12 @@ let package = Package(
 
     .testTarget(
       name: "LorascopeEngineTests",
-      dependencies: ["LorascopeEngine"]),
+      dependencies: ["LorascopeEngine", "LorascopeAssets"]),
     .testTarget(
       name: "LorascopeTUITests",
       dependencies: ["LorascopeTUI"]),
     .testTarget(
       name: "LorascopeCLITests",
-      dependencies: ["lorascope", "LorascopeEngine"]),
+      dependencies: ["lorascope", "LorascopeEngine", "LorascopeAssets"]),
   ]
 )

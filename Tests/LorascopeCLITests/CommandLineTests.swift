@@ -36,7 +36,7 @@ struct CommandLineTests {
     try Data(#"{"1": ["<a_1>", "<b_2>", "<c_3>", "<d_4>"]}"#.utf8).write(to: dir.appendingPathComponent("x.index.json"))
     try Data(#"{"u1": {"previous_block": [], "current_block": ["1", "1", "9"]}}"#.utf8)
       .write(to: dir.appendingPathComponent("x.all.block_0.json"))
-    var check = try DataCommand.Check.parse([dir.path])
+    let check = try DataCommand.Check.parse([dir.path])
     do {
       try check.run()
       Issue.record("a dataset with an unknown item id was accepted")

@@ -1,17 +1,18 @@
 import Foundation
+import LorascopeAssets
 import Testing
 
 @testable import LorascopeEngine
 
-/// Where the released Video_Games dataset lives: `<repo>/../shared/data/...` (Docs/Design.md §4),
-/// found from this file's path so the tests run from any working directory.
+/// Where the released Video_Games dataset lives: the repository's `Assets/Data/` (Docs/Design.md §4),
+/// found from this file's path so the tests run from any working directory and from any clone.
 enum VideoGamesFixture {
   static let directory: String = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent()  // LorascopeEngineTests
     .deletingLastPathComponent()  // Tests
     .deletingLastPathComponent()  // the repository
-    .deletingLastPathComponent()  // the folder that holds the repository and shared/
-    .appendingPathComponent("shared/data/Video_Games_cl_0.6_0_5_3_0").path
+    .appendingPathComponent("Assets/Data")
+    .appendingPathComponent(LorascopeAssets.videoGamesDatasetName).path
 }
 
 /// A scratch directory of hand-written dataset files, removed when the test ends.

@@ -3,7 +3,7 @@ import LorascopeEngine
 /// Seeded random inputs and comparisons shared by the spectrum tests.
 enum SpectrumFixtures {
   /// n × p standard-normal gradients plus `rowOffset` · (one normal per row), so that the
-  /// per-example sums G·1 are far from zero, as in the guide's numpy case.
+  /// per-example sums G·1 are far from zero, as in the numpy case of Docs/Design.md §D.
   static func gradients(n: Int, p: Int, seed: UInt64, rowOffset: Double = 0.5) -> [Double] {
     var rng = SeededRNG(seed: seed)
     var g = [Double](repeating: 0, count: n * p)

@@ -2,7 +2,7 @@ import Foundation
 import LorascopeEngine
 import Testing
 
-/// The generalized spectrum of (Σ, H_ε): LAPACK by hand, the guide's oracle case, and the
+/// The generalized spectrum of (Σ, H_ε): LAPACK by hand, the oracle case of Docs/Design.md §D, and the
 /// dense and low-rank paths against each other (Docs/Design.md §3).
 struct SpectrumTests {
   @Test func twoByTwoByHand() throws {
@@ -34,7 +34,7 @@ struct SpectrumTests {
     }
   }
 
-  /// The guide's numpy case (d = 40, n = 12) with our own RNG: dense at tiny ε, low-rank
+  /// The numpy case of Docs/Design.md §D (d = 40, n = 12) with our own RNG: dense at tiny ε, low-rank
   /// and the ε-free oracle agree; the naively projected matrix does not.
   @Test func guideCaseOracleAgreement() throws {
     let d = 40

@@ -2,7 +2,7 @@ import Foundation
 
 /// The figures `lorascope bench` reports: how fast this machine's BLAS runs the engine's
 /// steps at the tiny model's shapes (batch 32 × 85 tokens, every position a target, as in
-/// ../shared/bench/torch_reference.py, so the numbers compare one to one).
+/// Scripts/bench/torch_reference.py, so the numbers compare one to one).
 public struct EngineBenchmarkReport: Codable, Sendable {
   public var blasKernel: String
   /// Cores the engine splits its work over (OpenBLAS itself runs one thread per call).

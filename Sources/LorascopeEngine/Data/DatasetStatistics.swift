@@ -7,7 +7,7 @@ public struct DatasetStatistics: Sendable, Equatable, Codable {
     public let users: Int
     /// Users not present in any earlier block.
     public let newUsers: Int
-    /// Users with at least 3 current items: the ones that yield train/valid/test examples (§4).
+    /// Users with at least 3 current items: the ones that yield train/valid/test examples (Docs/Design.md §4).
     public let eligibleUsers: Int
     /// Distinct items in the block's previous and current lists.
     public let itemsReferenced: Int
@@ -15,7 +15,7 @@ public struct DatasetStatistics: Sendable, Equatable, Codable {
     public let newItems: Int
     /// Interactions of the block: the sum of current_block lengths.
     public let interactions: Int
-    /// Mean length of an eligible user's train list, previous + current[:-2] (§4).
+    /// Mean length of an eligible user's train list, previous + current[:-2] (Docs/Design.md §4).
     public let meanTrainSequenceLength: Double
     /// Packed training windows (`TrainingSequence`) at the given history length.
     public let trainWindows: Int

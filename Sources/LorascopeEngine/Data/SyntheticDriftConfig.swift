@@ -24,7 +24,7 @@ public struct SyntheticDriftConfig: Sendable, Equatable, Hashable, Codable {
   /// 0…1: the share of block t's users that come back in block t+1 (with their history as
   /// `previous_block`); the rest of block t+1 are new users.
   public var returningShare: Double
-  /// Mean length of a user's current_block (at least 3, so every user is eligible, §4).
+  /// Mean length of a user's current_block (at least 3, so every user is eligible, Docs/Design.md §4).
   public var meanItemsPerUser: Double
 
   public init(

@@ -58,7 +58,7 @@ public enum PEFTAdapterDirectory {
 
   // MARK: - adapter_config.json
 
-  /// The long-standing fields of `LoraConfig` (guide §3.2), spelled like PEFT (sorted, indent 2).
+  /// The long-standing fields of `LoraConfig` (Docs/Design.md §C.2), spelled like PEFT (sorted, indent 2).
   static func configJSON(lora: LoRAConfig, baseModelPath: String, modulesToSave: [String]) -> String {
     let alpha: JSONValue =
       lora.alpha == lora.alpha.rounded() && abs(lora.alpha) < 1e9 ? .integer(Int(lora.alpha)) : .float(lora.alpha)

@@ -10,7 +10,7 @@ import COpenBLAS
 ///
 ///     (1/n) · P G D⁻¹ Gᵀ P,   P = I − ûûᵀ,   û ∝ G·1
 ///
-/// (Docs/Math.md §30, formats-paper-curvature guide §4).
+/// (Docs/Math.md §30, Docs/Design.md §D).
 public enum EpsFreeOracle {
   /// The non-zero eigenvalues of `(1/n)·P G D⁻¹ Gᵀ P`, descending.
   ///

@@ -1,49 +1,21 @@
 import Foundation
+import LorascopeAssets
 import LorascopeEngine
 
-/// Finds and reads the screen's data files: `Assets/demo.json` and
-/// `Assets/themes/*.json` (SwiftPM resources of this target).
-///
-/// The generated `Bundle.module` stops the process when the bundle is
-/// missing, so the directory is looked up here instead, in order:
-/// `$LORASCOPE_ASSETS`; the resource bundle next to the executable (where
-/// `swift build` puts it); the same under `../share/lorascope` (an install
-/// prefix); the source tree this file was compiled from (development, tests).
-/// The default theme is compiled in, so only `demo` and other themes need
-/// the files.
+/// Reads the screen's data files, `demo.json` and `themes/*.json`, from the repository's
+/// top-level `Assets/` (the `LorascopeAssets` target, which finds them at run time; see
+/// Docs/Architecture.md "Assets"). The default theme is compiled in, so only `demo` and other
+/// themes need the files.
 public enum Assets {
-  /// The bundle SwiftPM makes for this target's resources.
-  static let bundleName = "lorascope_LorascopeTUI.resources"
-
-  /// The first candidate directory that holds `demo.json`, if any.
+  /// The assets directory, if one is found.
   public static func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
-    candidates(environment: environment).first { url in
-      FileManager.default.fileExists(atPath: url.appendingPathComponent("demo.json").path)
-    }
-  }
-
-  static func candidates(environment: [String: String]) -> [URL] {
-    var result: [URL] = []
-    if let explicit = environment["LORASCOPE_ASSETS"], !explicit.isEmpty {
-      result.append(URL(fileURLWithPath: explicit))
-    }
-    let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-    for base in [Bundle.main.bundleURL, executable.deletingLastPathComponent()] {
-      result.append(base.appendingPathComponent(bundleName).appendingPathComponent("Assets"))
-      result.append(
-        base.deletingLastPathComponent().appendingPathComponent("share/lorascope").appendingPathComponent("Assets"))
-    }
-    // Sources/LorascopeTUI/App/Assets.swift → Sources/LorascopeTUI/Assets
-    result.append(
-      URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Assets"))
-    return result
+    LorascopeAssets.directory(environment: environment)
   }
 
   /// A file under the assets directory; the error says where it looked.
   public static func file(_ relativePath: String) throws -> URL {
     guard let directory = directory() else {
-      let looked = candidates(environment: ProcessInfo.processInfo.environment).map(\.path).joined(separator: ", ")
+      let looked = LorascopeAssets.candidates().map(\.path).joined(separator: ", ")
       throw LorascopeError.io(
         "cannot find lorascope's Assets (looked in \(looked)); set LORASCOPE_ASSETS to the Assets directory")
     }

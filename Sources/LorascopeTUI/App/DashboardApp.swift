@@ -1,6 +1,6 @@
 import Dispatch
 
-/// The UI thread's event loop (Docs/Design.md §7; guide §1.2 "frame rate",
+/// The UI thread's event loop (Docs/Design.md §7; Docs/Design.md §B.4 "frame rate",
 /// "resize", "threads").
 ///
 /// It waits in `nextEvent` for at most the time to the next frame, takes the

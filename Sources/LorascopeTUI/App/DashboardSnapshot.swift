@@ -1,7 +1,7 @@
 import LorascopeEngine
 
 /// Everything the screen shows about a run, as one value the engine thread
-/// publishes and the UI thread copies (guide §1.2 "threads": the engine
+/// publishes and the UI thread copies (Docs/Design.md §B.4 "threads": the engine
 /// publishes a snapshot, the UI owns curses). It holds no reference into the
 /// engine, so drawing it can never race with training.
 public struct DashboardSnapshot: Sendable {

@@ -1,4 +1,4 @@
-/// Everything a key can ask the app to do (Docs/Design.md §7, guide §1.2 "keys").
+/// Everything a key can ask the app to do (Docs/Design.md §7, Docs/Design.md §B.4 "keys").
 public enum Action: Hashable, Sendable {
   /// Space: start or pause training.
   case runPause
@@ -93,7 +93,7 @@ public struct KeyBinding: Sendable {
 
 /// The key table as data: it dispatches keys, and the help overlay and the key
 /// bar are generated from it, so they cannot drift apart (lazygit, unlike
-/// btop's separate help text; guide §1.2 "help").
+/// btop's separate help text; Docs/Design.md §B.4 "help").
 public struct KeyMap: Sendable {
   public var bindings: [KeyBinding]
 
@@ -140,7 +140,7 @@ public struct KeyMap: Sendable {
     return result
   }
 
-  /// lorascope's keys: Docs/Design.md §7 plus the htop/btop conventions of the guide
+  /// lorascope's keys: Docs/Design.md §7 plus the htop/btop conventions of §B.4
   /// (hjkl beside the arrows, 1–5 for panels, Ctrl-L, `?`/F1, `q`/Ctrl-C).
   public static let standard = KeyMap(bindings: [
     KeyBinding(.runPause, keys: [.character(" ")], "run / pause training", bar: "run/pause", rank: 1),

@@ -1,6 +1,6 @@
 /// The role of a cell, not its colour: the `Palette` maps roles to curses
 /// attributes for 256-colour, 8-colour and monochrome terminals (Docs/Design.md §7,
-/// guide §1.2 "colours").
+/// Docs/Design.md §B.4 "colours").
 ///
 /// Roles keep widgets independent of the terminal: a chart says "series 2",
 /// the palette decides whether that is orange, yellow or bold.

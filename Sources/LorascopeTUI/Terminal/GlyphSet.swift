@@ -4,7 +4,7 @@
   import Darwin
 #endif
 
-/// Which family of characters the screen draws with (guide §1.2 "line charts").
+/// Which family of characters the screen draws with (Docs/Design.md §B.4 "line charts").
 public enum GlyphMode: String, CaseIterable, Sendable {
   /// Braille charts (2×4 dots per cell), Unicode boxes and eighth blocks.
   case braille

@@ -20,7 +20,7 @@ public enum TerminalError: Error, Equatable, CustomStringConvertible {
   }
 }
 
-/// The real terminal, through ncursesw (Docs/Design.md §7, guide §2).
+/// The real terminal, through ncursesw (Docs/Design.md §7, §B).
 ///
 /// Set-up follows the verified recipe: `setlocale` before curses, the
 /// `TerminalGuard` handlers before `newterm`, `cbreak`, `noecho`, `keypad`,
@@ -70,7 +70,7 @@ public final class NcursesScreen: Screen {
     glyphs = GlyphSet.forMode(
       GlyphSet.detectMode(codeset: GlyphSet.currentCodeset(), override: options.glyphOverride))
     // Our SIGINT/SIGTERM/SIGHUP handlers first: ncurses only installs its own
-    // where the disposition is still SIG_DFL (guide §2.2 pitfall 9).
+    // where the disposition is still SIG_DFL (Docs/Design.md §B.2 pitfall 9).
     TerminalGuard.install()
     // newterm (not initscr) so a missing terminal is an error, not exit(1).
     guard let output = fdopen(STDOUT_FILENO, "w"), let input = fdopen(STDIN_FILENO, "r"),

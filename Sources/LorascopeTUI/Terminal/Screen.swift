@@ -1,7 +1,7 @@
 /// Something widgets can draw on: a grid of styled cells.
 ///
 /// `CellBuffer` (in memory) and every `Screen` conform, so a widget is tested
-/// against a buffer and drawn on the terminal by the same code (guide §2.5).
+/// against a buffer and drawn on the terminal by the same code (Docs/Design.md §B.5).
 /// Writes outside the grid are clipped, never an error.
 public protocol Canvas {
   /// The grid's size in cells.
@@ -45,7 +45,7 @@ extension Canvas {
   }
 }
 
-/// The backend seam between the app and the terminal (guide §2.5).
+/// The backend seam between the app and the terminal (Docs/Design.md §B.5).
 ///
 /// `NcursesScreen` talks to the real terminal, `GridScreen` records frames in
 /// memory for tests. A frame is `beginFrame()`, drawing, then `flush()`; only
@@ -63,7 +63,7 @@ public protocol Screen: AnyObject, Canvas {
   /// Makes the next `flush()` redraw every cell (Ctrl-L after a tmux reattach).
   func repaintAll()
   /// Whether mouse clicks and the wheel are reported. Off lets the user select
-  /// terminal text again (guide §1.2 "mouse").
+  /// terminal text again (Docs/Design.md §B.4 "mouse").
   var mouseEnabled: Bool { get set }
   /// The glyphs this screen can show (braille, block or ASCII).
   var glyphs: GlyphSet { get }

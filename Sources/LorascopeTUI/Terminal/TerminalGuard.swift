@@ -8,7 +8,7 @@ import Synchronization
 #endif
 
 // Process-wide state touched from signal handlers. Atomics from the
-// Synchronization module are lock-free, hence safe in a handler (guide §2.2
+// Synchronization module are lock-free, hence safe in a handler (Docs/Design.md §B.2
 // pitfall 9). Globals are initialized lazily, so `TerminalGuard.install()`
 // reads each one before any handler can run.
 
@@ -25,7 +25,7 @@ private let heldStderrSaved = Atomic<Int32>(-1)
 private let heldStderrTemp = Atomic<Int32>(-1)
 
 /// Restores the terminal in every way a process can end (Docs/Design.md §7 "the
-/// terminal is restored on exit, on Ctrl-C and on errors"; guide §2.2 pitfalls
+/// terminal is restored on exit, on Ctrl-C and on errors"; Docs/Design.md §B.2 pitfalls
 /// 9 and 12, htop `CRT.c`).
 ///
 /// - SIGINT, SIGTERM and SIGHUP get our own handlers, installed before
@@ -86,7 +86,7 @@ public enum TerminalGuard {
 
   /// Blocks SIGINT, SIGTERM, SIGHUP and SIGWINCH in the calling thread, so
   /// they reach the UI thread that waits in `get_wch` (btop's runner does the
-  /// same; guide §2.2 pitfall 10). Call it first thing in the engine thread.
+  /// same; Docs/Design.md §B.2 pitfall 10). Call it first thing in the engine thread.
   public static func blockTerminalSignalsInCurrentThread() {
     var set = sigset_t()
     sigemptyset(&set)

@@ -1,5 +1,5 @@
 /// The colours of every cell role in 256-colour and 8-colour terminals: what
-/// `--theme` picks (guide §1.2 "colours": skins and light themes, k9s#169,
+/// `--theme` picks (Docs/Design.md §B.4 "colours": skins and light themes, k9s#169,
 /// bottom#447).
 ///
 /// Themes are data: `Assets/themes/<name>.json` (decoded through `Decodable`,

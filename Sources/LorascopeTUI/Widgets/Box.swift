@@ -1,4 +1,4 @@
-/// A boxed panel with its title in the top border (btop, bottom; guide §1.2
+/// A boxed panel with its title in the top border (btop, bottom; Docs/Design.md §B.4
 /// "layout"): `┌─ Loss ─────┐` in Unicode, `+- Loss -----+` in ASCII.
 public struct Box: Sendable {
   /// Text shown in the top border, cut to fit.

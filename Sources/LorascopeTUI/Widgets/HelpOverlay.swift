@@ -1,5 +1,5 @@
 /// The `?`/F1 overlay: a centred box with two columns, keys and what they do,
-/// generated from the `KeyMap` so it always matches the dispatch (guide §1.2
+/// generated from the `KeyMap` so it always matches the dispatch (Docs/Design.md §B.4
 /// "help"). One section per context; paged when the terminal is short
 /// (`Action.helpPageNext/Prev`), closed with Esc, `?` or `q`.
 public struct HelpOverlay: Sendable {

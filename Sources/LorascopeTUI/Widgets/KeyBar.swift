@@ -1,6 +1,6 @@
 /// The bottom line: the current context's keys with short labels ("Space
 /// run/pause  n step  +/- λ  …  ? help  q quit"), generated from the key table
-/// (guide §1.2 "layout", lazygit/gitui bottom bars).
+/// (Docs/Design.md §B.4 "layout", lazygit/gitui bottom bars).
 ///
 /// When the line is too short, entries are left out by rank (help and quit
 /// stay); the kept ones keep their table order. An optional status text sits

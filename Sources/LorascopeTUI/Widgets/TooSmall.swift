@@ -1,6 +1,6 @@
 /// The notice shown instead of the panels when the terminal is below the
 /// layout's minimum: "lorascope needs 64×20, terminal is 60×18", centred
-/// (guide §1.2 "resize"). It follows every resize, so it goes away by itself.
+/// (Docs/Design.md §B.4 "resize"). It follows every resize, so it goes away by itself.
 public struct TooSmall: Sendable {
   public var required: TerminalSize
   public var actual: TerminalSize

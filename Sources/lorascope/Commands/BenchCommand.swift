@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Measure training steps, forward throughput and sgemm at the tiny model's shapes.",
     discussion: """
-      Batch 32 × 85 tokens with a target at every position, as ../shared/bench/torch_reference.py \
+      Batch 32 × 85 tokens with a target at every position, as Scripts/bench/torch_reference.py \
       measures PyTorch; compare ratios from the same sitting, not absolute numbers.
       """)
 

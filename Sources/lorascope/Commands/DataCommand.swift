@@ -12,15 +12,15 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Load a PESO dataset directory and print per-block statistics, or the first error.")
 
-    @Argument(help: "A PESO dataset directory, or 'synthetic'.")
+    @Argument(help: "A PESO dataset directory, 'video-games' (the released dataset in Assets/), or 'synthetic'.")
     var path: String
 
     @Flag(help: "Print the statistics as JSON.")
     var json = false
 
     func run() throws {
-      let dataset = path == "synthetic" ? try SyntheticDrift.generate(SyntheticDriftConfig(seed: 42))
-        : try PESODatasetLoader.load(directory: path)
+      let dataset = try DataArgument.resolve(path).directoryPath.map { try PESODatasetLoader.load(directory: $0) }
+        ?? SyntheticDrift.generate(SyntheticDriftConfig(seed: 42))
       let stats = dataset.statistics()
       if json { try printJSON(stats) } else { print(stats.render()) }
     }

@@ -11,7 +11,7 @@ struct StudyCommand: ParsableCommand {
     commandName: "study",
     abstract: "Reproduce the method comparison and the λ sweep on a dataset; write Results.md and results.json.")
 
-  @Option(help: "A PESO dataset directory, or 'synthetic'.")
+  @Option(help: "A PESO dataset directory, 'video-games' (the released dataset in Assets/), or 'synthetic'.")
   var data: String = "synthetic"
 
   @Option(help: "Output directory (run directories, results.json, Results.md).")

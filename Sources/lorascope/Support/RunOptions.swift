@@ -4,7 +4,7 @@ import LorascopeEngine
 
 /// The options every command that trains shares (Docs/Design.md §8).
 struct RunOptions: ParsableArguments {
-  @Option(help: "A PESO dataset directory, or 'synthetic' for the built-in drift generator.")
+  @Option(help: "A PESO dataset directory, 'video-games' for the released dataset in Assets/, or 'synthetic' for the built-in drift generator.")
   var data: String = "synthetic"
 
   @Option(help: "peso | l2 | ewc | single | cumulative-all | cumulative-latest | frozen.")
@@ -60,15 +60,27 @@ struct RunOptions: ParsableArguments {
 
   enum Recipe: String, ExpressibleByArgument { case `default`, paper }
 
+  /// The data `--data` names. A bundled name whose assets are missing stays as typed here;
+  /// `loadDataset()`, which every command calls first, reports that with a clear message.
   var dataSpec: DataSpec {
-    guard data == "synthetic" else { return .directory(data) }
+    switch (try? DataArgument.resolve(data)) ?? .directory(data) {
+    case .synthetic: return .synthetic(syntheticConfig)
+    case .directory(let path): return .directory(path)
+    }
+  }
+
+  /// The generator's settings when `--data synthetic`.
+  var syntheticConfig: SyntheticDriftConfig {
     var c = SyntheticDriftConfig(seed: 42)
     c.driftStrength = syntheticDrift
     c.usersPerBlock = syntheticUsers
-    return .synthetic(c)
+    return c
   }
 
-  func loadDataset() throws -> ContinualDataset { try dataSpec.load() }
+  func loadDataset() throws -> ContinualDataset {
+    _ = try DataArgument.resolve(data)
+    return try dataSpec.load()
+  }
 
   func runConfig(for dataset: ContinualDataset, lambda overrideLambda: Double? = nil) throws -> RunConfig {
     var c = RunConfig.defaults(vocabSize: dataset.items.vocabSize, method: method, lambda: overrideLambda ?? lambda, seed: seed)

@@ -12,7 +12,9 @@ struct RunState {
     guard let manifest = try dir.readManifest() else {
       throw ValidationError("\(runDir) is not a run directory (no config.json)")
     }
-    guard let spec = data.map({ DataSpec.directory($0) }) ?? manifest.data else {
+    // "--data synthetic" adds nothing: the run's own generator settings are in config.json.
+    let given = try data.flatMap { try DataArgument.resolve($0).directoryPath.map(DataSpec.directory) }
+    guard let spec = given ?? manifest.data else {
       throw ValidationError("\(runDir) does not record where its data is; pass --data")
     }
     let dataset = try spec.load()

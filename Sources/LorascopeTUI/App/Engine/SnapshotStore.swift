@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The published snapshot behind a lock, plus a version counter the UI polls
-/// without taking the lock (guide §2.4: `Mutex<Snapshot>` and an atomic).
+/// without taking the lock (Docs/Design.md §B.5: `Mutex<Snapshot>` and an atomic).
 ///
 /// The engine thread and the spectrum worker each change their own fields
 /// through `update`; every update bumps the version, so the UI redraws only

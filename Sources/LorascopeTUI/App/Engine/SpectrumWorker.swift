@@ -38,8 +38,8 @@ struct SpectrumJob: Sendable {
 final class SpectrumWorker: Sendable {
   /// Probe sequences for the empirical and sampled Fisher (the CLI's default).
   static let probeSize = 128
-  /// At most this many sequences for the exact Gauss–Newton matrix, and at most
-  /// this much memory for its gradients (one row per target token and class).
+  /// At most this many sequences for the exact Gauss–Newton matrix, whose cost
+  /// grows with every target token and class (no memory limit beyond this count).
   static let ggnMaxSequences = 8
 
   private let store: SnapshotStore
