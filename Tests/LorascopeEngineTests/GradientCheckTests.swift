@@ -119,20 +119,20 @@ struct GradientCheckTests {
     for i in 0..<v.count { v[i] += Float(0.5 * rng.nextNormal()) }
     let fisher = (0..<v.count).map { _ in Float(rng.nextUniform() + 0.1) }
     let penalty = ProximalPenalty(kind: kind, layout: layout, anchor: anchor, fisher: fisher)
-    let lambda = 3.5
+    let strength = try penalty.strength(lambda: 3.5)
     let grad = FloatBuffer(count: v.count)
-    let perModule = penalty.evaluate(v, lambda: lambda, gradient: grad)
+    let perModule = penalty.evaluate(v, strength: strength, gradient: grad)
     #expect(perModule.allSatisfy { $0 > 0 })
     for (k, m) in layout.modules.enumerated() where k % 5 == 0 {
       let u = Self.direction(count: m.count, seed: UInt64(k) + 1)
       var analytic = 0.0
       for i in 0..<m.count { analytic += Double(grad[m.offset + i]) * Double(u[i]) }
       let err = try Self.directionalCheck(
-        loss: { penalty.total(penalty.evaluate(v, lambda: lambda), lambda: lambda) }, analytic: analytic,
+        loss: { penalty.total(penalty.evaluate(v, strength: strength), strength: strength) }, analytic: analytic,
         perturb: { h in for i in 0..<m.count { v[m.offset + i] += h * u[i] } }, h: 1e-2)
       #expect(err < Self.bound, "\(kind) \(m.name): relative error \(err)")
     }
     // At the anchor every penalty is zero.
-    #expect(penalty.evaluate(anchor, lambda: lambda).allSatisfy { abs($0) < 1e-12 })
+    #expect(penalty.evaluate(anchor, strength: strength).allSatisfy { abs($0) < 1e-12 })
   }
 }

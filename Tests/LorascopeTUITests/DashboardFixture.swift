@@ -33,9 +33,9 @@ enum DashboardFixture {
 
   /// A snapshot with everything filled in; `steps` adapter steps of history.
   static func snapshot(method: ContinualMethod = .peso, steps: Int = 300) -> DashboardSnapshot {
-    var s = DashboardSnapshot(run: run(method: method), lambda: 2)
+    var s = DashboardSnapshot(run: run(method: method), strength: try! ProximalStrength(lambda: 2, adaptedLinears: 28))
     s.stage = 2
-    s.phase = PhaseProgress(stage: 2, phase: "adapter", step: 17, totalSteps: 39)
+    s.phase = PhaseProgress(stage: 2, phase: .adapter, step: 17, totalSteps: 39)
     s.stepsPerSecond = 41.25
     for step in 0..<72 { s.backboneLoss.append(ce: 4 - Double(step) * 0.03, penalty: 0) }
     for step in 0..<steps {

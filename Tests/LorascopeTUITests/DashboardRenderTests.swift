@@ -135,9 +135,9 @@ struct DashboardRenderTests {
     var hidden = state
     for panel in 1...4 { _ = hidden.handle(.char(Character("\(panel)")), snapshot: snapshot) }
     #expect(frame(hidden, snapshot).text().contains("every panel is hidden"))
-    var s = DashboardSnapshot(run: DashboardFixture.run(), lambda: 2)
+    var s = DashboardSnapshot(run: DashboardFixture.run(), strength: try! ProximalStrength(lambda: 2, adaptedLinears: 28))
     #expect(frame(state, s).text().contains("paused: Space runs, n takes one step"))
-    s.phase = PhaseProgress(stage: 0, phase: "backbone", step: 3, totalSteps: 72)
+    s.phase = PhaseProgress(stage: 0, phase: .backbone, step: 3, totalSteps: 72)
     for step in 0..<3 { s.backboneLoss.append(ce: 4 - Double(step), penalty: 0) }
     let text = frame(state, s).text()
     #expect(text.contains("Loss (backbone pretraining"))

@@ -55,11 +55,20 @@ struct EngineControllerTests {
     #expect(s.backboneLoss.count == 1)
     #expect(s.spectrum.status == .unavailable("spectrum from stage 1 on (stage 0 has no anchor)"))
     engine.send(.setLambda(5))
-    s = waitFor(engine, "λ = 5") { $0.lambda == 5 }
+    s = waitFor(engine, "λ = 5") { $0.strength.lambda == 5 }
     #expect(s.status.contains("λ 2 → 5"))
     let log = try String(contentsOf: directory.appendingPathComponent("log.jsonl"), encoding: .utf8)
     #expect(log.contains(#""event":"lambda""#))
     #expect(log.contains(#""to":5"#))
+    // The engine records the change in metrics.json too, with its stage and step.
+    #expect(try runDirectory.readMetrics()?.lambdaHistory == [
+      LambdaSetting(stage: 0, step: 0, lambda: 2), LambdaSetting(stage: 0, step: 1, lambda: 5),
+    ])
+    // A λ the engine refuses is an error on screen, never a crash; λ stays.
+    engine.send(.setLambda(-.infinity))
+    s = waitFor(engine, "the refusal") { $0.error != nil }
+    #expect(s.error?.message.contains("λ must be a finite number") == true)
+    #expect(s.strength.lambda == 5)
 
     // s: the rest of stage 0, evaluated, then paused.
     engine.send(.finishStage)

@@ -134,7 +134,7 @@ public enum EngineBenchmark {
     let tPeso = try median(warmup: 2, iterations: iterations) {
       loraGrads.zero()
       try lora.lossAndGradients(data, into: loraGrads)
-      penalty.evaluate(lora.lora!, lambda: 2, gradient: loraGrads.lora)
+      penalty.evaluate(lora.lora!, strength: try penalty.strength(lambda: 2), gradient: loraGrads.lora)
       loraOpt.step(learningRate: 1e-4)
     }
     let tLora = try median(warmup: 1, iterations: iterations) {

@@ -20,21 +20,58 @@ public struct StageMetrics: Codable, Equatable, Sendable {
   }
 }
 
-/// metrics.json of a run directory: per-stage results, the R[t][j] matrices and their summaries.
+/// One λ setting of a run: λ holds from optimizer step `step + 1` of stage `stage` on, until
+/// the next setting (Docs/Design.md §6).
+public struct LambdaSetting: Codable, Equatable, Sendable {
+  public var stage: Int
+  /// Optimizer steps of the stage taken before λ changed (0: from the stage's start).
+  public var step: Int
+  public var lambda: Double
+
+  public init(stage: Int, step: Int, lambda: Double) {
+    self.stage = stage
+    self.step = step
+    self.lambda = lambda
+  }
+}
+
+/// metrics.json of a run directory: per-stage results, the R[t][j] matrices and their
+/// summaries, and every λ the run trained with (`lambda_history`, the starting λ first).
 public struct RunMetrics: Codable, Equatable, Sendable {
   public var method: ContinualMethod
-  public var lambda: Double
   public var seed: UInt64
   public var blocks: Int
   public var backboneSeconds: Double?
   public var stages: [StageMetrics]
+  /// Every λ setting in order; never empty (the starting λ at stage 0, step 0).
+  /// `ContinualSession.setLambda` is the only writer during a run.
+  public internal(set) var lambdaHistory: [LambdaSetting]
 
   public init(method: ContinualMethod, lambda: Double, seed: UInt64, blocks: Int) {
     self.method = method
-    self.lambda = lambda
     self.seed = seed
     self.blocks = blocks
     stages = []
+    lambdaHistory = [LambdaSetting(stage: 0, step: 0, lambda: lambda)]
+  }
+
+  /// The λ the run started with.
+  public var startingLambda: Double { lambdaHistory[0].lambda }
+
+  /// The λ in force now (the last setting).
+  public var currentLambda: Double { lambdaHistory[lambdaHistory.count - 1].lambda }
+
+  /// The λ in force when stage t finished training (the last setting made during or before
+  /// it): the λ its adapter was anchored with at the end.
+  public func lambda(atEndOfStage t: Int) -> Double {
+    lambdaHistory.last { $0.stage <= t }?.lambda ?? startingLambda
+  }
+
+  /// The settings made before stage `stage` began (what a resumed run keeps); the starting
+  /// setting always stays.
+  func lambdaHistory(before stage: Int) -> [LambdaSetting] {
+    let kept = lambdaHistory.enumerated().filter { $0.offset == 0 || $0.element.stage < stage }.map(\.element)
+    return kept
   }
 
   /// R[t][j] of one metric over the finished stages (nil where not evaluated).
@@ -50,6 +87,40 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case method, lambda, seed, blocks, backboneSeconds = "backbone_seconds", stages
+    case method, lambda, seed, blocks, backboneSeconds = "backbone_seconds", stages, lambdaHistory = "lambda_history"
+  }
+
+  /// `lambda` is written too (the starting λ, for readers of older files); on reading, a
+  /// file without `lambda_history` (written before it existed) gets its `lambda` as the only setting.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    method = try c.decode(ContinualMethod.self, forKey: .method)
+    seed = try c.decode(UInt64.self, forKey: .seed)
+    blocks = try c.decode(Int.self, forKey: .blocks)
+    backboneSeconds = try c.decodeIfPresent(Double.self, forKey: .backboneSeconds)
+    stages = try c.decode([StageMetrics].self, forKey: .stages)
+    if let history = try c.decodeIfPresent([LambdaSetting].self, forKey: .lambdaHistory), !history.isEmpty {
+      lambdaHistory = history
+    } else {
+      lambdaHistory = [LambdaSetting(stage: 0, step: 0, lambda: try c.decode(Double.self, forKey: .lambda))]
+    }
+    for setting in lambdaHistory {
+      guard setting.lambda.isFinite, setting.lambda >= 0, setting.stage >= 0, setting.step >= 0 else {
+        throw DecodingError.dataCorruptedError(
+          forKey: .lambdaHistory, in: c,
+          debugDescription: "λ setting \(setting.lambda) at stage \(setting.stage) step \(setting.step): λ must be finite and ≥ 0")
+      }
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(method, forKey: .method)
+    try c.encode(startingLambda, forKey: .lambda)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(blocks, forKey: .blocks)
+    try c.encodeIfPresent(backboneSeconds, forKey: .backboneSeconds)
+    try c.encode(stages, forKey: .stages)
+    try c.encode(lambdaHistory, forKey: .lambdaHistory)
   }
 }

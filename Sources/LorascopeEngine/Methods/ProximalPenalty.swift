@@ -42,16 +42,19 @@ public struct ProximalPenalty: Sendable {
     anchorLogSoftmax = logQ
   }
 
-  /// λ_eff = λ/|L|, the weight each module's P_g carries (Docs/Design.md §2).
-  public func effectiveWeight(lambda: Double) -> Double { lambda / Double(layout.adaptedLinearCount) }
+  /// The strength of this penalty's layout at λ (λ_eff = λ/|L|, Docs/Design.md §2); throws for a
+  /// λ that is not finite or negative.
+  public func strength(lambda: Double) throws -> ProximalStrength {
+    try ProximalStrength(lambda: lambda, layout: layout)
+  }
 
   /// Returns P_g for every module (in `layout.modules` order) and, when `gradient` is given,
-  /// adds λ_eff · ∂P_g/∂v into it.
+  /// adds λ_eff · ∂P_g/∂v into it (λ_eff from `strength`).
   ///
   /// PESO gradient, with p = softmax(v), l = log p − log q:  ∂KL/∂v_j = p_j (l_j − Σ_i p_i l_i).
   @discardableResult
-  public func evaluate(_ v: FloatBuffer, lambda: Double, gradient: FloatBuffer? = nil) -> [Double] {
-    let w = Float(effectiveWeight(lambda: lambda))
+  public func evaluate(_ v: FloatBuffer, strength: ProximalStrength, gradient: FloatBuffer? = nil) -> [Double] {
+    let w = Float(strength.effective)
     var values = [Double](repeating: 0, count: layout.modules.count)
     var logP = [Double]()
     for (gi, m) in layout.modules.enumerated() {
@@ -78,6 +81,7 @@ public struct ProximalPenalty: Sendable {
         var sum = 0.0
         for j in 0..<m.count {
           let d = Double(x[j] - anchor[m.offset + j])
+          // `fisher` is non-nil for .diagonalFisher: the initializer's precondition checks it.
           let f = kind == .l2 ? 1.0 : Double(fisher![m.offset + j])
           sum += 0.5 * f * d * d
           if let g = gradient, w != 0 { g[m.offset + j] += w * Float(f * d) }
@@ -89,8 +93,8 @@ public struct ProximalPenalty: Sendable {
   }
 
   /// λ_eff · Σ_g P_g, the total proximal term added to the loss.
-  public func total(_ perModule: [Double], lambda: Double) -> Double {
-    effectiveWeight(lambda: lambda) * perModule.reduce(0, +)
+  public func total(_ perModule: [Double], strength: ProximalStrength) -> Double {
+    strength.effective * perModule.reduce(0, +)
   }
 
   static func logSoftmax(_ x: UnsafePointer<Float>, _ n: Int, into out: inout [Double], at offset: Int) {

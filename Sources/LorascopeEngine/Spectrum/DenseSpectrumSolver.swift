@@ -36,10 +36,8 @@ public enum DenseSpectrumSolver {
       for k in 0..<p { shiftFraction[k] += scale * columnSums[k] * columnSums[k] }
     }
     let split = ShiftSplit(
-      values: values, shiftFraction: shiftFraction, problemSize: p,
-      roundingScale: ShiftSplit.roundingScale(
-        squaredNorm: squaredNorm, n: n, metric: metric, eps: eps),
-      relativeThreshold: zeroThreshold, parameterCount: p)
+      values: values, shiftFraction: shiftFraction, problemSize: p, squaredNorm: squaredNorm, sampleCount: n,
+      metric: metric, eps: eps, relativeThreshold: zeroThreshold)
 
     var directions: [[Double]]? = nil
     if directionCount > 0 {
@@ -47,11 +45,7 @@ public enum DenseSpectrumSolver {
         (0..<p).map { vectors[$0 * p + k] }
       }
     }
-    return GeneralizedSpectrum(
-      rho: split.rho, directions: directions, shiftRho: split.shiftRho,
-      gaugeCount: split.zeroCount, shiftFraction: split.shiftFraction, eps: eps, method: .dense,
-      dimension: p, sampleCount: n,
-      zeroCutoff: split.zeroCutoff)
+    return split.spectrum(directions: directions, eps: eps, method: .dense, sampleCount: n, parameterCount: p)
   }
 
   /// The single-module case; `eps` nil uses `metric.defaultEps()`.
@@ -66,17 +60,6 @@ public enum DenseSpectrumSolver {
 
   /// Σ = (1/n)GᵀG as a full symmetric p × p row-major matrix (`cblas_dsyrk`).
   public static func secondMoment(_ G: [Double], n: Int, p: Int) -> [Double] {
-    var sigma = [Double](repeating: 0, count: p * p)
-    G.withUnsafeBufferPointer { g in
-      sigma.withUnsafeMutableBufferPointer { s in
-        cblas_dsyrk(
-          CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(n), 1 / Double(n),
-          g.baseAddress, Int32(p), 0, s.baseAddress, Int32(p))
-        for i in 0..<p {
-          for j in 0..<i { s[i * p + j] = s[j * p + i] }
-        }
-      }
-    }
-    return sigma
+    SymmetricProduct.gram(G, rows: n, columns: p, side: .columns, alpha: 1 / Double(n))
   }
 }

@@ -39,17 +39,7 @@ public enum EpsFreeOracle {
         scaled[i * p + j] *= rootInverse[j]
       }
     }
-    var k = [Double](repeating: 0, count: n * n)
-    scaled.withUnsafeBufferPointer { b in
-      k.withUnsafeMutableBufferPointer { kk in
-        cblas_dsyrk(
-          CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(p), 1 / Double(n),
-          b.baseAddress, Int32(p), 0, kk.baseAddress, Int32(n))
-      }
-    }
-    for i in 0..<n {
-      for j in 0..<i { k[i * n + j] = k[j * n + i] }
-    }
+    var k = SymmetricProduct.gram(scaled, rows: n, columns: p, side: .rows, alpha: 1 / Double(n))
     // P K P = K − û wᵀ − w ûᵀ + (ûᵀw) ûûᵀ with w = K û (P = I when G·1 = 0: no shift).
     let norm = shiftSums.reduce(0) { $0 + $1 * $1 }.squareRoot()
     if norm > 0 {

@@ -2,15 +2,22 @@
 /// Docs/Math.md §25), computed from the cached ρ with no solve, so λ can be turned
 /// live.
 ///
-/// Conventions: a negative or NaN λ_eff is treated as 0 (no penalty); the zero cluster has
-/// w = 0 for every λ (ρ = 0 there, and 0/(0 + λ) → 0 as λ → 0⁺); the shift directions
-/// have their own weights (≈ 1 for any moderate λ) and are never mixed into `weights`.
+/// The formula and its conventions live in `ProximalStrength.weight(rho:lambdaEff:zeroCutoff:)`
+/// (a negative or NaN λ_eff counts as 0; the zero cluster has w = 0 for every λ); the
+/// shift directions have their own weights (≈ 1 for any moderate λ) and are never mixed
+/// into `weights`. The `strength:` forms take λ as the user sets it.
 extension GeneralizedSpectrum {
   /// w = ρ/(ρ + λ_eff): 1 = plasticity (follow the new data), 0 = stability (stay at the anchor).
   public static func weight(rho: Double, lambdaEff: Double, zeroCutoff: Double = 0) -> Double {
-    let lambda = lambdaEff.isNaN ? 0 : max(lambdaEff, 0)
-    guard rho > zeroCutoff, rho > 0 else { return 0 }
-    return rho / (rho + lambda)
+    ProximalStrength.weight(rho: rho, lambdaEff: lambdaEff, zeroCutoff: zeroCutoff)
+  }
+
+  /// The weights at a strength (λ and |L|).
+  public func weights(at strength: ProximalStrength) -> [Double] { weights(lambdaEff: strength.effective) }
+
+  /// The direction counts at a strength (λ and |L|).
+  public func directionCounts(at strength: ProximalStrength, threshold: Double = 0.5) -> DirectionCounts {
+    directionCounts(lambdaEff: strength.effective, threshold: threshold)
   }
 
   /// The weight of every entry of `rho`, in the same (descending ρ) order.

@@ -41,10 +41,8 @@ public enum LowRankSpectrumSolver {
       }
     }
     let split = ShiftSplit(
-      values: values, shiftFraction: shiftFraction, problemSize: n,
-      roundingScale: ShiftSplit.roundingScale(
-        squaredNorm: squaredNorm, n: n, metric: metric, eps: eps),
-      relativeThreshold: zeroThreshold, parameterCount: p)
+      values: values, shiftFraction: shiftFraction, problemSize: n, squaredNorm: squaredNorm, sampleCount: n,
+      metric: metric, eps: eps, relativeThreshold: zeroThreshold)
 
     var directions: [[Double]]? = nil
     if directionCount > 0 {
@@ -54,12 +52,9 @@ public enum LowRankSpectrumSolver {
         inverses: inverses)
     }
     // The p − n directions outside the row space of G have ρ = 0 and join the zero cluster.
-    let implicitZeros = p - split.rho.count - split.shiftRho.count
-    return GeneralizedSpectrum(
-      rho: split.rho, directions: directions, shiftRho: split.shiftRho,
-      gaugeCount: split.zeroCount + implicitZeros, shiftFraction: split.shiftFraction, eps: eps,
-      method: .lowRank, dimension: p,
-      sampleCount: n, zeroCutoff: split.zeroCutoff)
+    return split.spectrum(
+      directions: directions, eps: eps, method: .lowRank, sampleCount: n, parameterCount: p,
+      implicitZeros: p - split.rho.count - split.shiftRho.count)
   }
 
   /// The single-module case; `eps` nil uses `metric.defaultEps()`.
@@ -117,9 +112,9 @@ public enum LowRankSpectrumSolver {
             }
           }
           m.withUnsafeMutableBufferPointer { mm in
-            cblas_dsyrk(
-              CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(width), invN,
-              b.baseAddress, Int32(width), 1, mm.baseAddress, Int32(n))
+            SymmetricProduct.accumulateUpper(
+              UnsafeBufferPointer(rebasing: b[0..<(n * width)]), rows: n, columns: width, side: .rows,
+              alpha: invN, beta: 1, into: mm)
           }
         }
       }
@@ -134,9 +129,7 @@ public enum LowRankSpectrumSolver {
         for j in i..<n { m[i * n + j] += scale * c[i] * c[j] }
       }
     }
-    for i in 0..<n {
-      for j in 0..<i { m[i * n + j] = m[j * n + i] }
-    }
+    SymmetricProduct.mirrorUpper(&m, size: n)
     return (m, shiftSums)
   }
 

@@ -71,6 +71,30 @@ struct ShiftSplit {
     zeroCount = rho.filter { $0 <= zeroCutoff }.count
   }
 
+  /// The split of a solver's eigenpairs with the rounding floor of `roundingScale`: the
+  /// one call both solvers make (`problemSize` p dense, n low-rank).
+  init(
+    values: [Double], shiftFraction: [Double], problemSize: Int, squaredNorm: Double, sampleCount n: Int,
+    metric: JointProximalMetric, eps: [Double], relativeThreshold: Double
+  ) {
+    self.init(
+      values: values, shiftFraction: shiftFraction, problemSize: problemSize,
+      roundingScale: ShiftSplit.roundingScale(squaredNorm: squaredNorm, n: n, metric: metric, eps: eps),
+      relativeThreshold: relativeThreshold, parameterCount: metric.dimension)
+  }
+
+  /// The spectrum this split describes (the result frame both solvers share). `implicitZeros`
+  /// counts zero-cluster directions the solver never formed (p − n on the low-rank path).
+  func spectrum(
+    directions: [[Double]]?, eps: [Double], method: GeneralizedSpectrum.Method, sampleCount: Int,
+    parameterCount p: Int, implicitZeros: Int = 0
+  ) -> GeneralizedSpectrum {
+    GeneralizedSpectrum(
+      rho: rho, directions: directions, shiftRho: shiftRho, gaugeCount: zeroCount + implicitZeros,
+      shiftFraction: shiftFraction, eps: eps, method: method, dimension: p, sampleCount: sampleCount,
+      zeroCutoff: zeroCutoff)
+  }
+
   /// `tr Σ · ‖H_ε⁻¹‖₂ = (‖G‖²_F / n) / min_g λ_min(H_ε,g)`, the scale of the rounding errors
   /// in the reduced matrix (0 when H_ε is singular: the solve then fails or is meaningless).
   static func roundingScale(

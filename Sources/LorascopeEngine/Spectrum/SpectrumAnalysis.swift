@@ -32,10 +32,13 @@ public struct SpectrumAnalysis: Sendable {
   /// The factor every row of `gradients` carries (√(rows/N_tok), see `ProbeGradients`).
   public let rowScale: Double
 
-  public func lambdaEff(_ lambda: Double) -> Double { lambda / Double(adaptedLinears) }
+  /// λ with this adapter's |L| (checked: finite, ≥ 0).
+  public func strength(lambda: Double) throws -> ProximalStrength {
+    try ProximalStrength(lambda: lambda, adaptedLinears: adaptedLinears)
+  }
 
   /// w_k = ρ_k/(ρ_k + λ_eff) from the cached ρ: no eigen-solve.
-  public func weights(lambda: Double) -> [Double] { spectrum.weights(lambdaEff: lambdaEff(lambda)) }
+  public func weights(at strength: ProximalStrength) -> [Double] { spectrum.weights(at: strength) }
 
   /// Builds the metric of `kind` over `modules` at the anchor.
   public static func metric(
@@ -62,24 +65,9 @@ public struct SpectrumAnalysis: Sendable {
     return (try JointProximalMetric(modules: parts, names: modules.map(\.name)), data)
   }
 
-  /// Computes the spectrum. `model` holds the adapter at which Σ is measured; `anchor` is
-  /// v_{t−1}, where H is taken. The low-rank path is the default (n ≪ p); `dense` solves
-  /// the p × p problem (one module at a time only).
-  public static func compute(
-    model: LlamaModel, anchor: FloatBuffer, metricKind: ProximalPenalty.Kind, fisherDiagonal: [Float]? = nil,
-    probe: [(inputs: [Int32], targets: [Int32])], fisher: FisherKind, selection: Selection,
-    epsRelative: Double = ProximalMetric.defaultEpsRelative, dense: Bool = false, directions: Int = 8,
-    seed: UInt64 = 0
-  ) throws -> SpectrumAnalysis {
-    guard let layout = model.loraLayout else { throw LorascopeError.usage("the model has no adapter") }
-    let g = try ProbeGradients.compute(
-      model: model, sequences: probe, fisher: fisher, seed: seed, modules: selection.modules(in: layout))
-    return try solve(gradients: g, layout: layout, anchor: anchor, metricKind: metricKind, fisherDiagonal: fisherDiagonal,
-                     selection: selection, epsRelative: epsRelative, dense: dense, directions: directions)
-  }
-
-  /// The eigen-solve on gradients already computed (the screen reuses G when only the
-  /// selection changes).
+  /// The eigen-solve on gradients already computed; callers go through `SpectrumPipeline`,
+  /// which measures G and checks it covers the selection. The low-rank path is the default
+  /// (n ≪ p); `dense` solves the p × p problem (one module at a time only).
   public static func solve(
     gradients g: ProbeGradients, layout: LoRALayout, anchor: FloatBuffer, metricKind: ProximalPenalty.Kind,
     fisherDiagonal: [Float]?, selection: Selection, epsRelative: Double = ProximalMetric.defaultEpsRelative,

@@ -36,24 +36,25 @@ public struct TheoryCheck: Codable, Sendable {
     case displacementRatio = "displacement_ratio"
   }
 
-  /// Runs the check for `selection` using displacements already trained.
+  /// Runs the check for the analysis's selection using displacements already trained from
+  /// `source.anchor` (w_k from `strength`, the λ the anchored run trained with).
   public static func evaluate(
-    analysis: SpectrumAnalysis, anchor: FloatBuffer, free: FloatBuffer, anchored: FloatBuffer, lambda: Double,
-    metricKind: ProximalPenalty.Kind, fisherDiagonal: [Float]?
+    analysis: SpectrumAnalysis, source: SpectrumSource, free: FloatBuffer, anchored: FloatBuffer,
+    strength: ProximalStrength
   ) throws -> TheoryCheck {
-    let (metric, _) = try SpectrumAnalysis.metric(kind: metricKind, modules: analysis.modules, anchor: anchor, fisher: fisherDiagonal)
+    let metric = try source.metric(for: analysis.selection)
+    let anchor = source.anchor
     func displacement(_ v: FloatBuffer) -> [Double] {
       analysis.modules.flatMap { m in (0..<m.count).map { Double(v[m.offset + $0] - anchor[m.offset + $0]) } }
     }
     let d0 = displacement(free), dl = displacement(anchored)
     let c0 = try analysis.spectrum.coefficients(of: d0, metric: metric)
     let cl = try analysis.spectrum.coefficients(of: dl, metric: metric)
-    let le = analysis.lambdaEff(lambda)
     var rows: [Direction] = []
     for k in c0.indices where k < analysis.spectrum.rho.count {
       let rho = analysis.spectrum.rho[k]
       let realized = abs(c0[k]) > 1e-12 ? cl[k] / c0[k] : .nan
-      rows.append(Direction(k: k, rho: rho, predicted: rho / (rho + le), realized: realized,
+      rows.append(Direction(k: k, rho: rho, predicted: strength.weight(rho: rho), realized: realized,
                             freeCoefficient: c0[k], anchoredCoefficient: cl[k]))
     }
     let valid = rows.filter { $0.realized.isFinite }
@@ -63,7 +64,7 @@ public struct TheoryCheck: Codable, Sendable {
     }
     let ratio = try hNorm(dl) / max(try hNorm(d0), 1e-300)
     return TheoryCheck(
-      selection: analysis.label, lambda: lambda, lambdaEff: le, fisher: analysis.fisher, directions: rows,
+      selection: analysis.label, lambda: strength.lambda, lambdaEff: strength.effective, fisher: analysis.fisher, directions: rows,
       correlation: pearson(valid.map(\.predicted), valid.map(\.realized)), displacementRatio: ratio)
   }
 

@@ -3,23 +3,24 @@ import Foundation
 /// What the spectrum and the theory check need from a run: the anchor state of a stage, its
 /// probe set, its metric, and the stage retrained from the anchor with another λ.
 extension ContinualSession {
-  /// The inputs of the spectrum of stage t ≥ 1 (Docs/Design.md §3): the model at v_{t−1} (where the
-  /// quadratic model is taken), the anchor, the metric kind of the run's method (the PESO
-  /// metric for methods without one), EWC's Fisher diagonal, and a seeded probe of block t.
-  public func spectrumInputs(stage t: Int, probeSize: Int, seed: UInt64 = 0) throws
-    -> (model: LlamaModel, anchor: FloatBuffer, kind: ProximalPenalty.Kind, fisher: [Float]?, probe: [(inputs: [Int32], targets: [Int32])])
-  {
+  /// The spectrum's source for stage t ≥ 1 (Docs/Design.md §3): the model at v_{t−1} (where the
+  /// quadratic model is taken, and Σ is measured), the anchor v_{t−1}, the metric kind of the
+  /// run's method (the PESO metric for methods without one), EWC's Fisher diagonal, and a
+  /// seeded probe of `probeSize` sequences of block t. Feed it to `SpectrumPipeline`.
+  public func spectrumSource(stage t: Int, probeSize: Int, seed: UInt64 = 0) throws -> SpectrumSource {
     guard t >= 1, t < dataset.numBlocks else {
       throw LorascopeError.usage("the spectrum needs a stage 1…\(dataset.numBlocks - 1) (stage 0 has no anchor)")
     }
     let m = try model(afterStage: t - 1)
-    let anchor = m.lora!.clone()
+    guard let adapter = m.lora else { throw LorascopeError.usage("stage \(t - 1) has no adapter") }
     let kind = config.method.penaltyKind ?? .softmaxKL
     var fisher: [Float]? = nil
     if kind == .diagonalFisher {
       fisher = try DiagonalFisher.estimate(model: m, sequences: Array(trainingPairs(block: t - 1).prefix(512)))
     }
-    return (m, anchor, kind, fisher, probe(block: t, size: probeSize, seed: seed))
+    return try SpectrumSource(
+      stage: t, model: m, anchor: adapter.clone(), metricKind: kind, fisherDiagonal: fisher,
+      probe: probe(block: t, size: probeSize, seed: seed), seed: seed)
   }
 
   /// A seeded sample of `size` training sequences of block b.
@@ -37,15 +38,17 @@ extension ContinualSession {
     guard !config.method.isCumulative, config.method != .frozen else {
       throw LorascopeError.usage("retraining from the anchor applies to single-adapter methods, not \(config.method.rawValue)")
     }
-    let inputs = try spectrumInputs(stage: t, probeSize: 0)
-    let m = inputs.model
-    let penalty = ProximalPenalty(kind: inputs.kind, layout: m.loraLayout!, anchor: inputs.anchor, fisher: inputs.fisher)
+    try ProximalStrength.validate(lambda: lambda)
+    let source = try spectrumSource(stage: t, probeSize: 0)
+    let m = source.model
+    let penalty = ProximalPenalty(
+      kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal)
     let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: config.adapter.batchSize, seed: stageSeed(t))
     let trainer = PhaseTrainer(
       stage: t, phase: .adapter, model: m, plan: plan, config: config.adapter,
       backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)
     while !trainer.isFinished { _ = try trainer.step(lambda: lambda) }
-    return m.lora!
+    return m.lora ?? source.anchor  // the source's model has an adapter (SpectrumSource checks it)
   }
 
   /// The seed of stage t's batch order (shared by the run and by retraining).

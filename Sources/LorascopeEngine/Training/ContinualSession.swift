@@ -1,8 +1,11 @@
 import Foundation
 
 /// A continual run you can step (Docs/Design.md §2): the object the headless commands and the screen
-/// both drive. Call `advance()` until it returns `.finished`; `lambda` may change between calls
-/// and takes effect at the next optimizer step.
+/// both drive. Call `advance()` until it returns `.finished`; `setLambda` may change λ between
+/// calls, and it takes effect at the next optimizer step.
+///
+/// The session owns λ (Docs/Architecture.md, "λ flow"): `metrics.lambdaHistory` is its only
+/// store; `setLambda` validates a new value, logs it to log.jsonl and rewrites metrics.json.
 ///
 /// Stage 0 pretrains the backbone on block 0 (or loads it from the cache) and fits v_0, a short
 /// LoRA pass on block 0. Stage t ≥ 1 trains the adapter on block t by the run's method, then
@@ -22,8 +25,11 @@ public final class ContinualSession {
   public let evaluator: ModelEvaluator
   public let runDirectory: RunDirectory?
   public let backboneCache: URL?
-  /// λ of Docs/Design.md §2; read at every step.
-  public var lambda: Double
+  /// λ of Docs/Design.md §2 in force now (read at every step): the last setting of
+  /// `metrics.lambdaHistory`.
+  public var lambda: Double { metrics.currentLambda }
+  /// |L| of the run's adapter (for λ_eff = λ/|L|).
+  public let adaptedLinears: Int
   public private(set) var metrics: RunMetrics
   /// The model being trained or evaluated now.
   public private(set) var model: LlamaModel?
@@ -38,7 +44,6 @@ public final class ContinualSession {
   private var pretrained: FloatBuffer?
   /// Embeddings and lm_head after each finished stage, when the recipe trains them.
   private var embeddingStates: [(embeddings: [Float], lmHead: [Float])] = []
-  private var embeddingState: (embeddings: [Float], lmHead: [Float])? { embeddingStates.last }
   private var stageStart = Date()
   private var backboneStart = Date()
   private var lastRecord: StepRecord?
@@ -58,7 +63,8 @@ public final class ContinualSession {
     self.evaluator = try ModelEvaluator(items: dataset.items, beamWidth: config.beamWidth)
     self.runDirectory = runDirectory
     self.backboneCache = backboneCache
-    lambda = config.lambda
+    try ProximalStrength.validate(lambda: config.lambda)
+    adaptedLinears = LoRALayout(config: config.model, lora: config.lora).adaptedLinearCount
     metrics = RunMetrics(method: config.method, lambda: config.lambda, seed: config.seed, blocks: dataset.numBlocks)
     stage = 0
     if let dir = runDirectory {
@@ -123,6 +129,28 @@ public final class ContinualSession {
 
   private var currentLambda: Double { config.method.usesLambda ? lambda : 0 }
 
+  /// λ now, with the adapter's |L|: what the penalty and the spectrum weigh with.
+  public var strength: ProximalStrength {
+    // Every λ in the history was validated (setLambda, init, RunMetrics decoding); |L| ≥ 1.
+    ProximalStrength(validatedLambda: lambda, adaptedLinears: adaptedLinears)
+  }
+
+  /// Sets λ from the next optimizer step on (Docs/Design.md §2, §6): checks it (finite, ≥ 0),
+  /// writes a `{"event":"lambda",…}` line to log.jsonl and adds the setting, with its stage and
+  /// step, to metrics.json's `lambda_history`. Returns false when λ is already `value`.
+  @discardableResult
+  public func setLambda(_ value: Double) throws -> Bool {
+    try ProximalStrength.validate(lambda: value)
+    let old = lambda
+    guard value != old else { return false }
+    let setting = LambdaSetting(stage: stage, step: trainer?.step ?? 0, lambda: value)
+    metrics.lambdaHistory.append(setting)
+    try flushLog()
+    try runDirectory?.appendLog([LambdaChange(stage: setting.stage, step: setting.step, from: old, to: value)])
+    try runDirectory?.writeMetrics(metrics)
+    return true
+  }
+
   // MARK: - Phases
 
   private func beginNextPhase() throws -> Event {
@@ -174,19 +202,8 @@ public final class ContinualSession {
   }
 
   private func startAdapterPhase(stage t: Int) throws -> Event {
-    guard let base = pretrained else { throw LorascopeError.usage("the backbone is not ready") }
-    let m = try LlamaModel(config: config.model, seed: config.seed)
-    m.ceTemperature = config.ceTemperature
-    m.weights.copy(from: base)
+    let m = try baseModel(stage: t, embeddingsOfStage: t - 1)
     let loraLayout = LoRALayout(config: config.model, lora: config.lora)
-    if config.method.isCumulative && t >= 1 {
-      let past = config.method == .cumulativeAll ? adapters : [adapters[t - 1]]
-      CumulativeAdapters.mergePast(into: m, base: base, past: past, layout: loraLayout, normalize: config.normalizePastAdapters)
-    }
-    if let e = embeddingState {
-      m.weights.write(e.embeddings, at: m.layout.embedding)
-      m.weights.write(e.lmHead, at: m.layout.lmHead)
-    }
     if t == 0 || (config.method.isCumulative && !config.inherit) {
       m.attachLoRA(config.lora, seed: config.seed &+ 1000 &+ UInt64(t))
     } else {
@@ -266,21 +283,30 @@ public final class ContinualSession {
     guard t >= 0, t < adapters.count else {
       throw LorascopeError.usage("stage \(t) is not finished; finished stages: 0..<\(adapters.count)")
     }
+    let m = try baseModel(stage: t, embeddingsOfStage: t)
+    m.attachLoRA(config.lora, values: adapters[t].clone())
+    return m
+  }
+
+  /// The model stage t trains on, without an adapter: the pretrained backbone, with the
+  /// frozen past adapters merged for cumulative methods (all of stages < t, or stage t − 1's),
+  /// and the embeddings and lm_head of finished stage `e` when the recipe trains them (the
+  /// anchor's for training stage t, e = t − 1; the stage's own for the state after it, e = t).
+  /// Frozen and single-adapter methods keep the plain backbone.
+  func baseModel(stage t: Int, embeddingsOfStage e: Int) throws -> LlamaModel {
     guard let base = pretrained else { throw LorascopeError.usage("the backbone is not loaded") }
     let m = try LlamaModel(config: config.model, seed: config.seed)
     m.ceTemperature = config.ceTemperature
     m.weights.copy(from: base)
-    let layout = LoRALayout(config: config.model, lora: config.lora)
-    // Frozen methods keep v_0; cumulative ones merge the adapters before stage t.
     if config.method.isCumulative && t >= 1 {
+      let layout = LoRALayout(config: config.model, lora: config.lora)
       let past = config.method == .cumulativeAll ? Array(adapters[0..<t]) : [adapters[t - 1]]
       CumulativeAdapters.mergePast(into: m, base: base, past: past, layout: layout, normalize: config.normalizePastAdapters)
     }
-    if t < embeddingStates.count {
-      m.weights.write(embeddingStates[t].embeddings, at: m.layout.embedding)
-      m.weights.write(embeddingStates[t].lmHead, at: m.layout.lmHead)
+    if e >= 0 && e < embeddingStates.count {
+      m.weights.write(embeddingStates[e].embeddings, at: m.layout.embedding)
+      m.weights.write(embeddingStates[e].lmHead, at: m.layout.lmHead)
     }
-    m.attachLoRA(config.lora, values: adapters[t].clone())
     return m
   }
 
@@ -312,12 +338,6 @@ public final class ContinualSession {
     pendingLog.removeAll()
   }
 
-  /// Writes a λ change to log.jsonl at once (the screen records every change).
-  public func logLambdaChange(from old: Double, to new: Double) throws {
-    try flushLog()
-    try runDirectory?.appendLog([LambdaChange(stage: stage, step: trainer?.step ?? 0, from: old, to: new)])
-  }
-
   /// Makes sure every step so far is on disk.
   public func flush() throws { try flushLog() }
 
@@ -337,6 +357,9 @@ public final class ContinualSession {
     metrics.stages = restored
     metrics.backboneSeconds = saved.backboneSeconds
     stage = restored.count
+    // λ settings of finished stages carry on; those of the stage being retrained are dropped
+    // with its log lines (the stage restarts at the λ in force when it began).
+    metrics.lambdaHistory = saved.lambdaHistory(before: stage)
     // The unfinished stage is retrained from its start: drop its lines so none repeat.
     try dir.truncateLog(keepingStagesBelow: stage)
     if stage > 0 {

@@ -70,8 +70,9 @@ public final class PhaseTrainer {
     var modulePenalty: [Double] = []
     var penaltyValue = 0.0
     if let penalty, let v = model.lora {
-      modulePenalty = penalty.evaluate(v, lambda: lambda, gradient: grads.lora)
-      penaltyValue = penalty.total(modulePenalty, lambda: lambda)
+      let strength = try penalty.strength(lambda: lambda)
+      modulePenalty = penalty.evaluate(v, strength: strength, gradient: grads.lora)
+      penaltyValue = penalty.total(modulePenalty, strength: strength)
     }
     let norm = optimizer.gradientNorm()
     guard ce.isFinite, penaltyValue.isFinite, norm.isFinite else {
@@ -85,7 +86,7 @@ public final class PhaseTrainer {
     optimizer.step(learningRate: lr)
     step += 1
     return StepRecord(
-      stage: stage, phase: phase.rawValue, step: step, totalSteps: totalSteps, ce: ce, penalty: penaltyValue,
+      stage: stage, phase: phase, step: step, totalSteps: totalSteps, ce: ce, penalty: penaltyValue,
       modulePenalty: modulePenalty, lambda: lambda, lr: Double(lr), gradNorm: norm)
   }
 }

@@ -1,7 +1,8 @@
 /// What one optimizer step did: one line of log.jsonl (Docs/Design.md §6).
 public struct StepRecord: Codable, Sendable, Equatable {
   public var stage: Int
-  public var phase: String
+  /// Encoded as its raw value ("backbone", "adapter-warm-start", "adapter").
+  public var phase: PhaseTrainer.Phase
   public var step: Int
   public var totalSteps: Int
   public var ce: Double

@@ -40,7 +40,7 @@ public final class DashboardApp<S: Screen> {
     seenVersion = engine.snapshotVersion
     snapshot = engine.snapshot()
     state = DashboardState(
-      run: snapshot.run, lambda: snapshot.lambda, mouseEnabled: screen.mouseEnabled, keyMap: keyMap)
+      run: snapshot.run, lambda: snapshot.strength.lambda, mouseEnabled: screen.mouseEnabled, keyMap: keyMap)
     director = demo.map(DemoDirector.init(script:))
     hits = HitMap(glyphs: screen.glyphs)
   }

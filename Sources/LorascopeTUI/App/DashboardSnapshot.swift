@@ -13,8 +13,9 @@ public struct DashboardSnapshot: Sendable {
   public var stage: Int
   /// Optimizer steps per second over the last second or so; `nil` when idle.
   public var stepsPerSecond: Double?
-  /// λ the engine uses from its next step on.
-  public var lambda: Double
+  /// λ (with |L|) the engine uses from its next step on, as the session reports it; the
+  /// screen shows its own optimistic copy (`DashboardState.lambda`) and falls back to this.
+  public var strength: ProximalStrength
   /// Backbone pretraining loss (stage 0, no penalty).
   public var backboneLoss: LossHistory
   /// The adapter phases' losses, every stage one after the other.
@@ -36,12 +37,12 @@ public struct DashboardSnapshot: Sendable {
   /// The last demo cue the engine stopped at, with a serial that grows by one per stop.
   public var cue: CueStop?
 
-  public init(run: RunSummary, lambda: Double) {
+  public init(run: RunSummary, strength: ProximalStrength) {
     self.run = run
     phase = nil
     stage = 0
     stepsPerSecond = nil
-    self.lambda = lambda
+    self.strength = strength
     backboneLoss = LossHistory()
     adapterLoss = LossHistory()
     modulePenalty = []
@@ -86,9 +87,9 @@ public struct RunSummary: Sendable, Equatable {
     self.runDirectory = runDirectory
   }
 
-  /// λ_eff = λ/|L|.
-  public func lambdaEffective(_ lambda: Double) -> Double {
-    adaptedLinears > 0 ? lambda / Double(adaptedLinears) : lambda
+  /// λ with this run's |L|, or nil for a λ the engine would refuse (not finite, negative).
+  public func strength(lambda: Double) -> ProximalStrength? {
+    try? ProximalStrength(lambda: lambda, adaptedLinears: adaptedLinears)
   }
 }
 
@@ -116,19 +117,18 @@ public struct ModuleInfo: Sendable, Equatable {
 /// The phase being trained and how far it got.
 public struct PhaseProgress: Sendable, Equatable {
   public var stage: Int
-  /// "backbone", "adapter-warm-start" or "adapter".
-  public var phase: String
+  public var phase: PhaseTrainer.Phase
   public var step: Int
   public var totalSteps: Int
 
-  public init(stage: Int, phase: String, step: Int, totalSteps: Int) {
+  public init(stage: Int, phase: PhaseTrainer.Phase, step: Int, totalSteps: Int) {
     self.stage = stage
     self.phase = phase
     self.step = step
     self.totalSteps = totalSteps
   }
 
-  public var isBackbone: Bool { phase == PhaseTrainer.Phase.backbone.rawValue }
+  public var isBackbone: Bool { phase == .backbone }
 }
 
 /// What the engine thread is doing right now.

@@ -42,9 +42,9 @@ public enum UIEffect: Sendable, Equatable {
 /// `handle` is a pure function of it, the event and the snapshot, so key
 /// dispatch is tested without a terminal or an engine.
 ///
-/// λ lives here as well as in the engine: the screen shows the new λ (and the
-/// weights w_k computed from it) at once, and the engine picks it up at its
-/// next step.
+/// λ is owned by the engine's session; `lambda` here is the screen's one optimistic
+/// copy: the screen shows a new λ (and the weights w_k computed from it) at once, and
+/// the engine picks it up at its next step.
 public struct DashboardState: Sendable {
   public enum Mode: Sendable, Equatable {
     case main
@@ -205,10 +205,15 @@ public struct DashboardState: Sendable {
     return joint ? [] : [.engine(.spectrum(spectrumRequest(fresh: false)))]
   }
 
-  /// Sets λ at once on screen and tells the engine (which logs the change).
+  /// Sets λ at once on screen (the optimistic copy) and tells the engine, which owns λ,
+  /// validates it and logs the change; a value the engine would refuse is explained instead.
   public mutating func setLambda(_ value: Double) -> [UIEffect] {
     guard usesLambda else { return explainNoLambda() }
-    guard value.isFinite, value >= 0, value != lambda else { return [] }
+    do { try ProximalStrength.validate(lambda: value) } catch {
+      notice = (error as? LorascopeError)?.description ?? "\(error)"
+      return []
+    }
+    guard value != lambda else { return [] }
     lambda = value
     return [.engine(.setLambda(value))]
   }

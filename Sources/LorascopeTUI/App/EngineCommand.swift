@@ -64,7 +64,7 @@ public enum CuePosition: Hashable, Sendable, CustomStringConvertible {
     switch event {
     case .phaseStarted(let stage, let phase, _): self = .phaseStart(stage: stage, backbone: phase == .backbone)
     case .step(let r):
-      self = .step(stage: r.stage, backbone: r.phase == PhaseTrainer.Phase.backbone.rawValue, step: r.step)
+      self = .step(stage: r.stage, backbone: r.phase == .backbone, step: r.step)
     case .stageFinished(let s): self = .stageEnd(stage: s.stage)
     case .finished: self = .finished
     case .backboneLoaded: return nil

@@ -1,3 +1,5 @@
+import LorascopeEngine
+
 /// What the spectrum panel shows for one module or the joint view (Docs/Design.md §3).
 public struct SpectrumData: Sendable {
   /// The finite generalized eigenvalues ρ_k of (Σ_t, H_ε), any order. Values ≤ 0
@@ -26,11 +28,10 @@ public struct SpectrumData: Sendable {
     self.note = note
   }
 
-  /// The interpolation weight w = ρ/(ρ + λ_eff): 1 = plasticity, 0 = stability.
+  /// The interpolation weight w = ρ/(ρ + λ_eff): 1 = plasticity, 0 = stability (the engine's
+  /// `ProximalStrength.weight`, with its NaN, zero and ∞ conventions).
   public static func weight(rho: Double, lambdaEffective: Double) -> Double {
-    guard rho.isFinite, rho > 0 else { return 0 }
-    guard lambdaEffective > 0 else { return 1 }
-    return rho / (rho + lambdaEffective)
+    ProximalStrength.weight(rho: rho, lambdaEff: lambdaEffective)
   }
 
   /// The positive ρ_k, largest first.

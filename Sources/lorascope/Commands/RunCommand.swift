@@ -63,7 +63,7 @@ struct RunReport: Encodable {
       t.add(["\(s.stage)", "\(s.trainSteps)", f4(s.finalCE), f4(s.finalPenalty), f4(s.validationCE), f4(s.own.hit5),
              f4(s.own.ndcg5), f4(s.own.hit10), f4(s.own.ndcg10), f4(s.own.mrr), f2(s.trainSeconds), f2(s.evaluationSeconds)])
     }
-    var out = "\(m.method.rawValue)  λ=\(m.lambda)  seed \(m.seed)"
+    var out = "\(m.method.rawValue)  λ=\(m.lambdaHistory.map { String($0.lambda) }.joined(separator: "→"))  seed \(m.seed)"
     if let b = m.backboneSeconds { out += String(format: "  (backbone pretraining %.1fs)", b) }
     out += "\n" + t.render()
     var r = TextTable(["R[t][j] NDCG@5"] + (0..<m.blocks).map { "block \($0)" })

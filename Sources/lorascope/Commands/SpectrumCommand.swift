@@ -24,7 +24,7 @@ struct SpectrumOptions: ParsableArguments {
   @Option(help: "empirical | sampled | ggn (exact Gauss–Newton: one module, small --probe).")
   var fisher: FisherKind = .empirical
 
-  @Option(help: "λ for the weights (default: the run's λ).")
+  @Option(help: "λ for the weights (default: the λ in force at the end of the stage, from metrics.json's lambda_history).")
   var lambda: Double?
 
   @Option(name: .customLong("eps-relative"), help: "Damping ε = eps-relative / m for a module of m entries.")
@@ -69,14 +69,13 @@ struct SpectrumCommand: ParsableCommand {
   func run() throws {
     let state = try RunState.load(runDir: options.runDir, data: options.data, cache: options.cache)
     let session = state.session
-    let inputs = try session.spectrumInputs(stage: options.stage, probeSize: options.probe, seed: session.config.seed)
-    let selection = try options.selection(in: inputs.model.loraLayout!)
-    let analysis = try SpectrumAnalysis.compute(
-      model: inputs.model, anchor: inputs.anchor, metricKind: inputs.kind, fisherDiagonal: inputs.fisher,
-      probe: inputs.probe, fisher: options.fisher, selection: selection, epsRelative: options.epsRelative,
-      dense: dense, directions: directions, seed: session.config.seed)
-    let lambda = options.lambda ?? session.config.lambda
-    let report = SpectrumReport(analysis: analysis, lambda: lambda, directions: directions)
+    let source = try session.spectrumSource(stage: options.stage, probeSize: options.probe, seed: session.config.seed)
+    let selection = try options.selection(in: source.layout)
+    let analysis = try SpectrumPipeline.run(
+      source: source, selection: selection, fisher: options.fisher, epsRelative: options.epsRelative,
+      dense: dense, directions: directions)
+    let strength = try analysis.strength(lambda: options.lambda ?? session.metrics.lambda(atEndOfStage: options.stage))
+    let report = SpectrumReport(analysis: analysis, strength: strength, directions: directions)
     if let dump { try report.dump(to: URL(fileURLWithPath: dump)) }
     if json { try printJSON(report) } else { print(report.render()) }
   }
@@ -86,7 +85,7 @@ struct SpectrumCommand: ParsableCommand {
 /// fisher, shift_count, gauge_count).
 struct SpectrumReport: Encodable {
   let analysis: SpectrumAnalysis
-  let lambda: Double
+  let strength: ProximalStrength
   let directions: Int
 
   enum CodingKeys: String, CodingKey {
@@ -104,7 +103,7 @@ struct SpectrumReport: Encodable {
   }
 
   var topDirections: [DirectionReport] {
-    let w = analysis.weights(lambda: lambda)
+    let w = analysis.weights(at: strength)
     return (0..<min(directions, analysis.spectrum.directions?.count ?? 0)).map {
       DirectionReport(k: $0, rho: analysis.spectrum.rho[$0], weight: w[$0], largestEntries: analysis.largestEntries(ofDirection: $0))
     }
@@ -118,14 +117,14 @@ struct SpectrumReport: Encodable {
     try c.encode(analysis.metricKind, forKey: .metric)
     try c.encode(analysis.fisher.rawValue, forKey: .fisher)
     try c.encode(s.rho, forKey: .rho)
-    try c.encode(analysis.weights(lambda: lambda), forKey: .weights)
+    try c.encode(analysis.weights(at: strength), forKey: .weights)
     try c.encode(s.eps, forKey: .eps)
-    try c.encode(lambda, forKey: .lambda)
-    try c.encode(analysis.lambdaEff(lambda), forKey: .lambdaEff)
+    try c.encode(strength.lambda, forKey: .lambda)
+    try c.encode(strength.effective, forKey: .lambdaEff)
     try c.encode(s.shiftRho, forKey: .shiftRho)
     try c.encode(s.shiftRho.count, forKey: .shiftCount)
     try c.encode(s.gaugeCount, forKey: .gaugeCount)
-    try c.encode(s.count(above: 0.5, lambdaEff: analysis.lambdaEff(lambda)), forKey: .plasticCount)
+    try c.encode(s.directionCounts(at: strength).plastic, forKey: .plasticCount)
     try c.encode(analysis.probeExamples, forKey: .probe)
     try c.encode(s.dimension, forKey: .dimension)
     try c.encode(topDirections, forKey: .topDirections)
@@ -133,12 +132,12 @@ struct SpectrumReport: Encodable {
 
   func render() -> String {
     let s = analysis.spectrum
-    let le = analysis.lambdaEff(lambda)
-    let w = analysis.weights(lambda: lambda)
+    let le = strength.effective
+    let w = analysis.weights(at: strength)
     var out = "\(analysis.label) · Σ: \(analysis.fisher.title), n = \(analysis.probeExamples) · H: \(analysis.metricKind) · \(s.method.rawValue) path, p = \(s.dimension)\n"
     let epsText = s.eps.count == 1 ? String(format: "%.3g", s.eps[0]) : String(format: "%.3g…%.3g", s.eps.min()!, s.eps.max()!)
-    out += String(format: "λ = %g, λ_eff = λ/|L| = %.4g, ε = %@\n", lambda, le, epsText)
-    let counts = s.directionCounts(lambdaEff: le)
+    out += String(format: "λ = %g, λ_eff = λ/|L| = %.4g, ε = %@\n", strength.lambda, le, epsText)
+    let counts = s.directionCounts(at: strength)
     out += "directions with w > 0.5: \(counts.plastic) · w ≤ 0.5: \(counts.stable) · zero cluster (gauge + null, ρ ≈ 0): \(s.gaugeCount)"
     out += " · shift (ρ ~ 1/ε, shown apart): \(s.shiftRho.count)\n"
     if !s.shiftRho.isEmpty {
@@ -166,7 +165,7 @@ struct SpectrumReport: Encodable {
       SafetensorsTensor(name: metricName, doubles: analysis.metricData, shape: [p]),
       SafetensorsTensor(name: "module_offsets", int64s: offsets.map(Int64.init), shape: [offsets.count]),
       SafetensorsTensor(name: "eps", doubles: analysis.spectrum.eps, shape: [analysis.spectrum.eps.count]),
-      SafetensorsTensor(name: "lambda_eff", doubles: [analysis.lambdaEff(lambda)], shape: [1]),
+      SafetensorsTensor(name: "lambda_eff", doubles: [strength.effective], shape: [1]),
       SafetensorsTensor(name: "rho", doubles: analysis.spectrum.rho, shape: [analysis.spectrum.rho.count]),
       SafetensorsTensor(name: "row_scale", doubles: [analysis.rowScale], shape: [1]),
     ], metadata: ["format": "pt", "fisher": analysis.fisher.rawValue, "selection": analysis.label])

@@ -29,8 +29,11 @@ struct SweepCommand: ParsableCommand {
 
   func run() throws {
     let values = try lambdas.split(separator: ",").map { s -> Double in
-      guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-        throw ValidationError("--lambdas: '\(s)' is not a number ≥ 0")
+      guard let v = Double(s.trimmingCharacters(in: .whitespaces)) else {
+        throw ValidationError("--lambdas: '\(s)' is not a number")
+      }
+      do { try ProximalStrength.validate(lambda: v) } catch {
+        throw ValidationError("--lambdas: '\(s)': λ must be a finite number ≥ 0")
       }
       return v
     }

@@ -19,12 +19,13 @@ struct VerifyCommand: ParsableCommand {
   func run() throws {
     let state = try RunState.load(runDir: options.runDir, data: options.data, cache: options.cache)
     let session = state.session
-    let lambda = options.lambda ?? session.config.lambda
+    let lambda = options.lambda ?? session.metrics.lambda(atEndOfStage: options.stage)
     FileHandle.standardError.write("verify: retraining stage \(options.stage) with λ = 0 and λ = \(lambda)…\n".data(using: .utf8)!)
     let free = try session.retrainStage(options.stage, lambda: 0)
     let anchored = try session.retrainStage(options.stage, lambda: lambda)
-    let inputs = try session.spectrumInputs(stage: options.stage, probeSize: options.probe, seed: session.config.seed)
-    let layout = inputs.model.loraLayout!
+    let source = try session.spectrumSource(stage: options.stage, probeSize: options.probe, seed: session.config.seed)
+    let strength = try ProximalStrength(lambda: lambda, layout: source.layout)
+    let layout = source.layout
     var selections: [SpectrumAnalysis.Selection] = [.joint]
     if !options.joint {
       selections = options.module != nil ? [try options.selection(in: layout)] : Array(layout.modules.indices).map { .module($0) } + [.joint]
@@ -32,17 +33,13 @@ struct VerifyCommand: ParsableCommand {
     if options.fisher == .ggn && (selections.count != 1 || selections[0] == .joint) {
       throw ValidationError("--fisher ggn is computed per module: pass --module NAME")
     }
-    let gradients = try ProbeGradients.compute(
-      model: inputs.model, sequences: inputs.probe, fisher: options.fisher, seed: session.config.seed,
-      modules: options.fisher == .ggn ? selections[0].modules(in: layout) : nil)
+    let gradients = try SpectrumPipeline.gradients(source: source, fisher: options.fisher, selection: selections[0])
     var checks: [TheoryCheck] = []
     for sel in selections {
-      let analysis = try SpectrumAnalysis.solve(
-        gradients: gradients, layout: layout, anchor: inputs.anchor, metricKind: inputs.kind,
-        fisherDiagonal: inputs.fisher, selection: sel, epsRelative: options.epsRelative, directions: directions)
+      let analysis = try SpectrumPipeline.analyze(
+        source: source, gradients: gradients, selection: sel, epsRelative: options.epsRelative, directions: directions)
       checks.append(try TheoryCheck.evaluate(
-        analysis: analysis, anchor: inputs.anchor, free: free, anchored: anchored, lambda: lambda,
-        metricKind: inputs.kind, fisherDiagonal: inputs.fisher))
+        analysis: analysis, source: source, free: free, anchored: anchored, strength: strength))
     }
     if json {
       try printJSON(checks)

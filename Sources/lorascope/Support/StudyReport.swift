@@ -29,21 +29,18 @@ struct StudySpectrum: Encodable {
   let meanRealized: Double?
 
   static func measure(session: ContinualSession, stage t: Int, lambda: Double, recipe: String) throws -> StudySpectrum {
-    let inputs = try session.spectrumInputs(stage: t, probeSize: 128, seed: session.config.seed)
-    let g = try ProbeGradients.compute(model: inputs.model, sequences: inputs.probe, fisher: .empirical, seed: session.config.seed)
-    let analysis = try SpectrumAnalysis.solve(
-      gradients: g, layout: inputs.model.loraLayout!, anchor: inputs.anchor, metricKind: inputs.kind,
-      fisherDiagonal: inputs.fisher, selection: .joint, directions: 16)
+    let source = try session.spectrumSource(stage: t, probeSize: 128, seed: session.config.seed)
+    let analysis = try SpectrumPipeline.run(source: source, selection: .joint, fisher: .empirical, directions: 16)
+    let strength = try analysis.strength(lambda: lambda)
     let free = try session.retrainStage(t, lambda: 0)
     let anchored = try session.retrainStage(t, lambda: lambda)
     let check = try TheoryCheck.evaluate(
-      analysis: analysis, anchor: inputs.anchor, free: free, anchored: anchored, lambda: lambda,
-      metricKind: inputs.kind, fisherDiagonal: inputs.fisher)
+      analysis: analysis, source: source, free: free, anchored: anchored, strength: strength)
     let fin = check.directions.filter { $0.realized.isFinite }
-    let le = analysis.lambdaEff(lambda)
     return StudySpectrum(
-      recipe: recipe, stage: t, lambda: lambda, lambdaEff: le, nonZeroDirections: analysis.spectrum.nonZeroRho.count,
-      plastic: analysis.spectrum.count(above: 0.5, lambdaEff: le), shiftCount: analysis.spectrum.shiftRho.count,
+      recipe: recipe, stage: t, lambda: lambda, lambdaEff: strength.effective,
+      nonZeroDirections: analysis.spectrum.nonZeroRho.count,
+      plastic: analysis.spectrum.directionCounts(at: strength).plastic, shiftCount: analysis.spectrum.shiftRho.count,
       gaugeCount: analysis.spectrum.gaugeCount, topRho: Array(analysis.spectrum.rho.prefix(5)),
       correlation: check.correlation, displacementRatio: check.displacementRatio,
       meanPredicted: fin.isEmpty ? nil : fin.map(\.predicted).reduce(0, +) / Double(fin.count),

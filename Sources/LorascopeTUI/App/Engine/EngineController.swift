@@ -24,7 +24,7 @@ public final class EngineController: DashboardEngine, Sendable {
   /// `startRunning` false opens the screen paused.
   public init(session: ContinualSession, startRunning: Bool = true) {
     let summary = EngineController.summary(of: session)
-    var initial = DashboardSnapshot(run: summary, lambda: session.lambda)
+    var initial = DashboardSnapshot(run: summary, strength: session.strength)
     initial.stage = session.stage
     initial.stages = session.metrics.stages
     initial.matrix = session.metrics.matrix(.ndcg5).values

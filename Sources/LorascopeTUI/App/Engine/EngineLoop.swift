@@ -37,7 +37,7 @@ final class EngineLoop: @unchecked Sendable {
   private var lastPublish: UInt64 = 0
 
   // The spectrum's source: the last model copy and the selection asked for.
-  private var source: SpectrumSource?
+  private var source: LiveSpectrumSource?
   private var sourceCount = 0
   private var selection: SpectrumAnalysis.Selection = .module(0)
   private var fisher: FisherKind = .empirical
@@ -124,16 +124,15 @@ final class EngineLoop: @unchecked Sendable {
     }
   }
 
-  /// λ for the next step; every change goes to log.jsonl (Docs/Design.md §6–§7).
+  /// λ for the next step: the session validates it and records the change in log.jsonl and
+  /// metrics.json (Docs/Design.md §6–§7).
   private func setLambda(_ value: Double) {
     let old = session.lambda
-    guard value.isFinite, value >= 0, value != old else { return }
-    session.lambda = value
-    let step = session.trainer?.step ?? 0
-    status = "λ \(NumberFormat.compact(old, significant: 4)) → \(NumberFormat.compact(value, significant: 4))"
-      + " from step \(step + 1)"
     do {
-      try session.logLambdaChange(from: old, to: value)
+      guard try session.setLambda(value) else { return }
+      let step = session.trainer?.step ?? 0
+      status = "λ \(NumberFormat.compact(old, significant: 4)) → \(NumberFormat.compact(value, significant: 4))"
+        + " from step \(step + 1)"
     } catch {
       fail(error)
     }
@@ -163,7 +162,7 @@ final class EngineLoop: @unchecked Sendable {
   private func handle(_ event: ContinualSession.Event) {
     switch event {
     case .phaseStarted(let stage, let trainerPhase, let steps):
-      phase = PhaseProgress(stage: stage, phase: trainerPhase.rawValue, step: 0, totalSteps: steps)
+      phase = PhaseProgress(stage: stage, phase: trainerPhase, step: 0, totalSteps: steps)
       modulePenalty = []
       rate.reset()
       status = "stage \(stage): \(trainerPhase.rawValue), \(steps) steps"
@@ -178,7 +177,7 @@ final class EngineLoop: @unchecked Sendable {
     case .step(let record):
       phase?.step = record.step
       phase?.totalSteps = record.totalSteps
-      if record.phase == PhaseTrainer.Phase.backbone.rawValue {
+      if record.phase == .backbone {
         backboneLoss.append(ce: record.ce, penalty: record.penalty)
       } else {
         adapterLoss.append(ce: record.ce, penalty: record.penalty)
@@ -232,13 +231,20 @@ final class EngineLoop: @unchecked Sendable {
       reportSpectrumUnavailable()
       return
     }
-    if fresh || source == nil || source?.stage != stage {
+    if fresh || source == nil || source?.source.stage != stage {
       sourceCount += 1
-      source = SpectrumSource(
-        id: sourceCount, model: model.copy(), anchor: FloatBuffer(penalty.anchor), metricKind: penalty.kind,
-        fisherDiagonal: penalty.fisher,
-        probe: session.probe(block: stage, size: SpectrumWorker.probeSize, seed: session.config.seed),
-        stage: stage, step: session.trainer?.step ?? phase?.step ?? 0, seed: session.config.seed)
+      do {
+        let copy = try SpectrumSource(
+          stage: stage, model: model.copy(), anchor: FloatBuffer(penalty.anchor), metricKind: penalty.kind,
+          fisherDiagonal: penalty.fisher,
+          probe: session.probe(block: stage, size: SpectrumWorker.probeSize, seed: session.config.seed),
+          seed: session.config.seed)
+        source = LiveSpectrumSource(id: sourceCount, source: copy, step: session.trainer?.step ?? phase?.step ?? 0)
+      } catch {
+        let message = (error as? LorascopeError)?.description ?? "\(error)"
+        store.update { $0.spectrum.status = .failed(message) }
+        return
+      }
     }
     guard let source else { return }
     let what: String
@@ -286,11 +292,11 @@ final class EngineLoop: @unchecked Sendable {
       (self.phase, backboneLoss, adapterLoss, modulePenalty, self.status, self.failure, self.cue)
     let perSecond = rate.perSecond(now: now)
     let stage = session.stage
-    let lambda = session.lambda
+    let strength = session.strength
     store.update { s in
       s.phase = phase
       s.stage = stage
-      s.lambda = lambda
+      s.strength = strength
       s.stepsPerSecond = activity == .running ? perSecond : nil
       s.backboneLoss = backbone
       s.adapterLoss = adapter

@@ -3,27 +3,20 @@ import Foundation
 import LorascopeEngine
 import Synchronization
 
-/// What the spectrum of a stage needs from the run at one moment (Docs/Design.md §3):
-/// a private copy of the model (never the one being trained: the spectrum
-/// uses the model's activation buffers), the anchor v_{t−1}, the method's
-/// metric and a seeded probe of block t.
-struct SpectrumSource: Sendable {
+/// The live run at one moment, as the engine's `SpectrumSource` (Docs/Design.md §3) plus
+/// what the screen needs to know about it. The source's model is a private copy taken on
+/// the engine thread between two steps; only the worker touches it after.
+struct LiveSpectrumSource: Sendable {
   /// Distinguishes copies, so the worker knows when its cached gradients still apply.
   let id: Int
-  /// Taken on the engine thread between two steps; only the worker touches it after.
-  let model: LlamaModel
-  let anchor: FloatBuffer
-  let metricKind: ProximalPenalty.Kind
-  let fisherDiagonal: [Float]?
-  let probe: [(inputs: [Int32], targets: [Int32])]
-  let stage: Int
+  let source: SpectrumSource
+  /// The optimizer step the copy was taken after.
   let step: Int
-  let seed: UInt64
 }
 
 /// One request to the worker: a source and which spectrum of it.
 struct SpectrumJob: Sendable {
-  let source: SpectrumSource
+  let source: LiveSpectrumSource
   let selection: SpectrumAnalysis.Selection
   let fisher: FisherKind
 }
@@ -34,13 +27,11 @@ struct SpectrumJob: Sendable {
 /// Only the newest job matters (scrolling through modules queues many): a new
 /// `submit` replaces a job not yet started. The per-example gradients G are
 /// kept between jobs on the same source and Σ estimator, so a new module or
-/// the joint view costs only an eigen-solve (`SpectrumAnalysis.solve`).
+/// the joint view costs only an eigen-solve. Both steps are the engine's one
+/// spectrum path, `SpectrumPipeline`.
 final class SpectrumWorker: Sendable {
   /// Probe sequences for the empirical and sampled Fisher (the CLI's default).
   static let probeSize = 128
-  /// At most this many sequences for the exact Gauss–Newton matrix, whose cost
-  /// grows with every target token and class (no memory limit beyond this count).
-  static let ggnMaxSequences = 8
 
   private let store: SnapshotStore
   private let pending = Mutex<SpectrumJob?>(nil)
@@ -101,55 +92,43 @@ final class SpectrumWorker: Sendable {
   private func process(
     _ job: SpectrumJob, cache: inout (sourceID: Int, fisher: FisherKind, gradients: ProbeGradients)?
   ) throws {
-    let source = job.source
-    guard let layout = source.model.loraLayout else {
-      store.update { $0.spectrum.status = .unavailable("the model has no adapter yet") }
-      return
-    }
+    let live = job.source
+    let source = live.source
     let started = DispatchTime.now().uptimeNanoseconds
     let gradients: ProbeGradients
     // The exact GGN is computed for the selected modules only, so its cache is per selection.
-    let ggnModules: [LoRAModule]? = job.fisher == .ggn ? job.selection.modules(in: layout) : nil
-    if let cached = cache, cached.sourceID == source.id, cached.fisher == job.fisher,
-      cached.gradients.moduleSubset == ggnModules
+    if let cached = cache, cached.sourceID == live.id, cached.fisher == job.fisher,
+      SpectrumPipeline.gradients(cached.gradients, serve: job.selection, in: source.layout)
     {
       gradients = cached.gradients
     } else {
-      let probe = try probeSequences(for: job, parameters: layout.count)
+      guard !source.probe.isEmpty else { throw LorascopeError.usage("the probe set is empty") }
+      let sequences = job.fisher == .ggn
+        ? min(source.probe.count, SpectrumPipeline.defaultGaussNewtonSequences) : source.probe.count
       store.update {
         $0.spectrum.status = .computing(
-          "measuring Σ (\(SpectrumWorker.shortName(job.fisher)), \(probe.count) sequences of block \(source.stage))…")
+          "measuring Σ (\(SpectrumWorker.shortName(job.fisher)), \(sequences) sequences of block \(source.stage))…")
       }
-      gradients = try ProbeGradients.compute(
-        model: source.model, sequences: probe, fisher: job.fisher, seed: source.seed, modules: ggnModules)
-      cache = (source.id, job.fisher, gradients)
+      gradients = try SpectrumPipeline.gradients(
+        source: source, fisher: job.fisher, selection: job.selection,
+        gaussNewtonSequences: SpectrumPipeline.defaultGaussNewtonSequences)
+      cache = (live.id, job.fisher, gradients)
       // A newer request arrived meanwhile: it will reuse these gradients.
       if pending.withLock({ $0 != nil }) { return }
     }
-    let analysis = try SpectrumAnalysis.solve(
-      gradients: gradients, layout: layout, anchor: source.anchor, metricKind: source.metricKind,
-      fisherDiagonal: source.fisherDiagonal, selection: job.selection, directions: 0)
+    let analysis = try SpectrumPipeline.analyze(
+      source: source, gradients: gradients, selection: job.selection, directions: 0)
     let spectrum = analysis.spectrum
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     let summary = SpectrumSummary(
       label: analysis.label, fisher: analysis.fisher, metricKind: analysis.metricKind, rho: spectrum.nonZeroRho,
       shiftRho: spectrum.shiftRho, gaugeCount: spectrum.gaugeCount, eps: spectrum.eps,
       unresolvedShift: spectrum.unresolvedShift, probeExamples: analysis.probeExamples, stage: source.stage,
-      step: source.step, seconds: seconds)
+      step: live.step, seconds: seconds)
     store.update {
       $0.spectrum.status = .ready
       $0.spectrum.result = summary
     }
-  }
-
-  /// The probe for a job: all of it for the Fisher estimates; at most 8 sequences for the
-  /// exact Gauss–Newton matrix, which costs one backward per target token and class.
-  private func probeSequences(for job: SpectrumJob, parameters: Int) throws
-    -> [(inputs: [Int32], targets: [Int32])]
-  {
-    let probe = job.source.probe
-    guard !probe.isEmpty else { throw LorascopeError.usage("the probe set is empty") }
-    return job.fisher == .ggn ? Array(probe.prefix(SpectrumWorker.ggnMaxSequences)) : probe
   }
 
   /// The Σ estimator in a few words.

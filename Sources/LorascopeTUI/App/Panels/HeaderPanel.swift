@@ -33,7 +33,7 @@ struct HeaderPanel {
     segments.append(Segment(text: run.method.rawValue, style: .normal, priority: 2))
     if state.usesLambda {
       let lambda = NumberFormat.compact(state.lambda, significant: 4)
-      let effective = NumberFormat.compact(run.lambdaEffective(state.lambda), significant: 3)
+      let effective = run.strength(lambda: state.lambda).map { NumberFormat.compact($0.effective, significant: 3) } ?? "?"
       segments.append(Segment(text: "λ \(lambda) · λ_eff \(effective)", style: .accent, priority: 0))
     } else {
       segments.append(Segment(text: "λ n/a", style: .dim, priority: 1))
@@ -75,9 +75,9 @@ struct HeaderPanel {
     var text = "stage \(snapshot.stage)/\(last)"
     if let phase = snapshot.phase {
       switch phase.phase {
-      case "backbone": text += " backbone"
-      case "adapter-warm-start": text += " warm start"
-      default: text += " adapter"
+      case .backbone: text += " backbone"
+      case .adapterWarmStart: text += " warm start"
+      case .adapter: text += " adapter"
       }
     }
     return text

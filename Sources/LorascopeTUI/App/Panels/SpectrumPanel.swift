@@ -16,7 +16,7 @@ struct SpectrumPanel {
     let inner = Box(title: title, trailer: wanted).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard inner.height >= 2 else { return }
     let plotRect = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - 1)
-    let lambdaEff = snapshot.run.lambdaEffective(state.lambda)
+    let lambdaEff = (snapshot.run.strength(lambda: state.lambda) ?? snapshot.strength).effective
     let empty: String
     switch spectrum.status {
     case .unavailable(let why): empty = why
