@@ -13,6 +13,22 @@ struct DocReferenceTests {
     #expect(try checker.scannedFiles().count > 100)
   }
 
+  /// The repository names no folder beside itself (the team's old shared folder least of all):
+  /// a clone alone must have everything it reads or cites.
+  @Test func nothingNamesAFolderOutsideTheRepository() throws {
+    let checker = SectionReferenceChecker(root: SectionReferenceChecker.repositoryRoot)
+    let outside = try Regex(#"(\.\./|/work/)shared\b"#)
+    var found: [String] = []
+    for path in try checker.scannedFiles() {
+      guard let text = try? String(contentsOf: checker.root.appendingPathComponent(path), encoding: .utf8) else { continue }
+      for match in text.matches(of: outside) {
+        let line = text[..<match.range.lowerBound].filter { $0 == "\n" }.count + 1
+        found.append("\(path):\(line)")
+      }
+    }
+    #expect(found.isEmpty, "paths outside the repository at \(found.joined(separator: ", "))")
+  }
+
   @Test func headingsAreReadInEachDocumentsOwnNumbering() {
     let markdown = """
       # Title
