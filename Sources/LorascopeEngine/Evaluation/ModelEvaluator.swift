@@ -14,11 +14,18 @@ public struct ModelEvaluator: Sendable {
 
   /// Ranking metrics of `model` on `examples` (history → target item).
   public func rankingMetrics(model: LlamaModel, examples: [EvaluationExample]) throws -> RankingMetrics {
-    guard !examples.isEmpty else { return .empty }
+    try exampleRanks(model: model, examples: examples).metrics
+  }
+
+  /// Where each example's target landed (the per-user record the paired statistics resample,
+  /// Docs/Statistics.md); its `metrics` equal `rankingMetrics` on the same examples.
+  public func exampleRanks(model: LlamaModel, examples: [EvaluationExample]) throws -> ExampleRanks {
+    guard !examples.isEmpty else { return ExampleRanks(users: [], ranks: []) }
     let histories = examples.map { Array(TokenSequence.prompt(for: $0, itemIndex: items).dropFirst()) }
     let search = ConstrainedBeamSearch(trie: trie, beamWidth: beamWidth)
     let rankings = try search.search(histories: histories, scorer: IncrementalDecoder(model: model), batchSize: 64)
-    return RankingMetrics.compute(rankings: rankings, targets: examples.map { items.codes[$0.target] })
+    return ExampleRanks(
+      users: examples.map(\.userIndex), rankings: rankings, targets: examples.map { items.codes[$0.target] })
   }
 
   /// Mean teacher-forced CE over the target item's code tokens (the 4 positions that predict

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+@testable import LorascopeEngine
+
+/// The λ race (Docs/Statistics.md, "The λ race"): lanes differ only in λ.
+@Suite("λ race")
+struct StageRaceTests {
+  /// A session of the small pipeline model with stage 0 finished (stage 1 can race).
+  static func sessionAfterStageZero(method: ContinualMethod = .peso) throws -> ContinualSession {
+    let data = try ContinualPipelineTests.dataset(drift: 1)
+    var config = ContinualPipelineTests.config(data, method: method)
+    config.adapter.epochs = 1
+    let session = try ContinualSession(config: config, dataset: data, backboneCache: ContinualPipelineTests.tempDir())
+    while session.stage < 1 { _ = try session.advance() }
+    return session
+  }
+
+  @Test("two equal λ give identical curves bit for bit, equal displacements and a zero difference")
+  func equalLambdasAreIdentical() throws {
+    let session = try Self.sessionAfterStageZero()
+    let race = try StageRace(session: session, stage: 1, lambdas: [50, 50])
+    let result = try race.run()
+    #expect(race.stepsTaken == race.totalSteps && race.totalSteps > 0)
+    #expect(race.lanes[0].records == race.lanes[1].records)
+    #expect(result.lanes[0].displacementH == result.lanes[1].displacementH)
+    #expect(result.lanes[0].displacementH > 0)
+    #expect(result.lanes[0].metric == result.lanes[1].metric)
+    #expect(result.differences.count == 2)  // blocks 0 and 1
+    for d in result.differences {
+      #expect(d.interval.lower == 0 && d.interval.upper == 0)
+      #expect(d.interval.verdict == "no effect measured")
+    }
+  }
+
+  @Test("a stiff λ holds the adapter near the anchor; λ = 0 moves it; the race equals retraining")
+  func aStiffLambdaMovesLess() throws {
+    let session = try Self.sessionAfterStageZero()
+    let race = try StageRace(session: session, stage: 1, lambdas: [0, 1e7])
+    let result = try race.run()
+    let free = result.lanes[0]
+    let stiff = result.lanes[1]
+    #expect(stiff.displacementH < 0.5 * free.displacementH, "free \(free.displacementH), stiff \(stiff.displacementH)")
+    #expect(stiff.displacementFrobenius < free.displacementFrobenius)
+    // The λ = 0 lane is the same computation as retraining the stage with λ = 0.
+    let retrained = try session.retrainStage(1, lambda: 0)
+    let laneAdapter = try #require(race.lanes[0].trainer.model.lora)
+    #expect(laneAdapter.array == retrained.array)
+    // The JSON a script reads.
+    let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(result)) as? [String: Any]
+    let lanes = try #require(json?["lanes"] as? [[String: Any]])
+    #expect(lanes[1]["lambda"] as? Double == 1e7)
+    #expect(lanes[1]["displacement_h"] is Double)
+    let differences = try #require(json?["differences"] as? [[String: Any]])
+    #expect((differences[0]["ci95"] as? [Double])?.count == 2)
+  }
+
+  @Test("a race needs 2–4 λ values and an adapter to fork")
+  func badRaces() throws {
+    let session = try Self.sessionAfterStageZero()
+    #expect(throws: LorascopeError.self) { try StageRace(session: session, stage: 1, lambdas: [1]) }
+    #expect(throws: LorascopeError.self) { try StageRace(session: session, stage: 1, lambdas: [1, 2, 3, 4, 5]) }
+    #expect(throws: LorascopeError.self) { try StageRace(session: session, stage: 1, lambdas: [1, .nan]) }
+    #expect(throws: LorascopeError.self) { try StageRace(session: session, stage: 0, lambdas: [1, 2]) }
+    let cumulative = try Self.sessionAfterStageZero(method: .cumulativeLatest)
+    #expect(throws: LorascopeError.self) { try StageRace(session: cumulative, stage: 1, lambdas: [1, 2]) }
+  }
+}
