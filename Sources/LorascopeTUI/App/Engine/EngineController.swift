@@ -70,9 +70,11 @@ public final class EngineController: DashboardEngine, Sendable {
   public func stop(waitingUpTo seconds: Double) -> Bool {
     inbox.send(.quit)
     guard started.load(ordering: .acquiring) else { return true }
+    let deadline = Date().addingTimeInterval(seconds)
     let engineDone = stopped.wait(timeout: .now() + seconds) == .success
-    // A spectrum in progress cannot be cut short; nothing of it needs saving.
-    let workerDone = worker.stop(waitingUpTo: 0.2)
+    // A spectrum in progress cannot be cut short (nothing of it needs saving): it gets what is
+    // left of the caller's time, at least 0.2 s, so a loaded machine does not read as a hang.
+    let workerDone = worker.stop(waitingUpTo: max(0.2, deadline.timeIntervalSinceNow))
     return engineDone && workerDone
   }
 
