@@ -63,7 +63,7 @@ public struct ContinualDataset: Sendable, Equatable {
       for user in block.users {
         for item in user.previous + user.current where item < 0 || item >= items.numItems {
           throw LorascopeError.invalidDataset(
-            path: source, entry: "block \(t), user \"\(user.userID)\"",
+            path: source, entry: "block \(t), user \(ErrorQuote.quoted(user.userID))",
             reason: "item index \(item) is outside 0..<\(items.numItems)")
         }
       }

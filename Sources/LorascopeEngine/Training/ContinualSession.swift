@@ -49,9 +49,7 @@ public final class ContinualSession {
     guard dataset.numBlocks >= 2 else {
       throw LorascopeError.invalidDataset(path: dataset.source, entry: nil, reason: "a continual run needs at least 2 blocks, found \(dataset.numBlocks)")
     }
-    guard config.model.vocabSize == dataset.items.vocabSize else {
-      throw LorascopeError.invalidConfiguration("model vocabulary \(config.model.vocabSize) != dataset vocabulary \(dataset.items.vocabSize)")
-    }
+    try config.validate(for: dataset.items)
     self.config = config
     self.dataset = dataset
     self.splits = try (0..<dataset.numBlocks).map { try dataset.split(block: $0, maxHistory: config.maxHistory) }
@@ -62,21 +60,72 @@ public final class ContinualSession {
     metrics = RunMetrics(method: config.method, lambda: config.lambda, seed: config.seed, blocks: dataset.numBlocks)
     stage = 0
     if let dir = runDirectory {
-      var manifest = RunManifest(
-        config: config, datasetName: dataset.name, datasetSource: dataset.source,
-        datasetFingerprint: dataset.fingerprint, backboneKey: config.backboneKey(datasetFingerprint: dataset.fingerprint),
-        data: dataSpec, lorascopeVersion: Lorascope.version)
-      if resume, let old = try dir.readManifest() {
-        guard old.config == config, old.datasetFingerprint == dataset.fingerprint else {
-          throw LorascopeError.usage("\(dir.configURL.path): the run was started with other settings or data; resume it with the same options or use a new --run-dir")
-        }
-        try restore(from: dir)
-        if dataSpec == nil, let spec = old.data { manifest.data = spec }
-      } else if !resume, try dir.readMetrics().map({ !$0.stages.isEmpty }) == true {
-        throw LorascopeError.usage("\(dir.url.path) already holds a run; pass --resume to continue it or choose another --run-dir")
+      if dir.isReadOnly {
+        try openForInspection(dir)
+      } else {
+        try openForWriting(dir, resume: resume, dataSpec: dataSpec)
       }
-      try dir.writeManifest(manifest)
     }
+  }
+
+  /// Checks that `dir` holds a run of this config and data (Docs/Design.md §6).
+  private func requireMatchingManifest(_ old: RunManifest, in dir: RunDirectory) throws {
+    guard old.config == config, old.datasetFingerprint == dataset.fingerprint else {
+      throw LorascopeError.usage("\(dir.configURL.path): the run was started with other settings or data; resume it with the same options or use a new --run-dir")
+    }
+  }
+
+  /// Reads the finished stages of `dir` without writing anything (`spectrum`, `export`, `verify`).
+  private func openForInspection(_ dir: RunDirectory) throws {
+    guard let old = try dir.readManifest() else {
+      throw LorascopeError.usage("\(dir.url.path) is not a run directory (no config.json)")
+    }
+    try requireMatchingManifest(old, in: dir)
+    try restoreFinishedStages(from: dir)
+  }
+
+  /// Starts a new run in `dir` or resumes the one it holds. A directory with results but without
+  /// config.json or metrics.json is refused rather than silently retrained from stage 0.
+  private func openForWriting(_ dir: RunDirectory, resume: Bool, dataSpec: DataSpec?) throws {
+    var manifest = RunManifest(
+      config: config, datasetName: dataset.name, datasetSource: dataset.source,
+      datasetFingerprint: dataset.fingerprint, backboneKey: config.backboneKey(datasetFingerprint: dataset.fingerprint),
+      data: dataSpec, lorascopeVersion: Lorascope.version)
+    let old = try dir.readManifest()
+    let hasMetrics = FileManager.default.fileExists(atPath: dir.metricsURL.path)
+    let stageDirectories = Self.stageDirectoryNames(in: dir)
+    if old == nil, hasMetrics || !stageDirectories.isEmpty {
+      throw LorascopeError.usage(
+        "\(dir.configURL.path) is missing but \(dir.url.path) holds a run's results; it cannot be resumed or reused — choose another --run-dir")
+    }
+    if !hasMetrics, let first = stageDirectories.first {
+      throw LorascopeError.usage(
+        "\(dir.metricsURL.path) is missing but \(dir.url.appendingPathComponent("stages/\(first)").path) exists; "
+          + "the run cannot be resumed without its metrics — choose another --run-dir")
+    }
+    if resume, let old {
+      try requireMatchingManifest(old, in: dir)
+      try restoreFinishedStages(from: dir)
+      if dataSpec == nil, let spec = old.data { manifest.data = spec }
+    } else if !resume, try dir.readMetrics().map({ !$0.stages.isEmpty }) == true {
+      throw LorascopeError.usage("\(dir.url.path) already holds a run; pass --resume to continue it or choose another --run-dir")
+    }
+    // The unfinished stage is retrained from its start: drop its lines (those of a backbone
+    // pretraining killed before stage 0 finished included) so none repeat.
+    try dir.truncateLog(keepingStagesBelow: stage)
+    if stage > 0 { try requireCachedBackbone() }
+    try dir.writeManifest(manifest)
+    // The cache is shared by concurrent runs: only entries of processes that are gone are stale.
+    if let cache = backboneCache { StaleTemporaryFiles.remove(in: cache, holdingWriterLock: false) }
+  }
+
+  /// The names of the `stages/stage_<t>` directories present in `dir`, in stage order.
+  private static func stageDirectoryNames(in dir: RunDirectory) -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.url.appendingPathComponent("stages").path)) ?? []
+    return names.compactMap { name -> (Int, String)? in
+      guard name.hasPrefix("stage_"), let t = Int(name.dropFirst("stage_".count)) else { return nil }
+      return (t, name)
+    }.sorted { $0.0 < $1.0 }.map(\.1)
   }
 
   public var isFinished: Bool { stage >= dataset.numBlocks }
@@ -141,7 +190,7 @@ public final class ContinualSession {
     let m = try ModelCheckpoint.readBackbone(from: dir)
     guard m.config == config.model else { return nil }
     pretrained = m.weights.clone()
-    try runDirectory?.linkBackbone(to: dir)
+    if let run = runDirectory, !run.isReadOnly { try run.linkBackbone(to: dir) }
     return .backboneLoaded(path: dir.path)
   }
 
@@ -323,12 +372,22 @@ public final class ContinualSession {
 
   // MARK: - Resume
 
-  private func restore(from dir: RunDirectory) throws {
+  /// Loads the adapters of the stages metrics.json lists as finished. A listed stage whose adapter
+  /// is missing is an error naming the file: stages are saved before metrics.json names them, so
+  /// only a damaged directory gets there. Writes nothing; loads the backbone when a stage is done.
+  private func restoreFinishedStages(from dir: RunDirectory) throws {
     guard let saved = try dir.readMetrics() else { return }
     var restored: [StageMetrics] = []
     for s in saved.stages {
       let url = dir.stageURL(s.stage)
-      guard FileManager.default.fileExists(atPath: url.appendingPathComponent("adapter_model.safetensors").path) else { break }
+      let file = url.appendingPathComponent(PEFTAdapterDirectory.weightsFileName)
+      guard s.stage == restored.count else {
+        throw LorascopeError.invalidFile(path: dir.metricsURL.path, reason: "stage \(s.stage) is listed where stage \(restored.count) belongs")
+      }
+      guard FileManager.default.fileExists(atPath: file.path) else {
+        throw LorascopeError.invalidFile(
+          path: file.path, reason: "the adapter of finished stage \(s.stage) is missing (metrics.json lists the stage as finished)")
+      }
       let a = try ModelCheckpoint.readAdapter(from: url, config: config.model)
       adapters.append(a.values)
       if let e = a.embeddings, let h = a.lmHead { embeddingStates.append((e, h)) }
@@ -337,13 +396,16 @@ public final class ContinualSession {
     metrics.stages = restored
     metrics.backboneSeconds = saved.backboneSeconds
     stage = restored.count
-    // The unfinished stage is retrained from its start: drop its lines so none repeat.
-    try dir.truncateLog(keepingStagesBelow: stage)
-    if stage > 0 {
-      if let loaded = try loadCachedBackbone(), case .backboneLoaded = loaded {} else {
-        throw LorascopeError.io("cannot resume: the cached backbone \(backboneDirectory?.path ?? "?") is missing; rerun without --resume")
-      }
-    }
+    if stage > 0 { try requireCachedBackbone() }
+  }
+
+  /// Loads the cached backbone the finished stages were trained on, or says it is gone.
+  private func requireCachedBackbone() throws {
+    guard pretrained == nil else { return }
+    if let loaded = try loadCachedBackbone(), case .backboneLoaded = loaded { return }
+    throw LorascopeError.io(
+      "cannot reopen the run: its cached backbone \(backboneDirectory?.path ?? "(no backbone cache given)") is missing; "
+        + "pass the --cache the run used, or start a new run")
   }
 }
 

@@ -10,7 +10,7 @@ struct DataCommand: ParsableCommand {
 
   struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Load a PESO dataset directory and print per-block statistics, or the first error.")
+      abstract: "Load a PESO dataset directory, check that `run` can train on it, and print per-block statistics, or the first error.")
 
     @Argument(help: "A PESO dataset directory, or 'synthetic'.")
     var path: String
@@ -21,6 +21,7 @@ struct DataCommand: ParsableCommand {
     func run() throws {
       let dataset = path == "synthetic" ? try SyntheticDrift.generate(SyntheticDriftConfig(seed: 42))
         : try PESODatasetLoader.load(directory: path)
+      try dataset.checkUsableForRun()
       let stats = dataset.statistics()
       if json { try printJSON(stats) } else { print(stats.render()) }
     }

@@ -27,14 +27,23 @@ struct SweepCommand: ParsableCommand {
     enum CodingKeys: String, CodingKey { case lambda, average = "average_blocks_1_to_end", perBlock = "per_block", report }
   }
 
-  func run() throws {
-    let values = try lambdas.split(separator: ",").map { s -> Double in
-      guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-        throw ValidationError("--lambdas: '\(s)' is not a number ≥ 0")
+  /// The λ values of `--lambdas`, each a finite number ≥ 0.
+  static func parseLambdas(_ text: String) throws -> [Double] {
+    let values = try text.split(separator: ",").map { s -> Double in
+      guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v.isFinite, v >= 0 else {
+        throw ValidationError("--lambdas: '\(s)' is not a finite number ≥ 0")
       }
       return v
     }
     guard !values.isEmpty else { throw ValidationError("--lambdas is empty") }
+    return values
+  }
+
+  /// Rejects a bad --lambdas when the command line is parsed, before any training.
+  mutating func validate() throws { _ = try Self.parseLambdas(lambdas) }
+
+  func run() throws {
+    let values = try Self.parseLambdas(lambdas)
     let dataset = try options.loadDataset()
     let progress = ProgressReporter()
     var rows: [Row] = []
