@@ -67,9 +67,9 @@ public enum EngineBenchmark {
   /// A batch of random tokens with a target at every position (the next token).
   public static func randomBatch(vocab: Int, batch: Int, seqLen: Int, seed: UInt64) -> TokenBatch {
     var rng = SeededRNG(seed: seed)
-    let rows = (0..<batch).map { _ -> (inputs: [Int32], targets: [Int32]) in
+    let rows = (0..<batch).map { _ -> TrainingPair in
       let toks = (0...seqLen).map { _ in Int32(3 + Int(rng.next() % UInt64(vocab - 3))) }
-      return (Array(toks.dropLast()), Array(toks.dropFirst()))
+      return TrainingPair(inputs: Array(toks.dropLast()), targets: Array(toks.dropFirst()))
     }
     return TokenBatch(rows: rows)
   }
@@ -149,8 +149,9 @@ public enum EngineBenchmark {
     progress("per-example gradients of 128 examples, and the spectrum solves")
     let probeBatch = randomBatch(vocab: config.vocabSize, batch: 128, seqLen: seqLen, seed: 99)
     let probeRows = (0..<128).map { r in
-      (inputs: Array(probeBatch.tokens[(r * seqLen)..<((r + 1) * seqLen)]),
-       targets: Array(probeBatch.targets[(r * seqLen)..<((r + 1) * seqLen)]))
+      TrainingPair(
+        inputs: Array(probeBatch.tokens[(r * seqLen)..<((r + 1) * seqLen)]),
+        targets: Array(probeBatch.targets[(r * seqLen)..<((r + 1) * seqLen)]))
     }
     // B ≠ 0 so every factor has gradient (a fresh adapter has zero A gradients).
     for i in 0..<lora.lora!.count { lora.lora![i] += Float(1e-2 * rng.nextNormal()) }

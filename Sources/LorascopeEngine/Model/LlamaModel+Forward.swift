@@ -135,7 +135,7 @@ extension LlamaModel {
   /// (contexts of any lengths; padded into one batch). Used by beam search.
   public func nextTokenLogProbs(contexts: [[Int32]]) throws -> [[Float]] {
     guard !contexts.isEmpty else { return [] }
-    let batch = TokenBatch(rows: contexts.map { ($0, [Int32](repeating: -1, count: $0.count)) })
+    let batch = TokenBatch(rows: contexts.map { TrainingPair(inputs: $0, targets: [Int32](repeating: -1, count: $0.count)) })
     let rows = contexts.enumerated().map { Int32($0.offset * batch.seqLen + $0.element.count - 1) }
     try forward(batch, outputRows: rows)
     let v = config.vocabSize

@@ -67,7 +67,7 @@ public struct SpectrumAnalysis: Sendable {
   /// the p × p problem (one module at a time only).
   public static func compute(
     model: LlamaModel, anchor: FloatBuffer, metricKind: ProximalPenalty.Kind, fisherDiagonal: [Float]? = nil,
-    probe: [(inputs: [Int32], targets: [Int32])], fisher: FisherKind, selection: Selection,
+    probe: [TrainingPair], fisher: FisherKind, selection: Selection,
     epsRelative: Double = ProximalMetric.defaultEpsRelative, dense: Bool = false, directions: Int = 8,
     seed: UInt64 = 0
   ) throws -> SpectrumAnalysis {

@@ -4,11 +4,11 @@
 /// Every sequence is packed whole (one forward pass scores every target position of it,
 /// Docs/Design.md §4), and each epoch visits each sequence exactly once.
 public struct BatchPlan: Sendable {
-  public let pairs: [(inputs: [Int32], targets: [Int32])]
+  public let pairs: [TrainingPair]
   public let batchSize: Int
   public let seed: UInt64
 
-  public init(pairs: [(inputs: [Int32], targets: [Int32])], batchSize: Int, seed: UInt64) {
+  public init(pairs: [TrainingPair], batchSize: Int, seed: UInt64) {
     self.pairs = pairs
     self.batchSize = max(1, batchSize)
     self.seed = seed

@@ -7,7 +7,7 @@ extension ContinualSession {
   /// quadratic model is taken), the anchor, the metric kind of the run's method (the PESO
   /// metric for methods without one), EWC's Fisher diagonal, and a seeded probe of block t.
   public func spectrumInputs(stage t: Int, probeSize: Int, seed: UInt64 = 0) throws
-    -> (model: LlamaModel, anchor: FloatBuffer, kind: ProximalPenalty.Kind, fisher: [Float]?, probe: [(inputs: [Int32], targets: [Int32])])
+    -> (model: LlamaModel, anchor: FloatBuffer, kind: ProximalPenalty.Kind, fisher: [Float]?, probe: [TrainingPair])
   {
     guard t >= 1, t < dataset.numBlocks else {
       throw LorascopeError.usage("the spectrum needs a stage 1…\(dataset.numBlocks - 1) (stage 0 has no anchor)")
@@ -23,7 +23,7 @@ extension ContinualSession {
   }
 
   /// A seeded sample of `size` training sequences of block b.
-  public func probe(block b: Int, size: Int, seed: UInt64 = 0) -> [(inputs: [Int32], targets: [Int32])] {
+  public func probe(block b: Int, size: Int, seed: UInt64 = 0) -> [TrainingPair] {
     let pairs = trainingPairs(block: b)
     var rng = SeededRNG(seed: seed &+ 0x5EC7_0000 &+ UInt64(b))
     var idx = Array(pairs.indices)

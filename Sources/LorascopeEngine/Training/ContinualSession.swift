@@ -335,10 +335,10 @@ public final class ContinualSession {
 
   // MARK: - Data
 
-  private var pairCache: [Int: [(inputs: [Int32], targets: [Int32])]] = [:]
+  private var pairCache: [Int: [TrainingPair]] = [:]
 
   /// Token pairs of block b's training sequences.
-  public func trainingPairs(block b: Int) -> [(inputs: [Int32], targets: [Int32])] {
+  public func trainingPairs(block b: Int) -> [TrainingPair] {
     if let p = pairCache[b] { return p }
     let p = splits[b].train.map { TokenSequence.trainingPair(for: $0, itemIndex: dataset.items) }
     pairCache[b] = p

@@ -174,7 +174,7 @@ enum InteropBatch {
   /// Next-token targets at every position but the last, like transformers' `labels = input_ids`
   /// (its loss shifts the labels by one and averages over the B·(T−1) predicted tokens).
   static func nextTokenBatch(_ sequences: [[Int32]]) -> TokenBatch {
-    TokenBatch(rows: sequences.map { s in (s, Array(s.dropFirst()) + [-1]) })
+    TokenBatch(rows: sequences.map { s in TrainingPair(inputs: s, targets: Array(s.dropFirst()) + [-1]) })
   }
 
   /// `input_ids` of a safetensors file: I64 or I32 [B, T], B, T ≥ 1, tokens in the vocabulary,

@@ -15,7 +15,7 @@ struct SpectrumSource: Sendable {
   let anchor: FloatBuffer
   let metricKind: ProximalPenalty.Kind
   let fisherDiagonal: [Float]?
-  let probe: [(inputs: [Int32], targets: [Int32])]
+  let probe: [TrainingPair]
   let stage: Int
   let step: Int
   let seed: UInt64
@@ -118,7 +118,7 @@ final class SpectrumWorker: Sendable {
       let probe = try probeSequences(for: job, parameters: layout.count)
       store.update {
         $0.spectrum.status = .computing(
-          "measuring Σ (\(SpectrumWorker.shortName(job.fisher)), \(probe.count) sequences of block \(source.stage))…")
+          "measuring Σ (\(job.fisher.name), \(probe.count) sequences of block \(source.stage))…")
       }
       gradients = try ProbeGradients.compute(
         model: source.model, sequences: probe, fisher: job.fisher, seed: source.seed, modules: ggnModules)
@@ -145,19 +145,10 @@ final class SpectrumWorker: Sendable {
   /// The probe for a job: all of it for the Fisher estimates; at most 8 sequences for the
   /// exact Gauss–Newton matrix, which costs one backward per target token and class.
   private func probeSequences(for job: SpectrumJob, parameters: Int) throws
-    -> [(inputs: [Int32], targets: [Int32])]
+    -> [TrainingPair]
   {
     let probe = job.source.probe
     guard !probe.isEmpty else { throw LorascopeError.usage("the probe set is empty") }
     return job.fisher == .ggn ? Array(probe.prefix(SpectrumWorker.ggnMaxSequences)) : probe
-  }
-
-  /// The Σ estimator in a few words.
-  static func shortName(_ kind: FisherKind) -> String {
-    switch kind {
-    case .empirical: return "empirical Fisher"
-    case .sampled: return "sampled Fisher"
-    case .ggn: return "exact Gauss–Newton"
-    }
   }
 }
