@@ -80,7 +80,8 @@ public enum PESODatasetLoader {
         path: directory, entry: nil,
         reason: "block files of several datasets: \(datasetNames.sorted().joined(separator: ", "))")
     }
-    let found = blockFileByIndex.keys.sorted()
+    let blockFiles = blockFileByIndex.sorted { $0.key < $1.key }
+    let found = blockFiles.map(\.key)
     for k in 0..<found.count where found[k] != k {
       throw LorascopeError.invalidDataset(
         path: directory, entry: "block_\(k)",
@@ -100,7 +101,7 @@ public enum PESODatasetLoader {
     }
     let titleName = name + ".item.json"
     return Layout(
-      name: name, blockFiles: found.map { path(blockFileByIndex[$0]!) }, indexFile: path(indexFiles[0]),
+      name: name, blockFiles: blockFiles.map { path($0.value) }, indexFile: path(indexFiles[0]),
       titleFile: names.contains(titleName) ? path(titleName) : nil)
   }
 

@@ -78,6 +78,7 @@ public struct ProximalPenalty: Sendable {
         var sum = 0.0
         for j in 0..<m.count {
           let d = Double(x[j] - anchor[m.offset + j])
+          // Safe unwrap: the initializer requires a Fisher diagonal for .diagonalFisher, and `fisher!` is only read for that kind.
           let f = kind == .l2 ? 1.0 : Double(fisher![m.offset + j])
           sum += 0.5 * f * d * d
           if let g = gradient, w != 0 { g[m.offset + j] += w * Float(f * d) }

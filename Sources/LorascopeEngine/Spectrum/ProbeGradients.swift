@@ -80,7 +80,7 @@ public struct ProbeGradients: Sendable {
     model.dropoutEnabled = false
     switch fisher {
     case .empirical, .sampled:
-      var rng = SeededRNG(seed: seed)
+      var rng = SeedStream(root: seed).generator(.sampledFisherLabels)
       var out = [Double]()
       out.reserveCapacity(sequences.count * p)
       var start = 0
@@ -105,6 +105,7 @@ public struct ProbeGradients: Sendable {
 
   /// One batched backward; row e of the result is example e's gradient of its summed CE.
   static func perExample(model: LlamaModel, rows: [TrainingPair]) throws -> [Double] {
+    // Safe unwrap: `compute` checks that the model has an adapter before calling this.
     let p = model.loraLayout!.count
     let grads = ModelGradients(model: model, backbone: .frozen, lora: true)
     let buffer = FloatBuffer(count: rows.count * p)
@@ -144,6 +145,7 @@ public struct ProbeGradients: Sendable {
     model: LlamaModel, sequences: [TrainingPair], modules: [LoRAModule], targetTokens: Int,
     batchSize: Int
   ) throws -> ProbeGradients {
+    // Safe unwrap: `compute` checks that the model has an adapter before calling this.
     let p = model.loraLayout!.count
     let width = modules.reduce(0) { $0 + $1.count }
     guard width <= 4096 else {
@@ -221,6 +223,7 @@ extension LlamaModel {
     guard !rows.isEmpty else { return [] }
     try forward(batch, outputRows: rows)
     let v = config.vocabSize
+    // Safe unwrap: `forward` on the line above creates the activations.
     let logits = activations!.logits
     for i in 0..<(rows.count * v) { logits[i] /= ceTemperature }
     CrossEntropy.logSoftmax(logits.base, rows: rows.count, vocab: v)

@@ -19,7 +19,7 @@ public struct BatchPlan: Sendable {
   /// The batches of one epoch: shuffle, sort by length inside windows of 16 batches, cut into
   /// batches, shuffle the batches.
   public func epoch(_ e: Int) -> [[Int]] {
-    var rng = SeededRNG(seed: seed &+ UInt64(e) &* 0x9E37_79B9_7F4A_7C15)
+    var rng = SeedStream(root: seed).generator(.epochOrder, e)
     var order = Array(pairs.indices)
     order.shuffle(using: &rng)
     let window = batchSize * 16

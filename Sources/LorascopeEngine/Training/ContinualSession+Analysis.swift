@@ -13,7 +13,7 @@ extension ContinualSession {
       throw LorascopeError.usage("the spectrum needs a stage 1…\(dataset.numBlocks - 1) (stage 0 has no anchor)")
     }
     let m = try model(afterStage: t - 1)
-    let anchor = m.lora!.clone()
+    guard let anchor = m.lora?.clone() else { throw LorascopeError.usage("stage \(t - 1) has no adapter") }
     let kind = config.method.penaltyKind ?? .softmaxKL
     var fisher: [Float]? = nil
     if kind == .diagonalFisher {
@@ -25,7 +25,7 @@ extension ContinualSession {
   /// A seeded sample of `size` training sequences of block b.
   public func probe(block b: Int, size: Int, seed: UInt64 = 0) -> [TrainingPair] {
     let pairs = trainingPairs(block: b)
-    var rng = SeededRNG(seed: seed &+ 0x5EC7_0000 &+ UInt64(b))
+    var rng = SeedStream(root: seed).generator(.probe, b)
     var idx = Array(pairs.indices)
     idx.shuffle(using: &rng)
     return idx.prefix(size).sorted().map { pairs[$0] }
@@ -39,17 +39,19 @@ extension ContinualSession {
     }
     let inputs = try spectrumInputs(stage: t, probeSize: 0)
     let m = inputs.model
-    let penalty = ProximalPenalty(kind: inputs.kind, layout: m.loraLayout!, anchor: inputs.anchor, fisher: inputs.fisher)
+    guard let layout = m.loraLayout else { throw LorascopeError.usage("stage \(t - 1) has no adapter") }
+    let penalty = ProximalPenalty(kind: inputs.kind, layout: layout, anchor: inputs.anchor, fisher: inputs.fisher)
     let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: config.adapter.batchSize, seed: stageSeed(t))
     let trainer = PhaseTrainer(
       stage: t, phase: .adapter, model: m, plan: plan, config: config.adapter,
       backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)
     while !trainer.isFinished { _ = try trainer.step(lambda: lambda) }
-    return m.lora!
+    guard let adapter = m.lora else { throw LorascopeError.usage("stage \(t) has no adapter") }
+    return adapter
   }
 
   /// The seed of stage t's batch order (shared by the run and by retraining).
-  func stageSeed(_ t: Int) -> UInt64 { config.seed &+ 7919 &* UInt64(t + 1) }
+  func stageSeed(_ t: Int) -> UInt64 { seeds.seed(.stageBatchOrder, t) }
 }
 
 extension ContinualSession {
@@ -59,8 +61,9 @@ extension ContinualSession {
   /// `base_model_name_or_path` is `dir/backbone`). Loading both reproduces the stage's logits.
   public func exportStage(_ t: Int, to dir: URL) throws {
     let model = try model(afterStage: t)
-    let adapter = model.lora!
-    let layout = model.loraLayout!
+    guard let adapter = model.lora, let layout = model.loraLayout else {
+      throw LorascopeError.usage("stage \(t) has no adapter to export")
+    }
     model.detachLoRA()
     let backbone = dir.appendingPathComponent("backbone")
     try ModelCheckpoint.writeBackbone(model, to: backbone)

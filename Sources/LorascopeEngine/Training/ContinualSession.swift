@@ -170,6 +170,9 @@ public final class ContinualSession {
     }
   }
 
+  /// Every random stream of the run, derived from `config.seed` (Docs/Math.md, "Seed stream").
+  public var seeds: SeedStream { SeedStream(root: config.seed) }
+
   private var currentLambda: Double { config.method.usesLambda ? lambda : 0 }
 
   // MARK: - Phases
@@ -197,9 +200,9 @@ public final class ContinualSession {
   private func startBackbonePretraining() throws -> Event {
     // The backbone stands in for the pretrained LLM: it is pretrained with plain CE whatever the
     // continual recipe, so runs of both recipes share it (and its cache key).
-    let m = try LlamaModel(config: config.model, seed: config.seed)
+    let m = try LlamaModel(config: config.model, seed: seeds.seed(.backboneInitialization))
     model = m
-    let plan = BatchPlan(pairs: trainingPairs(block: 0), batchSize: config.backbone.batchSize, seed: config.seed &+ 1)
+    let plan = BatchPlan(pairs: trainingPairs(block: 0), batchSize: config.backbone.batchSize, seed: seeds.seed(.backboneBatchOrder))
     let t = PhaseTrainer(stage: 0, phase: .backbone, model: m, plan: plan, config: config.backbone, backbone: .all, penalty: nil)
     trainer = t
     backboneStart = Date()
@@ -224,7 +227,7 @@ public final class ContinualSession {
 
   private func startAdapterPhase(stage t: Int) throws -> Event {
     guard let base = pretrained else { throw LorascopeError.usage("the backbone is not ready") }
-    let m = try LlamaModel(config: config.model, seed: config.seed)
+    let m = try LlamaModel(config: config.model, seed: seeds.seed(.backboneInitialization))
     m.ceTemperature = config.ceTemperature
     m.weights.copy(from: base)
     let loraLayout = LoRALayout(config: config.model, lora: config.lora)
@@ -237,7 +240,7 @@ public final class ContinualSession {
       m.weights.write(e.lmHead, at: m.layout.lmHead)
     }
     if t == 0 || (config.method.isCumulative && !config.inherit) {
-      m.attachLoRA(config.lora, seed: config.seed &+ 1000 &+ UInt64(t))
+      m.attachLoRA(config.lora, seed: seeds.seed(.adapterInitialization, t))
     } else {
       m.attachLoRA(config.lora, values: adapters[t - 1].clone())
     }
@@ -277,7 +280,7 @@ public final class ContinualSession {
   }
 
   private func finishStage() throws -> StageMetrics {
-    guard let m = model, let v = m.lora else { throw LorascopeError.usage("no adapter to finish") }
+    guard let m = model, let v = m.lora, let layout = m.loraLayout else { throw LorascopeError.usage("no adapter to finish") }
     let t = stage
     try flushLog()
     let trainSeconds = Date().timeIntervalSince(stageStart)
@@ -286,6 +289,7 @@ public final class ContinualSession {
       let n = config.model.vocabSize * config.model.hiddenSize
       embeddingStates.append((m.weights.slice(m.layout.embedding, n), m.weights.slice(m.layout.lmHead, n)))
     }
+    let ownRecord = lastRecord.flatMap { $0.stage == t ? $0 : nil }
     let evalStart = Date()
     var perBlock: [RankingMetrics] = []
     for j in 0...t {
@@ -294,14 +298,14 @@ public final class ContinualSession {
     let validCE = try evaluator.validationCrossEntropy(model: m, examples: splits[t].valid)
     let result = StageMetrics(
       stage: t, own: perBlock[t], perBlock: perBlock, validationCE: validCE,
-      trainSteps: lastRecord?.stage == t ? lastRecord!.step : 0, trainSeconds: trainSeconds,
+      trainSteps: ownRecord?.step ?? 0, trainSeconds: trainSeconds,
       evaluationSeconds: Date().timeIntervalSince(evalStart),
-      finalCE: lastRecord?.stage == t ? lastRecord!.ce : nil, finalPenalty: lastRecord?.stage == t ? lastRecord!.penalty : nil)
+      finalCE: ownRecord?.ce, finalPenalty: ownRecord?.penalty)
     metrics.stages.append(result)
     if let dir = runDirectory {
       let stageDir = dir.stageURL(t)
       try ModelCheckpoint.writeAdapter(
-        layout: m.loraLayout!, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
+        layout: layout, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
         baseModelPath: backboneDirectory?.path ?? "backbone", to: stageDir)
       try dir.writeMetrics(metrics)
     }
@@ -316,7 +320,7 @@ public final class ContinualSession {
       throw LorascopeError.usage("stage \(t) is not finished; finished stages: 0..<\(adapters.count)")
     }
     guard let base = pretrained else { throw LorascopeError.usage("the backbone is not loaded") }
-    let m = try LlamaModel(config: config.model, seed: config.seed)
+    let m = try LlamaModel(config: config.model, seed: seeds.seed(.backboneInitialization))
     m.ceTemperature = config.ceTemperature
     m.weights.copy(from: base)
     let layout = LoRALayout(config: config.model, lora: config.lora)
@@ -349,7 +353,7 @@ public final class ContinualSession {
   public func evaluationExamples(block j: Int) -> [EvaluationExample] {
     let all = splits[j].test
     guard let cap = config.evaluationUsers, all.count > cap else { return all }
-    var rng = SeededRNG(seed: config.seed &+ 31 &* UInt64(j + 1))
+    var rng = seeds.generator(.evaluationSubset, j)
     var idx = Array(all.indices)
     idx.shuffle(using: &rng)
     return idx.prefix(cap).sorted().map { all[$0] }

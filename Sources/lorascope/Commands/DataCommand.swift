@@ -19,7 +19,7 @@ struct DataCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-      let dataset = path == "synthetic" ? try SyntheticDrift.generate(SyntheticDriftConfig(seed: 42))
+      let dataset = path == "synthetic" ? try SyntheticDrift.generate(SyntheticDriftConfig(seed: SyntheticDriftConfig.defaultSeed))
         : try PESODatasetLoader.load(directory: path)
       try dataset.checkUsableForRun()
       let stats = dataset.statistics()
@@ -35,7 +35,7 @@ struct DataCommand: ParsableCommand {
     var out: String
 
     @Option(help: "Generator seed.")
-    var seed: UInt64 = 42
+    var seed: UInt64 = SyntheticDriftConfig.defaultSeed
 
     @Option(help: "Drift strength 0…1 at each block boundary.")
     var drift: Double = 0.6

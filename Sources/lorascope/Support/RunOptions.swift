@@ -92,7 +92,7 @@ struct RunOptions: ParsableArguments {
 
   var dataSpec: DataSpec {
     guard data == "synthetic" else { return .directory(data) }
-    var c = SyntheticDriftConfig(seed: 42)
+    var c = SyntheticDriftConfig(seed: SyntheticDriftConfig.defaultSeed)
     c.driftStrength = syntheticDrift
     c.usersPerBlock = syntheticUsers
     return .synthetic(c)
