@@ -13,14 +13,18 @@ enum TinyRun {
     return try SyntheticDrift.generate(c)
   }
 
+  /// The pipeline tests' small config, shrunk further: one layer, half an epoch per adapter phase.
   static func config(_ data: ContinualDataset) -> RunConfig {
-    var c = RunConfig.defaults(vocabSize: data.items.vocabSize, method: .peso, lambda: 1, seed: 9)
-    c.model = ModelConfig(vocabSize: data.items.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2,
-                          intermediateSize: 32, maxPositions: 128)
+    var c = ContinualPipelineTests.config(data, method: .peso, lambda: 1)
+    c.seed = 9
+    c.model.hiddenSize = 16
+    c.model.numLayers = 1
+    c.model.intermediateSize = 32
     c.lora = LoRAConfig(rank: 2, alpha: 4)
-    c.backbone = PhaseConfig(epochs: 1, batchSize: 8, learningRate: 5e-3)
-    c.adapterWarmStart = PhaseConfig(epochs: 0.5, batchSize: 8, learningRate: 2e-3)
-    c.adapter = PhaseConfig(epochs: 0.5, batchSize: 8, learningRate: 2e-3)
+    for phase in [\RunConfig.backbone, \.adapterWarmStart, \.adapter] { c[keyPath: phase].batchSize = 8 }
+    c.backbone.epochs = 1
+    c.adapterWarmStart.epochs = 0.5
+    c.adapter.epochs = 0.5
     c.beamWidth = 3
     c.evaluationUsers = 10
     return c

@@ -8,7 +8,7 @@ struct SeedStreamAndHashTests {
   @Test("every (purpose, index) of a root gets its own seed, and roots do not share seeds")
   func distinctSeeds() {
     var seen: [UInt64: String] = [:]
-    for root in [UInt64(0), 1, 2, 42] {
+    for root in [UInt64(0), 1, 2, 3, 42, 43] {
       let stream = SeedStream(root: root)
       for purpose in SeedStream.Purpose.allCases {
         for index in 0..<200 {
@@ -21,15 +21,15 @@ struct SeedStreamAndHashTests {
     #expect(SeedStream(root: 7).seed(.probe, 3) == SeedStream(root: 7).seed(.probe, 3))
   }
 
-  @Test("the derivation is f(f(root ⊕ tag) ⊕ index) with f the first SplitMix64 output")
+  @Test("the derivation is f(f(f(root) ⊕ tag) ⊕ index) with f the first SplitMix64 output")
   func derivation() {
     func f(_ x: UInt64) -> UInt64 {
       var g = SeededRNG(seed: x)
       return g.next()
     }
     let root: UInt64 = 0xDEAD_BEEF
-    #expect(SeedStream(root: root).seed(.stageBatchOrder, 5) == f(f(root ^ 4) ^ 5))
-    #expect(SeedStream(root: root).seed(.backboneInitialization) == f(f(root ^ 1)))
+    #expect(SeedStream(root: root).seed(.stageBatchOrder, 5) == f(f(f(root) ^ 4) ^ 5))
+    #expect(SeedStream(root: root).seed(.backboneInitialization) == f(f(f(root) ^ 1)))
   }
 
   @Test("FNV-1a 64 matches the published test vectors")

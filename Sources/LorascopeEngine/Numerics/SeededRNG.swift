@@ -25,13 +25,14 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
   }
 }
 
-/// The one place a run's random streams come from (Docs/Math.md, "Seed stream"): every random
+/// The one place a run's random streams come from (Docs/Math.md §39): every random
 /// choice of a run — initialization, batch order, dropout, the evaluation subset, the probe —
 /// is drawn from `SeededRNG(seed: SeedStream(root: seed).seed(purpose, index))`.
 ///
-/// `seed(purpose, index) = f(f(root ⊕ purpose.tag) ⊕ index)`, where f(x) is the first output of
-/// SplitMix64 started at x (a bijection of x). Distinct (purpose, index) pairs give distinct,
-/// decorrelated seeds, unlike the ad-hoc offsets (`seed + 1`, `seed + 1000 + t`, …) they
+/// `seed(purpose, index) = f(f(f(root) ⊕ purpose.tag) ⊕ index)`, where f(x) is the first output
+/// of SplitMix64 started at x (a bijection of x). The root is mixed first so that nearby roots
+/// (seeds 0, 1, 2, …) cannot cancel the small tags. Distinct (root, purpose, index) give
+/// distinct, decorrelated seeds, unlike the ad-hoc offsets (`seed + 1`, `seed + 1000 + t`, …) they
 /// replace, where for example stage t's dropout at step 7919 reused stage t+1's order seed.
 public struct SeedStream: Sendable, Equatable {
   /// What a derived seed is for; the raw value is its tag in the derivation (never reorder).
@@ -70,7 +71,7 @@ public struct SeedStream: Sendable, Equatable {
 
   /// The seed of `purpose`'s `index`-th stream.
   public func seed(_ purpose: Purpose, _ index: Int = 0) -> UInt64 {
-    Self.mix(Self.mix(root ^ purpose.rawValue) ^ UInt64(bitPattern: Int64(index)))
+    Self.mix(Self.mix(Self.mix(root) ^ purpose.rawValue) ^ UInt64(bitPattern: Int64(index)))
   }
 
   /// A generator for `purpose`'s `index`-th stream.

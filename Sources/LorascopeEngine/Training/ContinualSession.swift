@@ -170,7 +170,7 @@ public final class ContinualSession {
     }
   }
 
-  /// Every random stream of the run, derived from `config.seed` (Docs/Math.md, "Seed stream").
+  /// Every random stream of the run, derived from `config.seed` (Docs/Math.md §39).
   public var seeds: SeedStream { SeedStream(root: config.seed) }
 
   private var currentLambda: Double { config.method.usesLambda ? lambda : 0 }
