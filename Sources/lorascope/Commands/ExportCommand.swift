@@ -34,7 +34,7 @@ struct ExportCommand: ParsableCommand {
   func run() throws {
     let outURL = URL(fileURLWithPath: out)
     if FileManager.default.fileExists(atPath: outURL.path) && !overwrite {
-      throw ValidationError("\(outURL.path) already exists; pass --overwrite to replace it")
+      throw LorascopeError.usage("\(outURL.path) already exists; pass --overwrite to replace it")
     }
     let state = try RunState.load(runDir: runDir, data: data, cache: cache)
     try state.session.exportStage(stage, to: outURL)
