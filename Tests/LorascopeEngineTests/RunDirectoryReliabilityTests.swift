@@ -186,6 +186,15 @@ struct RunDirectoryReliabilityTests {
     let removed = StaleTemporaryFiles.remove(in: cache, holdingWriterLock: false)
     #expect(removed == ["abc.old-\(deadPID)", "abc.tmp-\(deadPID)"])
     #expect(StaleTemporaryFiles.ownerPID(ofTemporaryName: "stage_2") == nil)
+
+    // Replacing a directory removes the leftovers of killed writes of that directory only.
+    let exports = TinyRun.tempDir()
+    for name in ["adapter.tmp-\(deadPID)", "adapter.old-\(deadPID)", "other.tmp-\(deadPID)", "adapter.tmp-\(parent)"] {
+      try FileManager.default.createDirectory(at: exports.appendingPathComponent(name), withIntermediateDirectories: true)
+    }
+    try AtomicFile.replaceDirectory(at: exports.appendingPathComponent("adapter")) { _ in }
+    let left = try FileManager.default.contentsOfDirectory(atPath: exports.path).sorted()
+    #expect(left == ["adapter", "adapter.tmp-\(parent)", "other.tmp-\(deadPID)"], "\(left)")
     #expect(StaleTemporaryFiles.ownerPID(ofTemporaryName: ".config.json.tmp-42-99") == 42)
   }
 

@@ -34,6 +34,7 @@ public enum PESODatasetWriter {
     }
 
     let parent = target.deletingLastPathComponent()
+    StaleTemporaryFiles.removeLeftovers(of: target)
     let staging = parent.appendingPathComponent(
       ".\(target.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
     do {

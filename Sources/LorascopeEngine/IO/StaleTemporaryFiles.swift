@@ -37,6 +37,23 @@ public enum StaleTemporaryFiles {
     return errno == EPERM
   }
 
+  /// Removes the leftovers of earlier, killed writes of `target` itself — its siblings
+  /// `<name>.tmp-<pid>`, `<name>.old-<pid>` and `.<name>.tmp-<pid>-…` whose process is gone —
+  /// and nothing else in the parent (which may be any directory of the user's). Returns their names.
+  @discardableResult
+  public static func removeLeftovers(of target: URL) -> [String] {
+    let parent = target.deletingLastPathComponent()
+    let name = target.lastPathComponent
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
+    var removed: [String] = []
+    for entry in names.sorted() {
+      let ownsName = [name + ".tmp-", name + ".old-", "." + name + ".tmp-"].contains { entry.hasPrefix($0) }
+      guard ownsName, let pid = ownerPID(ofTemporaryName: entry), pid != getpid(), !isAlive(pid) else { continue }
+      if (try? FileManager.default.removeItem(at: parent.appendingPathComponent(entry))) != nil { removed.append(entry) }
+    }
+    return removed
+  }
+
   /// Removes the stale temporary entries directly inside `directory`; returns their names.
   ///
   /// - Parameter holdingWriterLock: true when the caller holds the directory's writer lock, so
