@@ -60,6 +60,18 @@ struct CommandLineTests {
     for lambdas in ["inf", "0,nan", "1,-2", ""] {
       #expect(throws: (any Error).self, "\(lambdas)") { _ = try LorascopeCommand.parseAsRoot(["sweep", "--lambdas", lambdas]) }
     }
+    let badElsewhere: [[String]] = [
+      ["spectrum", "--run-dir", "x", "--stage", "1", "--directions=-1"], ["spectrum", "--run-dir", "x", "--stage", "1", "--probe=-3"],
+      ["spectrum", "--run-dir", "x", "--stage", "0"], ["spectrum", "--run-dir", "x", "--stage", "1", "--lambda", "nan"],
+      ["spectrum", "--run-dir", "x", "--stage", "1", "--eps-relative", "0"], ["verify", "--run-dir", "x", "--stage", "1", "--directions=-2"],
+      ["export", "--run-dir", "x", "--stage=-1", "--out", "y"], ["bench", "--iterations", "0"],
+      ["data", "synth", "--out", "y", "--blocks", "1"], ["study", "--out", "z", "--lambdas", "1,inf"],
+      ["study", "--out", "z", "--lambda", "nan"], ["study", "--out", "z", "--eval-users", "none"],
+    ]
+    for argv in badElsewhere {
+      #expect(throws: (any Error).self, "\(argv)") { _ = try LorascopeCommand.parseAsRoot(argv) }
+    }
+    #expect(fmt(1e300) == "1e+300" && fmt(2) == "2")
     #expect(throws: Never.self) { _ = try RunOptions.parse(["--epochs", "0.5", "--backbone-epochs", "2", "--beam", "1"]) }
     do {
       _ = try RunOptions.parse(["--epochs", "1e300"])

@@ -52,6 +52,10 @@ struct DataCommand: ParsableCommand {
     @Flag(help: "Replace an existing directory.")
     var overwrite = false
 
+    mutating func validate() throws {
+      guard blocks >= 2, blocks <= 1000 else { throw ValidationError("--blocks must be between 2 and 1000 (a continual run needs 2), not \(blocks)") }
+    }
+
     func run() throws {
       var c = SyntheticDriftConfig(seed: seed)
       c.driftStrength = drift

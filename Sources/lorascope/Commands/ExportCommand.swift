@@ -31,6 +31,10 @@ struct ExportCommand: ParsableCommand {
   @Flag(help: "Replace an existing output directory.")
   var overwrite = false
 
+  mutating func validate() throws {
+    guard stage >= 0 else { throw ValidationError("--stage must be ≥ 0, not \(stage)") }
+  }
+
   func run() throws {
     let outURL = URL(fileURLWithPath: out)
     if FileManager.default.fileExists(atPath: outURL.path) && !overwrite {
