@@ -101,6 +101,22 @@ struct RunDirectoryReliabilityTests {
     #expect(try Data(contentsOf: dir.appendingPathComponent("log.jsonl")) == logBefore)
   }
 
+  @Test("a stage adapter whose LoRA settings disagree with config.json is an error naming its adapter_config.json")
+  func adapterSettingsMismatch() throws {
+    let (data, config, dir, cache) = try TinyRun.finished()
+    let adapterConfig = dir.appendingPathComponent("stages/stage_2/adapter_config.json")
+    let text = try String(contentsOf: adapterConfig, encoding: .utf8)
+    let changed = text.replacingOccurrences(of: #""lora_alpha": 4"#, with: #""lora_alpha": 5"#)
+    #expect(changed != text)
+    try Data(changed.utf8).write(to: adapterConfig)
+    do {
+      _ = try ContinualSession(config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)
+      Issue.record("an adapter with another lora_alpha was loaded")
+    } catch let e as LorascopeError {
+      #expect(e.description.contains(adapterConfig.path) && e.description.contains("lora_alpha 5"), "\(e)")
+    }
+  }
+
   @Test("one writer per run directory: a second writer is refused by name, inspection is not")
   func writerLock() throws {
     let dir = TinyRun.tempDir()

@@ -393,6 +393,12 @@ public final class ContinualSession {
           path: file.path, reason: "the adapter of finished stage \(s.stage) is missing (metrics.json lists the stage as finished)")
       }
       let a = try ModelCheckpoint.readAdapter(from: url, config: config.model)
+      guard a.lora.rank == config.lora.rank, a.lora.alpha == config.lora.alpha, Set(a.lora.targets) == Set(config.lora.targets) else {
+        throw LorascopeError.invalidFile(
+          path: url.appendingPathComponent(PEFTAdapterDirectory.configFileName).path,
+          reason: "r \(a.lora.rank), lora_alpha \(a.lora.alpha), target_modules \(a.lora.targets.map(\.rawValue).sorted()) differ from the run's "
+            + "config.json (r \(config.lora.rank), alpha \(config.lora.alpha), \(config.lora.targets.map(\.rawValue).sorted()))")
+      }
       adapters.append(a.values)
       if let e = a.embeddings, let h = a.lmHead { embeddingStates.append((e, h)) }
       restored.append(s)
