@@ -45,4 +45,79 @@ struct CommandLineTests {
       #expect(text.contains("x.all.block_0.json") && text.contains("9"), "\(text)")
     }
   }
+
+  @Test("every bad option is refused with a message when parsed, before anything trains")
+  func badOptions() throws {
+    let bad: [[String]] = [
+      ["--epochs", "1e300"], ["--epochs", "nan"], ["--epochs", "-1"], ["--epochs", "0"], ["--backbone-epochs", "nan"],
+      ["--backbone-epochs", "inf"], ["--beam", "0"], ["--lambda", "inf"], ["--lambda", "nan"], ["--lr", "0"],
+      ["--ce-temperature", "nan"], ["--eval-users", "0"], ["--synthetic-drift", "2"], ["--synthetic-users", "0"],
+    ]
+    for argv in bad {
+      #expect(throws: (any Error).self, "\(argv)") { _ = try RunOptions.parse(argv) }
+      #expect(throws: (any Error).self, "\(argv)") { _ = try LorascopeCommand.parseAsRoot(["run"] + argv) }
+    }
+    for lambdas in ["inf", "0,nan", "1,-2", ""] {
+      #expect(throws: (any Error).self, "\(lambdas)") { _ = try LorascopeCommand.parseAsRoot(["sweep", "--lambdas", lambdas]) }
+    }
+    let badElsewhere: [[String]] = [
+      ["spectrum", "--run-dir", "x", "--stage", "1", "--directions=-1"], ["spectrum", "--run-dir", "x", "--stage", "1", "--probe=-3"],
+      ["spectrum", "--run-dir", "x", "--stage", "0"], ["spectrum", "--run-dir", "x", "--stage", "1", "--lambda", "nan"],
+      ["spectrum", "--run-dir", "x", "--stage", "1", "--eps-relative", "0"], ["verify", "--run-dir", "x", "--stage", "1", "--directions=-2"],
+      ["export", "--run-dir", "x", "--stage=-1", "--out", "y"], ["bench", "--iterations", "0"],
+      ["data", "synth", "--out", "y", "--blocks", "1"], ["study", "--out", "z", "--lambdas", "1,inf"],
+      ["study", "--out", "z", "--lambda", "nan"], ["study", "--out", "z", "--eval-users", "none"],
+    ]
+    for argv in badElsewhere {
+      #expect(throws: (any Error).self, "\(argv)") { _ = try LorascopeCommand.parseAsRoot(argv) }
+    }
+    #expect(fmt(1e300) == "1e+300" && fmt(2) == "2")
+    #expect(throws: Never.self) { _ = try RunOptions.parse(["--epochs", "0.5", "--backbone-epochs", "2", "--beam", "1"]) }
+    do {
+      _ = try RunOptions.parse(["--epochs", "1e300"])
+    } catch {
+      #expect(RunOptions.message(for: error).contains("--epochs"), "\(RunOptions.message(for: error))")
+    }
+  }
+
+  @Test("export refuses to replace an existing output directory without --overwrite")
+  func exportOverwrite() throws {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    try Data("keep".utf8).write(to: out.appendingPathComponent("mine.txt"))
+    let export = try ExportCommand.parse(["--run-dir", "/nonexistent-run", "--stage", "1", "--out", out.path])
+    do {
+      try export.run()
+      Issue.record("export replaced an existing directory")
+    } catch {
+      #expect("\(error)".contains("--overwrite"), "\(error)")
+    }
+    #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("mine.txt").path))
+  }
+
+  @Test("a second `run` in a locked run directory fails with a message")
+  func secondWriterRefused() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-cli-\(UUID().uuidString)")
+    let holder = try RunDirectory(url: dir)
+    let run = try RunCommand.parse(["--run-dir", dir.path, "--synthetic-users", "20", "--epochs", "0.1"])
+    do {
+      try run.run()
+      Issue.record("a second writer ran")
+    } catch let e as LorascopeError {
+      #expect(e.description.contains("in use by another lorascope run"), "\(e)")
+    }
+    holder.releaseWriterLock()
+  }
+
+  @Test("data check rejects a code `run` cannot allocate for")
+  func dataCheckHugeCode() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try Data(#"{"1": ["<a_100000000>", "<b_2>"], "2": ["<a_1>", "<b_3>"]}"#.utf8).write(to: dir.appendingPathComponent("x.index.json"))
+    let block = #"{"u1": {"previous_block": [], "current_block": ["1", "2", "1"]}}"#
+    try Data(block.utf8).write(to: dir.appendingPathComponent("x.all.block_0.json"))
+    try Data(block.utf8).write(to: dir.appendingPathComponent("x.all.block_1.json"))
+    let check = try DataCommand.Check.parse([dir.path])
+    #expect(throws: LorascopeError.self) { try check.run() }
+  }
 }

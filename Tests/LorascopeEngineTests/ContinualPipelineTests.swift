@@ -97,6 +97,8 @@ struct ContinualPipelineTests {
     try first.finishCurrentStage()
     try first.finishCurrentStage()
     #expect(first.metrics.stages.count == 2)
+    // The interrupted process is gone: its writer lock with it.
+    first.runDirectory?.releaseWriterLock()
     // A second session on the same directory must be told to resume.
     #expect(throws: LorascopeError.self) {
       _ = try ContinualSession(config: config, dataset: data, runDirectory: try RunDirectory(url: dirURL), backboneCache: cache)

@@ -41,11 +41,11 @@ struct LambdaOwnershipTests {
       #expect(throws: LorascopeError.self) { try s.setLambda(bad) }
     }
     #expect(s.lambda == 5e4)
-    let written = try #require(try RunDirectory(url: dir).readMetrics())
+    let written = try #require(try RunDirectory.openForInspection(dir).readMetrics())
     #expect(written.lambdaHistory == [
       LambdaSetting(stage: 0, step: 0, lambda: 2), LambdaSetting(stage: 1, step: step, lambda: 5e4),
     ])
-    let lines = try RunDirectory(url: dir).readLog(LambdaLine.self).filter { $0.event == "lambda" }
+    let lines = try RunDirectory.openForInspection(dir).readLog(LambdaLine.self).filter { $0.event == "lambda" }
     #expect(lines == [LambdaLine(event: "lambda", stage: 1, step: step, from: 2, to: 5e4)])
     // The next step trains with the new λ.
     guard case .step(let record) = try s.advance() else {
@@ -57,8 +57,8 @@ struct LambdaOwnershipTests {
     try s.finishCurrentStage()
     let json = try String(contentsOf: dir.appendingPathComponent("metrics.json"), encoding: .utf8)
     #expect(json.contains("\"lambda_history\""))
-    #expect(try RunDirectory(url: dir).readMetrics()?.lambda(atEndOfStage: 1) == 5e4)
-    #expect(try RunDirectory(url: dir).readMetrics()?.lambda(atEndOfStage: 0) == 2)
+    #expect(try RunDirectory.openForInspection(dir).readMetrics()?.lambda(atEndOfStage: 1) == 5e4)
+    #expect(try RunDirectory.openForInspection(dir).readMetrics()?.lambda(atEndOfStage: 0) == 2)
   }
 
   @Test("resume keeps the settings of finished stages and drops those of the stage it retrains")

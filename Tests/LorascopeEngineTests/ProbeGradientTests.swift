@@ -3,12 +3,12 @@ import Testing
 
 @Suite("Per-example gradients and Σ for the spectrum")
 struct ProbeGradientTests {
-  static func probe(config: ModelConfig, count: Int, seed: UInt64) -> [(inputs: [Int32], targets: [Int32])] {
+  static func probe(config: ModelConfig, count: Int, seed: UInt64) -> [TrainingPair] {
     let b = ModelFixtures.batch(config: config, rows: count, seqLen: 8, seed: seed)
     return (0..<count).map { r in
       let row = (0..<b.seqLen).map { b.tokens[r * b.seqLen + $0] }
       let tgt = (0..<b.seqLen).map { b.targets[r * b.seqLen + $0] }
-      return (row, tgt)
+      return TrainingPair(inputs: row, targets: tgt)
     }
   }
 

@@ -6,9 +6,9 @@ struct TrainingTests {
   /// A fixed, tiny set of sequences: 4 rows of 10 tokens, every position a target.
   static func tinySet(vocab: Int) -> TokenBatch {
     var rng = SeededRNG(seed: 42)
-    let rows = (0..<4).map { _ -> (inputs: [Int32], targets: [Int32]) in
+    let rows = (0..<4).map { _ -> TrainingPair in
       let toks = (0..<11).map { _ in Int32(3 + Int(rng.next() % UInt64(vocab - 3))) }
-      return (Array(toks.dropLast()), Array(toks.dropFirst()))
+      return TrainingPair(inputs: Array(toks.dropLast()), targets: Array(toks.dropFirst()))
     }
     return TokenBatch(rows: rows)
   }

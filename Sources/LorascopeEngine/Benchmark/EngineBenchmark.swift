@@ -64,12 +64,15 @@ public enum EngineBenchmark {
     return 3 * (linears + attention + head)
   }
 
+  /// The benchmark's random inputs: fixed streams of root 0, so every machine times the same work.
+  static let fixtureSeeds = SeedStream(root: 0)
+
   /// A batch of random tokens with a target at every position (the next token).
   public static func randomBatch(vocab: Int, batch: Int, seqLen: Int, seed: UInt64) -> TokenBatch {
     var rng = SeededRNG(seed: seed)
-    let rows = (0..<batch).map { _ -> (inputs: [Int32], targets: [Int32]) in
+    let rows = (0..<batch).map { _ -> TrainingPair in
       let toks = (0...seqLen).map { _ in Int32(3 + Int(rng.next() % UInt64(vocab - 3))) }
-      return (Array(toks.dropLast()), Array(toks.dropFirst()))
+      return TrainingPair(inputs: Array(toks.dropLast()), targets: Array(toks.dropFirst()))
     }
     return TokenBatch(rows: rows)
   }
@@ -80,7 +83,7 @@ public enum EngineBenchmark {
     BLAS.setThreadCount(Parallel.workers)
     defer { BLAS.configureThreads() }
     let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
-    var rng = SeededRNG(seed: 1)
+    var rng = fixtureSeeds.generator(.fixture, 1)
     for i in 0..<a.count { a[i] = Float(rng.nextNormal()) }
     for i in 0..<b.count { b[i] = Float(rng.nextNormal()) }
     let t = median(warmup: 2, iterations: iterations) {
@@ -92,7 +95,7 @@ public enum EngineBenchmark {
 
   public static func run(config: ModelConfig = .tiny(vocabSize: 1027), batch: Int = 32, seqLen: Int = 85,
                          iterations: Int = 10, progress: (String) -> Void = { _ in }) throws -> EngineBenchmarkReport {
-    let data = randomBatch(vocab: config.vocabSize, batch: batch, seqLen: seqLen, seed: 1234)
+    let data = randomBatch(vocab: config.vocabSize, batch: batch, seqLen: seqLen, seed: fixtureSeeds.seed(.fixture, 2))
     let bt = batch * seqLen
 
     progress("sgemm at the model's shapes")
@@ -113,9 +116,10 @@ public enum EngineBenchmark {
     let atShapes = weight / weighted
 
     progress("full-parameter AdamW step")
-    let full = try LlamaModel(config: config, seed: 0)
+    let full = try LlamaModel(config: config, seed: fixtureSeeds.seed(.fixture, 0))
     let fullGrads = ModelGradients(model: full, backbone: .all, lora: false)
-    let fullOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: full.weights, gradients: fullGrads.backbone!)])
+    guard let fullBackboneGrads = fullGrads.backbone else { throw LorascopeError.usage("no backbone gradients") }
+    let fullOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: full.weights, gradients: fullBackboneGrads)])
     let tFull = try median(warmup: 2, iterations: iterations) {
       fullGrads.zero()
       try full.lossAndGradients(data, into: fullGrads)
@@ -123,18 +127,20 @@ public enum EngineBenchmark {
     }
 
     progress("LoRA + PESO step")
-    let lora = try LlamaModel(config: config, seed: 0)
-    lora.attachLoRA(LoRAConfig(), seed: 1)
-    let anchor = lora.lora!.clone()
-    var rng = SeededRNG(seed: 7)
+    let lora = try LlamaModel(config: config, seed: fixtureSeeds.seed(.fixture, 0))
+    lora.attachLoRA(LoRAConfig(), seed: fixtureSeeds.seed(.fixture, 3))
+    guard let adapter = lora.lora, let layout = lora.loraLayout else { throw LorascopeError.usage("no adapter attached") }
+    let anchor = adapter.clone()
+    var rng = fixtureSeeds.generator(.fixture, 4)
     for i in 0..<anchor.count { anchor[i] += Float(1e-2 * rng.nextNormal()) }
-    let penalty = ProximalPenalty(kind: .softmaxKL, layout: lora.loraLayout!, anchor: anchor)
+    let penalty = ProximalPenalty(kind: .softmaxKL, layout: layout, anchor: anchor)
     let loraGrads = ModelGradients(model: lora, backbone: .frozen, lora: true)
-    let loraOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: lora.lora!, gradients: loraGrads.lora!)])
+    guard let adapterGrads = loraGrads.lora else { throw LorascopeError.usage("no adapter gradients") }
+    let loraOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: adapter, gradients: adapterGrads)])
     let tPeso = try median(warmup: 2, iterations: iterations) {
       loraGrads.zero()
       try lora.lossAndGradients(data, into: loraGrads)
-      penalty.evaluate(lora.lora!, strength: try penalty.strength(lambda: 2), gradient: loraGrads.lora)
+      penalty.evaluate(adapter, strength: try penalty.strength(lambda: 2), gradient: adapterGrads)
       loraOpt.step(learningRate: 1e-4)
     }
     let tLora = try median(warmup: 1, iterations: iterations) {
@@ -147,33 +153,34 @@ public enum EngineBenchmark {
     let tForward = try median(warmup: 2, iterations: iterations) { _ = try full.logits(data) }
 
     progress("per-example gradients of 128 examples, and the spectrum solves")
-    let probeBatch = randomBatch(vocab: config.vocabSize, batch: 128, seqLen: seqLen, seed: 99)
+    let probeBatch = randomBatch(vocab: config.vocabSize, batch: 128, seqLen: seqLen, seed: fixtureSeeds.seed(.fixture, 5))
     let probeRows = (0..<128).map { r in
-      (inputs: Array(probeBatch.tokens[(r * seqLen)..<((r + 1) * seqLen)]),
-       targets: Array(probeBatch.targets[(r * seqLen)..<((r + 1) * seqLen)]))
+      TrainingPair(
+        inputs: Array(probeBatch.tokens[(r * seqLen)..<((r + 1) * seqLen)]),
+        targets: Array(probeBatch.targets[(r * seqLen)..<((r + 1) * seqLen)]))
     }
     // B ≠ 0 so every factor has gradient (a fresh adapter has zero A gradients).
-    for i in 0..<lora.lora!.count { lora.lora![i] += Float(1e-2 * rng.nextNormal()) }
+    for i in 0..<adapter.count { adapter[i] += Float(1e-2 * rng.nextNormal()) }
     let tBatched = try median(warmup: 1, iterations: max(3, iterations / 3)) {
       for start in stride(from: 0, to: 128, by: 32) {
         loraGrads.zero()
         try lora.lossAndGradients(TokenBatch(rows: Array(probeRows[start..<(start + 32)])), into: loraGrads)
       }
     }
-    var probe: ProbeGradients?
+    var computed: ProbeGradients?
     let tPerExample = try median(warmup: 1, iterations: max(3, iterations / 3)) {
-      probe = try ProbeGradients.compute(model: lora, sequences: probeRows, fisher: .empirical)
+      computed = try ProbeGradients.compute(model: lora, sequences: probeRows, fisher: .empirical)
     }
-    let layout = lora.loraLayout!
+    guard let probe = computed else { throw LorascopeError.usage("no probe gradients were computed") }
     let tJoint = try median(warmup: 1, iterations: max(3, iterations / 3)) {
       _ = try SpectrumAnalysis.solve(
-        gradients: probe!, layout: layout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
+        gradients: probe, layout: layout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
         selection: .joint, directions: 0)
     }
     let module1024 = layout.modules.firstIndex { $0.count == 1024 } ?? 0
     let tDense = try median(warmup: 1, iterations: max(3, iterations / 3)) {
       _ = try SpectrumAnalysis.solve(
-        gradients: probe!, layout: layout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
+        gradients: probe, layout: layout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
         selection: .module(module1024), dense: true, directions: 0)
     }
 

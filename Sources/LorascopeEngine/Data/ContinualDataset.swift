@@ -63,7 +63,7 @@ public struct ContinualDataset: Sendable, Equatable {
       for user in block.users {
         for item in user.previous + user.current where item < 0 || item >= items.numItems {
           throw LorascopeError.invalidDataset(
-            path: source, entry: "block \(t), user \"\(user.userID)\"",
+            path: source, entry: "block \(t), user \(ErrorQuote.quoted(user.userID))",
             reason: "item index \(item) is outside 0..<\(items.numItems)")
         }
       }
@@ -101,37 +101,5 @@ public struct ContinualDataset: Sendable, Equatable {
       }
     }
     return hash.hexDigest
-  }
-}
-
-extension ContinualDataset {
-  /// The 64-bit Fowler–Noll–Vo hash, variant 1a: stable across runs and platforms
-  /// (unlike Swift's `Hasher`, which is seeded per process).
-  struct FNV1a64 {
-    private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
-
-    mutating func add(byte: UInt8) {
-      value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-    }
-
-    /// Adds an integer as 8 little-endian bytes (fixed width, so sequences cannot alias).
-    mutating func add(integer: Int) {
-      var bits = UInt64(bitPattern: Int64(integer))
-      for _ in 0..<8 {
-        add(byte: UInt8(truncatingIfNeeded: bits))
-        bits >>= 8
-      }
-    }
-
-    /// Adds a string as its UTF-8 length followed by its bytes.
-    mutating func add(string: String) {
-      add(integer: string.utf8.count)
-      for byte in string.utf8 { add(byte: byte) }
-    }
-
-    var hexDigest: String {
-      let hex = String(value, radix: 16)
-      return String(repeating: "0", count: 16 - hex.count) + hex
-    }
   }
 }

@@ -105,7 +105,7 @@ struct DatasetJSONReader {
       }
       let key = try parseString()
       skipWhitespace()
-      try expect(UInt8(ascii: ":"), "expected ':' after the key \"\(key)\"")
+      try expect(UInt8(ascii: ":"), "expected ':' after the key \(ErrorQuote.quoted(key))")
       let value = try parseValue()
       members.append(DatasetJSONMember(key: key, value: value))
       skipWhitespace()

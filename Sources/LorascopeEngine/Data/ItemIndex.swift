@@ -23,10 +23,16 @@ public struct ItemIndex: Sendable, Equatable {
   private let indexByID: [String: Int]
   private let itemsByCodes: [[Int]: [Int]]
 
+  /// The largest K accepted (the released data has K = 256). K sizes the embedding and lm_head
+  /// tables (3 + levels·K rows each); one stray code of 100 000 000 would otherwise ask `run` for
+  /// hundreds of gigabytes.
+  public static let maximumCodebookSize = 4096
+
   /// Builds and checks an index. `path` names the source in error messages.
   ///
   /// - Throws: `LorascopeError.invalidDataset` for an empty index, duplicate ids, an item
-  ///   whose code count differs from the first item's, a negative code, titles of the wrong
+  ///   whose code count differs from the first item's, a negative code or one ≥
+  ///   `maximumCodebookSize`, titles of the wrong
   ///   count, or a vocabulary that does not fit in Int32 tokens.
   public init(itemIDs: [String], codes: [[Int]], titles: [String]? = nil, path: String = "item index") throws {
     func fail(_ entry: String?, _ reason: String) -> LorascopeError {
@@ -40,7 +46,7 @@ public struct ItemIndex: Sendable, Equatable {
       throw fail(nil, "\(titles.count) titles for \(itemIDs.count) items")
     }
     let levels = codes[0].count
-    guard levels > 0 else { throw fail("item \"\(itemIDs[0])\"", "an item needs at least one code") }
+    guard levels > 0 else { throw fail("item \(ErrorQuote.quoted(itemIDs[0]))", "an item needs at least one code") }
 
     var indexByID: [String: Int] = [:]
     indexByID.reserveCapacity(itemIDs.count)
@@ -52,15 +58,20 @@ public struct ItemIndex: Sendable, Equatable {
       let itemCodes = codes[item]
       guard itemCodes.count == levels else {
         throw fail(
-          "item \"\(id)\"",
-          "has \(itemCodes.count) codes but item \"\(itemIDs[0])\" has \(levels) (mixed code lengths)")
+          "item \(ErrorQuote.quoted(id))",
+          "has \(itemCodes.count) codes but item \(ErrorQuote.quoted(itemIDs[0])) has \(levels) (mixed code lengths)")
       }
       for code in itemCodes {
-        guard code >= 0 else { throw fail("item \"\(id)\"", "negative code \(code)") }
+        guard code >= 0 else { throw fail("item \(ErrorQuote.quoted(id))", "negative code \(code)") }
+        guard code < Self.maximumCodebookSize else {
+          throw fail(
+            "item \(ErrorQuote.quoted(id))",
+            "code \(code) is beyond the largest codebook lorascope trains (K ≤ \(Self.maximumCodebookSize), codes 0…\(Self.maximumCodebookSize - 1))")
+        }
         maxCode = max(maxCode, code)
       }
       if indexByID.updateValue(item, forKey: id) != nil {
-        throw fail("item \"\(id)\"", "the item id appears twice")
+        throw fail("item \(ErrorQuote.quoted(id))", "the item id appears twice")
       }
       if itemsByCodes[itemCodes] != nil { collisions += 1 }
       itemsByCodes[itemCodes, default: []].append(item)

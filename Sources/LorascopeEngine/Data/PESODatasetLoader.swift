@@ -80,7 +80,8 @@ public enum PESODatasetLoader {
         path: directory, entry: nil,
         reason: "block files of several datasets: \(datasetNames.sorted().joined(separator: ", "))")
     }
-    let found = blockFileByIndex.keys.sorted()
+    let blockFiles = blockFileByIndex.sorted { $0.key < $1.key }
+    let found = blockFiles.map(\.key)
     for k in 0..<found.count where found[k] != k {
       throw LorascopeError.invalidDataset(
         path: directory, entry: "block_\(k)",
@@ -100,7 +101,7 @@ public enum PESODatasetLoader {
     }
     let titleName = name + ".item.json"
     return Layout(
-      name: name, blockFiles: found.map { path(blockFileByIndex[$0]!) }, indexFile: path(indexFiles[0]),
+      name: name, blockFiles: blockFiles.map { path($0.value) }, indexFile: path(indexFiles[0]),
       titleFile: names.contains(titleName) ? path(titleName) : nil)
   }
 
@@ -148,7 +149,7 @@ public enum PESODatasetLoader {
   /// Parses ["<a_12>", "<b_7>", …]: level ℓ's code is written with letter a+ℓ.
   static func parseCodes(_ value: DatasetJSONValue, item: String, file: String) throws -> [Int] {
     func fail(_ reason: String) -> LorascopeError {
-      .invalidDataset(path: file, entry: "item \"\(item)\"", reason: reason)
+      .invalidDataset(path: file, entry: "item \(ErrorQuote.quoted(item))", reason: reason)
     }
     guard case .array(let elements) = value else {
       throw fail("codes must be a list of strings like [\"<a_12>\", \"<b_7>\"], found \(value.kindName)")
@@ -173,15 +174,15 @@ public enum PESODatasetLoader {
     let utf8 = Array(text.utf8)
     guard utf8.count >= 5, utf8[0] == UInt8(ascii: "<"), utf8[2] == UInt8(ascii: "_"),
       utf8[utf8.count - 1] == UInt8(ascii: ">"), (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(utf8[1])
-    else { throw fail("code \(level) \"\(text)\" is not of the form \"<\(letter(expectedLetter))_N>\"") }
+    else { throw fail("code \(level) \(ErrorQuote.quoted(text)) is not of the form \"<\(letter(expectedLetter))_N>\"") }
     guard utf8[1] == expectedLetter else {
       throw fail(
-        "code \(level) \"\(text)\" has level letter '\(letter(utf8[1]))', expected '\(letter(expectedLetter))' "
+        "code \(level) \(ErrorQuote.quoted(text)) has level letter '\(letter(utf8[1]))', expected '\(letter(expectedLetter))' "
           + "(levels must be a, b, c, … in order)")
     }
     let digits = utf8[3..<(utf8.count - 1)]
     guard digits.count <= 9, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-      throw fail("code \(level) \"\(text)\" must have a non-negative integer (at most 9 digits) after '_'")
+      throw fail("code \(level) \(ErrorQuote.quoted(text)) must have a non-negative integer (at most 9 digits) after '_'")
     }
     return digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
   }
@@ -201,14 +202,14 @@ public enum PESODatasetLoader {
         case .null: continue
         default:
           throw LorascopeError.invalidDataset(
-            path: file, entry: "item \"\(member.key)\"",
+            path: file, entry: "item \(ErrorQuote.quoted(member.key))",
             reason: "\"title\" must be a string, found \(field.value.kindName)")
         }
       case .null:
         continue
       default:
         throw LorascopeError.invalidDataset(
-          path: file, entry: "item \"\(member.key)\"",
+          path: file, entry: "item \(ErrorQuote.quoted(member.key))",
           reason: "expected a title string or an object with a \"title\", found \(member.value.kindName)")
       }
     }
@@ -230,7 +231,7 @@ public enum PESODatasetLoader {
     for member in members {
       let userID = member.key
       func fail(_ reason: String) -> LorascopeError {
-        .invalidDataset(path: file, entry: "user \"\(userID)\"", reason: reason)
+        .invalidDataset(path: file, entry: "user \(ErrorQuote.quoted(userID))", reason: reason)
       }
       guard seen.insert(userID).inserted else { throw fail("the user id appears twice in the block") }
       guard case .object(let fields) = member.value else {
@@ -238,10 +239,15 @@ public enum PESODatasetLoader {
           "a user entry must be an object with \"previous_block\" and \"current_block\", "
             + "found \(member.value.kindName)")
       }
+      // A repeated key would make one of its values silently win; say which key instead.
+      var keys: Set<String> = []
+      for field in fields where !keys.insert(field.key).inserted {
+        throw fail("the key \(ErrorQuote.quoted(field.key)) appears twice in the entry")
+      }
       func itemList(_ key: String) throws -> [Int] {
-        guard let field = fields.first(where: { $0.key == key }) else { throw fail("missing key \"\(key)\"") }
+        guard let field = fields.first(where: { $0.key == key }) else { throw fail("missing key \(ErrorQuote.quoted(key))") }
         guard case .array(let elements) = field.value else {
-          throw fail("\"\(key)\" must be a list of item ids, found \(field.value.kindName)")
+          throw fail("\(ErrorQuote.quoted(key)) must be a list of item ids, found \(field.value.kindName)")
         }
         var list: [Int] = []
         list.reserveCapacity(elements.count)
@@ -250,7 +256,7 @@ public enum PESODatasetLoader {
             throw fail("\(key)[\(position)] must be an item id string, found \(element.kindName)")
           }
           guard let item = items.index(ofItemID: itemID) else {
-            throw fail("\(key)[\(position)]: unknown item id \"\(itemID)\" (not in \(indexName))")
+            throw fail("\(key)[\(position)]: unknown item id \(ErrorQuote.quoted(itemID)) (not in \(indexName))")
           }
           list.append(item)
         }

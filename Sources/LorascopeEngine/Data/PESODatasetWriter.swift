@@ -19,7 +19,7 @@ public enum PESODatasetWriter {
     guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("."), !name.contains(".all.block_"),
       !name.contains(".index")
     else {
-      throw LorascopeError.invalidConfiguration("dataset name \"\(name)\" cannot be used as a file prefix")
+      throw LorascopeError.invalidConfiguration("dataset name \(ErrorQuote.quoted(name)) cannot be used as a file prefix")
     }
     let fileManager = FileManager.default
     let target = URL(fileURLWithPath: directory).standardizedFileURL
@@ -34,6 +34,7 @@ public enum PESODatasetWriter {
     }
 
     let parent = target.deletingLastPathComponent()
+    StaleTemporaryFiles.removeLeftovers(of: target)
     let staging = parent.appendingPathComponent(
       ".\(target.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
     do {

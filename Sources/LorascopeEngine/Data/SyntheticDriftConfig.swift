@@ -27,8 +27,12 @@ public struct SyntheticDriftConfig: Sendable, Equatable, Hashable, Codable {
   /// Mean length of a user's current_block (at least 3, so every user is eligible, Docs/Design.md §4).
   public var meanItemsPerUser: Double
 
+  /// The generator seed of the built-in `synthetic` dataset: part of the dataset's identity
+  /// (its fingerprint), independent of a run's `--seed`.
+  public static let defaultSeed: UInt64 = 42
+
   public init(
-    seed: UInt64 = 42, numBlocks: Int = 5, usersPerBlock: Int = 400, numItems: Int = 400,
+    seed: UInt64 = SyntheticDriftConfig.defaultSeed, numBlocks: Int = 5, usersPerBlock: Int = 400, numItems: Int = 400,
     levels: Int = 4, codebookSize: Int = 16, branching: [Int] = [8, 3, 3],
     driftStrength: Double = 0.6, returningShare: Double = 0.5, meanItemsPerUser: Double = 8
   ) {

@@ -34,7 +34,7 @@ public enum TokenSequence {
   /// shape `TokenBatch(rows:)` takes.
   public static func trainingPair(
     for sequence: TrainingSequence, itemIndex: ItemIndex
-  ) -> (inputs: [Int32], targets: [Int32]) {
+  ) -> TrainingPair {
     let tokens = encode(items: sequence.items, itemIndex: itemIndex)
     let levels = itemIndex.levels
     let firstTarget = max(sequence.firstTarget, 1)
@@ -43,12 +43,25 @@ public enum TokenSequence {
     for t in 0..<inputs.count where t / levels >= firstTarget {
       targets[t] = tokens[t + 1]
     }
-    return (inputs, targets)
+    return TrainingPair(inputs: inputs, targets: targets)
   }
 
   /// The input of an evaluation example: BOS and the history's tokens. The model then
   /// generates the target's `levels` code tokens (constrained beam search, Docs/Design.md §5).
   public static func prompt(for example: EvaluationExample, itemIndex: ItemIndex) -> [Int32] {
     encode(items: example.history, itemIndex: itemIndex)
+  }
+}
+
+/// One training row for next-token prediction: the input tokens and, per position, the target
+/// token or `TokenSequence.ignoredTarget` (−1) where no loss is taken (Docs/Design.md §4).
+/// `inputs.count == targets.count`.
+public struct TrainingPair: Sendable, Equatable {
+  public var inputs: [Int32]
+  public var targets: [Int32]
+
+  public init(inputs: [Int32], targets: [Int32]) {
+    self.inputs = inputs
+    self.targets = targets
   }
 }

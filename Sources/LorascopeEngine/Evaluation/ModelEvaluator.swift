@@ -35,7 +35,7 @@ public struct ModelEvaluator: Sendable {
     var start = 0
     while start < examples.count {
       let chunk = examples[start..<min(start + batchSize, examples.count)]
-      let rows = chunk.map { ex -> (inputs: [Int32], targets: [Int32]) in
+      let rows = chunk.map { ex -> TrainingPair in
         let seq = TrainingSequence(userIndex: ex.userIndex, items: ex.history + [ex.target], firstTarget: ex.history.count)
         return TokenSequence.trainingPair(for: seq, itemIndex: items)
       }

@@ -71,6 +71,7 @@ public enum AtomicFile {
     let name = url.lastPathComponent
     let temporary = parent.appendingPathComponent("\(name).tmp-\(getpid())")
     let aside = parent.appendingPathComponent("\(name).old-\(getpid())")
+    StaleTemporaryFiles.removeLeftovers(of: url)
     do {
       try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
       if fileManager.fileExists(atPath: temporary.path) { try fileManager.removeItem(at: temporary) }

@@ -5,7 +5,9 @@ public enum ModelCheckpoint {
   /// The backbone as HF-named F32 tensors (the buffer layout already uses HF names and shapes).
   public static func backboneTensors(of model: LlamaModel) throws -> [SafetensorsTensor] {
     try model.layout.tensors.slots.map { slot in
-      try SafetensorsTensor(name: slot.name, floats: model.weights.slice(slot.offset, slot.count), shape: slot.shape)
+      let values = model.weights.slice(slot.offset, slot.count)
+      try requireFinite(values, tensor: slot.name, path: "the backbone", advice: "not writing a model with non-finite weights")
+      return try SafetensorsTensor(name: slot.name, floats: values, shape: slot.shape)
     }
   }
 
@@ -27,7 +29,11 @@ public enum ModelCheckpoint {
         throw LorascopeError.invalidFile(
           path: path, reason: "tensor \(slot.name) has shape \(t.shape), expected \(slot.shape)")
       }
-      model.weights.write(try t.floats(), at: slot.offset)
+      let values = try t.floats()
+      try requireFinite(
+        values, tensor: slot.name, path: path,
+        advice: "the file is damaged; delete \(dir.path) so that the backbone is pretrained again")
+      model.weights.write(values, at: slot.offset)
     }
     let unexpected = Set(tensors.keys).subtracting(model.layout.tensors.slots.map(\.name))
     if let name = unexpected.sorted().first {
@@ -44,7 +50,9 @@ public enum ModelCheckpoint {
     var out: [SafetensorsTensor] = []
     for m in layout.modules {
       let name = m.factor == .a ? PEFTNames.loraA(m.layer, m.kind) : PEFTNames.loraB(m.layer, m.kind)
-      out.append(try SafetensorsTensor(name: name, floats: values.slice(m.offset, m.count), shape: [m.rows, m.cols]))
+      let floats = values.slice(m.offset, m.count)
+      try requireFinite(floats, tensor: name, path: "the adapter", advice: "not writing an adapter with non-finite values")
+      out.append(try SafetensorsTensor(name: name, floats: floats, shape: [m.rows, m.cols]))
     }
     if let model {
       let c = model.config
@@ -68,6 +76,17 @@ public enum ModelCheckpoint {
       tensors: adapterTensors(layout: layout, values: values, embeddingsFrom: model), to: dir)
   }
 
+  private static let damagedAdapter = "the file is damaged (a trained adapter is always finite)"
+
+  /// Throws `invalidFile` naming the file, the tensor and the first non-finite element. A NaN
+  /// read from disk is damage, not a training problem, so the message does not blame the
+  /// learning rate; a NaN about to be written is refused so no damaged file is ever made.
+  static func requireFinite(_ values: [Float], tensor: String, path: String, advice: String) throws {
+    guard let i = values.firstIndex(where: { !$0.isFinite }) else { return }
+    throw LorascopeError.invalidFile(
+      path: path, reason: "tensor \(tensor) holds a non-finite value (\(values[i])) at element \(i); \(advice)")
+  }
+
   /// Reads a PEFT directory for a model of `config`. Returns the LoRA settings, the adapter
   /// values in `LoRALayout` order, and the embeddings/lm_head tensors if the adapter saved them.
   public static func readAdapter(from dir: URL, config: ModelConfig) throws
@@ -83,10 +102,14 @@ public enum ModelCheckpoint {
       guard t.shape == [m.rows, m.cols] else {
         throw LorascopeError.invalidFile(path: path, reason: "tensor \(name) has shape \(t.shape), expected \([m.rows, m.cols])")
       }
-      values.write(try t.floats(), at: m.offset)
+      let floats = try t.floats()
+      try requireFinite(floats, tensor: name, path: path, advice: damagedAdapter)
+      values.write(floats, at: m.offset)
     }
     let embeddings = try tensors[PEFTNames.embedTokens]?.floats()
     let head = try tensors[PEFTNames.lmHead]?.floats()
+    if let embeddings { try requireFinite(embeddings, tensor: PEFTNames.embedTokens, path: path, advice: damagedAdapter) }
+    if let head { try requireFinite(head, tensor: PEFTNames.lmHead, path: path, advice: damagedAdapter) }
     let expected = config.vocabSize * config.hiddenSize
     if let e = embeddings, e.count != expected {
       throw LorascopeError.invalidFile(path: path, reason: "embed_tokens has \(e.count) values, expected \(expected)")

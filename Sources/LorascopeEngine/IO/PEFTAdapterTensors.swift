@@ -35,8 +35,7 @@ enum PEFTAdapterTensors {
     }
     var pairs = Set<String>()
     var layerCount = 0
-    for name in tensors.keys.sorted() {
-      let tensor = tensors[name]!
+    for (name, tensor) in tensors.sorted(by: { $0.key < $1.key }) {
       guard let key = PEFTNames.parse(name) else {
         throw fail("unexpected tensor \(name) (not a LoRA A/B or modules_to_save key of a Llama adapter)")
       }

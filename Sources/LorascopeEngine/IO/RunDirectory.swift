@@ -22,16 +22,67 @@ public struct RunManifest: Codable, Equatable, Sendable {
 /// directory per finished stage, metrics.json and log.jsonl. Every file but the append-only
 /// log is written atomically (temporary file + rename); the log is appended one whole line
 /// per write, and a torn last line is skipped when read.
+///
+/// Two ways to open one: `init(url:)` for the one process that trains in it (it creates the
+/// directory, takes the writer lock `.lock` and removes temporary files a killed writer left),
+/// and `openForInspection(_:)` for commands that only read (`spectrum`, `export`, `verify`): no
+/// lock, no writes — every write method throws — so inspection works on a read-only directory
+/// and while another process trains in it.
 public final class RunDirectory: @unchecked Sendable {
   public let url: URL
+  /// True when opened by `openForInspection`: nothing may be written.
+  public let isReadOnly: Bool
   private var logHandle: FileHandle?
+  private var writerLock: RunDirectoryLock?
 
+  /// Opens (creating it if needed) a run directory for writing. Throws `LorascopeError.usage` when
+  /// another process holds its writer lock.
   public init(url: URL) throws {
     self.url = url
+    isReadOnly = false
     do {
       try FileManager.default.createDirectory(at: url.appendingPathComponent("stages"), withIntermediateDirectories: true)
     } catch {
       throw LorascopeError.io("cannot create run directory \(url.path): \(error.localizedDescription)")
+    }
+    writerLock = try RunDirectoryLock(directory: url)
+    StaleTemporaryFiles.remove(in: url, holdingWriterLock: true)
+    StaleTemporaryFiles.remove(in: url.appendingPathComponent("stages"), holdingWriterLock: true)
+  }
+
+  private init(inspecting url: URL) {
+    self.url = url
+    isReadOnly = true
+  }
+
+  /// Opens an existing run directory to read it: it must exist and hold config.json. Takes no
+  /// lock and writes nothing.
+  public static func openForInspection(_ url: URL) throws -> RunDirectory {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw LorascopeError.usage("\(url.path) is not a run directory (no such directory)")
+    }
+    let dir = RunDirectory(inspecting: url)
+    guard FileManager.default.fileExists(atPath: dir.configURL.path) else {
+      throw LorascopeError.usage("\(url.path) is not a run directory (no config.json)")
+    }
+    return dir
+  }
+
+  /// Gives up the writer lock before the object goes away (another writer may then open the directory).
+  public func releaseWriterLock() {
+    try? logHandle?.close()
+    logHandle = nil
+    writerLock?.release()
+    writerLock = nil
+  }
+
+  private func requireWritable(_ what: URL) throws {
+    if isReadOnly {
+      throw LorascopeError.usage("\(url.path) is open for inspection only; not writing \(what.lastPathComponent)")
+    }
+    if writerLock == nil {
+      throw LorascopeError.usage("\(url.path): the writer lock was released; not writing \(what.lastPathComponent)")
     }
   }
 
@@ -43,18 +94,30 @@ public final class RunDirectory: @unchecked Sendable {
   public var backboneLinkURL: URL { url.appendingPathComponent("backbone") }
   public func stageURL(_ t: Int) -> URL { url.appendingPathComponent("stages/stage_\(t)") }
 
-  public func writeManifest(_ m: RunManifest) throws { try AtomicFile.writeJSON(m, to: configURL) }
-
-  public func readManifest() throws -> RunManifest? {
-    try Self.readJSON(RunManifest.self, at: configURL)
+  public func writeManifest(_ m: RunManifest) throws {
+    try requireWritable(configURL)
+    try AtomicFile.writeJSON(m, to: configURL)
   }
 
-  public func writeMetrics(_ m: RunMetrics) throws { try AtomicFile.writeJSON(m, to: metricsURL) }
+  /// config.json, its settings checked (`RunConfig.validate`): a bad field is an error naming the file.
+  public func readManifest() throws -> RunManifest? {
+    guard let manifest = try Self.readJSON(RunManifest.self, at: configURL) else { return nil }
+    do { try manifest.config.validate() } catch let error as LorascopeError {
+      throw LorascopeError.invalidFile(path: configURL.path, reason: "\(error)")
+    }
+    return manifest
+  }
+
+  public func writeMetrics(_ m: RunMetrics) throws {
+    try requireWritable(metricsURL)
+    try AtomicFile.writeJSON(m, to: metricsURL)
+  }
 
   public func readMetrics() throws -> RunMetrics? { try Self.readJSON(RunMetrics.self, at: metricsURL) }
 
   /// Points `backbone` at the cached backbone directory (a symbolic link, replaced atomically).
   public func linkBackbone(to target: URL) throws {
+    try requireWritable(backboneLinkURL)
     let tmp = url.appendingPathComponent(".backbone.tmp-\(getpid())")
     try? FileManager.default.removeItem(at: tmp)
     do {
@@ -71,6 +134,7 @@ public final class RunDirectory: @unchecked Sendable {
 
   /// Appends records to log.jsonl, one line each.
   public func appendLog<T: Encodable>(_ records: [T]) throws {
+    try requireWritable(logURL)
     if logHandle == nil {
       if !FileManager.default.fileExists(atPath: logURL.path) {
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
@@ -81,6 +145,7 @@ public final class RunDirectory: @unchecked Sendable {
       h.seekToEndOfFile()
       logHandle = h
     }
+    guard let handle = logHandle else { throw LorascopeError.io("cannot open \(logURL.path) for appending") }
     let enc = JSONEncoder()
     enc.outputFormatting = [.sortedKeys]
     var data = Data()
@@ -88,13 +153,14 @@ public final class RunDirectory: @unchecked Sendable {
       data.append(try enc.encode(r))
       data.append(0x0A)
     }
-    do { try logHandle!.write(contentsOf: data) } catch {
+    do { try handle.write(contentsOf: data) } catch {
       throw LorascopeError.io("cannot append to \(logURL.path): \(error.localizedDescription)")
     }
   }
 
   /// Rewrites log.jsonl (atomically) without the lines of stages ≥ `stage` and torn lines.
   public func truncateLog(keepingStagesBelow stage: Int) throws {
+    try requireWritable(logURL)
     guard let data = FileManager.default.contents(atPath: logURL.path) else { return }
     struct StageOnly: Decodable { let stage: Int }
     let dec = JSONDecoder()

@@ -196,12 +196,12 @@ public struct SafetensorsFile: Equatable, Sendable {
   /// Tensor names in the reference writer's order: dtype alignment descending, then name
   /// ascending by UTF-8 bytes (Rust's `String` order).
   public var orderedTensorNames: [String] {
-    tensors.keys.sorted { left, right in
-      let l = tensors[left]!.dtype.writerRank
-      let r = tensors[right]!.dtype.writerRank
+    tensors.sorted { left, right in
+      let l = left.value.dtype.writerRank
+      let r = right.value.dtype.writerRank
       if l != r { return l > r }
-      return left.utf8.lexicographicallyPrecedes(right.utf8)
-    }
+      return left.key.utf8.lexicographicallyPrecedes(right.key.utf8)
+    }.map(\.key)
   }
 
   /// The file's bytes, exactly as `safetensors.torch.save_file` would write them.
@@ -209,14 +209,13 @@ public struct SafetensorsFile: Equatable, Sendable {
     var meta = metadata
     if meta["format"] == nil { meta["format"] = "pt" }
     let metaMembers =
-      meta.keys
-      .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-      .map { JSONMember($0, .string(meta[$0]!)) }
+      meta
+      .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      .map { JSONMember($0.key, .string($0.value)) }
     var members = [JSONMember("__metadata__", .object(metaMembers))]
-    let names = orderedTensorNames
+    let ordered = orderedTensorNames.compactMap { name in tensors[name].map { (name, $0) } }
     var offset = 0
-    for name in names {
-      let tensor = tensors[name]!
+    for (name, tensor) in ordered {
       let end = offset + tensor.bytes.count
       let entry: [JSONMember] = [
         JSONMember("dtype", .string(tensor.dtype.rawValue)),
@@ -232,7 +231,7 @@ public struct SafetensorsFile: Equatable, Sendable {
     var data = Data(capacity: 8 + header.count + offset)
     withUnsafeBytes(of: UInt64(header.count).littleEndian) { data.append(contentsOf: $0) }
     data.append(contentsOf: header)
-    for name in names { data.append(tensors[name]!.bytes) }
+    for (_, tensor) in ordered { data.append(tensor.bytes) }
     return data
   }
 

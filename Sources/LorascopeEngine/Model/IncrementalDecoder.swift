@@ -68,6 +68,7 @@ public final class IncrementalDecoder: NextTokenScorer {
   /// Full forward pass; keeps each context's keys and values.
   private func prefixPass(_ contexts: [[Int32]], into next: inout [[Int32]: Cache]) throws -> [[Float]] {
     let rows = try model.nextTokenLogProbs(contexts: contexts)
+    // Safe unwrap: `nextTokenLogProbs` on the line above ran a forward pass, which creates them.
     let acts = model.activations!
     let c = model.config.hiddenSize, t = acts.seqLen
     for (b, ctx) in contexts.enumerated() {
@@ -88,6 +89,7 @@ public final class IncrementalDecoder: NextTokenScorer {
     let c = cfg.hiddenSize, inter = cfg.intermediateSize, v = cfg.vocabSize
     let heads = cfg.numHeads, d = cfg.headDim, half = d / 2
     let n = contexts.count
+    // Safe unwrap: a step context is a cached context plus one token: the caller extends only contexts it cached.
     let parents = contexts.map { caches[Array($0.dropLast())]! }
     let positions = parents.map(\.length)
     guard let maxPos = positions.max(), maxPos < cfg.maxPositions else {
@@ -99,6 +101,7 @@ public final class IncrementalDecoder: NextTokenScorer {
     let att = FloatBuffer(count: n * c), rstd = FloatBuffer(count: n)
     let gate = FloatBuffer(count: n * inter), up = FloatBuffer(count: n * inter), act = FloatBuffer(count: n * inter)
     for (i, ctx) in contexts.enumerated() {
+      // Safe unwrap: a step context extends a cached one by a token, so it is not empty.
       x.pointer(i * c).update(from: w.pointer(layout.embedding + Int(ctx.last!) * c), count: c)
     }
     var newKeys = [[Float]](repeating: [], count: cfg.numLayers)
@@ -143,6 +146,9 @@ public final class IncrementalDecoder: NextTokenScorer {
               parent.extraKeys[l].withUnsafeBufferPointer { ek in
                 parent.extraValues[l].withUnsafeBufferPointer { ev in
                   scores.withUnsafeMutableBufferPointer { sc in
+                    // Safe unwraps (here and in the gemv calls below): the pointers are of non-empty arrays — scores has
+                    // maxPos + 1 ≥ 1 entries, a prefix cache holds ≥ 1 position, and the extra caches are read only for
+                    // j ≥ plen, when they hold j − plen + 1 positions — whose base address is never nil.
                     let sp = sc.baseAddress!
                     for hh in 0..<heads {
                       let qi = q.pointer(i * c + hh * d)
@@ -213,6 +219,7 @@ extension LlamaModel {
   /// training activations (used by incremental decoding).
   func project(_ kind: LinearKind, layer l: Int, inp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, rows: Int) {
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
+    // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
     BLAS.linearForward(out: out, inp: inp, weight: weights.pointer(layout.layers[l].linear[kind]!),
                        rows: rows, inF: inF, outF: outF)
     guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else { return }

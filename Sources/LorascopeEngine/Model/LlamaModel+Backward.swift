@@ -19,6 +19,7 @@ extension LlamaModel {
     let rows = batch.targetRows
     guard !rows.isEmpty else { return 0 }
     try forward(batch, outputRows: rows, dropoutSeed: dropoutSeed)
+    // Safe unwrap: `forward` on the line above creates the activations.
     let acts = activations!
     let s = ensureScratch()
     let c = config.hiddenSize, v = config.vocabSize, n = rows.count
@@ -125,6 +126,7 @@ extension LlamaModel {
     rows: Int, grads: ModelGradients, perExample: FloatBuffer?, batch: TokenBatch
   ) {
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
+    // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
     let wOff = layout.layers[l].linear[kind]!
     BLAS.linearBackwardInput(
       dinp: dinp.base, dout: dout, weight: weights.pointer(wOff), rows: rows, inF: inF, outF: outF,
@@ -134,6 +136,7 @@ extension LlamaModel {
     }
     guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else { return }
     let r = ll.lora.rank, scale = ll.lora.scale
+    // Safe unwrap: the LoRA slot exists (guard above), and Activations allocates loraAx for every adapted kind.
     let ax = a.loraAx[kind]!
     let x = a.loraInput[kind] ?? inp
     // d(ax) = s · dy · B   [rows, r]

@@ -7,6 +7,7 @@ extension LlamaModel {
   /// are left in the activations ([outputRows.count, vocab]).
   func forward(_ batch: TokenBatch, outputRows: [Int32], dropoutSeed: UInt64 = 0) throws {
     try ensureWorkspace(batch: batch.batch, seqLen: batch.seqLen)
+    // Safe unwrap: `ensureWorkspace` on the line above creates the activations.
     let acts = activations!
     let c = config.hiddenSize, bt = batch.batch * batch.seqLen
     let w = weights
@@ -86,6 +87,7 @@ extension LlamaModel {
   ) {
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
     BLAS.linearForward(
+      // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
       out: out, inp: inp.base, weight: weights.pointer(layout.layers[l].linear[kind]!),
       rows: rows, inF: inF, outF: outF)
     guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else { return }
@@ -94,7 +96,9 @@ extension LlamaModel {
     if let dropped = a.loraInput[kind], let mask = a.loraMask[kind] {
       let p = ll.lora.dropout
       if dropoutEnabled {
-        var rng = SeededRNG(seed: seed &+ UInt64(l * 16 + LinearKind.allCases.firstIndex(of: kind)!) &* 0x9E37_79B9)
+        // Safe unwrap: `kind` is a LinearKind and `allCases` lists every case.
+        let kindIndex = LinearKind.allCases.firstIndex(of: kind)!
+        var rng = SeedStream(root: seed).generator(.loraDropoutMask, l * 16 + kindIndex)
         let keep = 1 / (1 - p)
         for i in 0..<(rows * inF) { mask[i] = rng.nextUniform() < Double(p) ? 0 : keep }
       } else {
@@ -103,6 +107,7 @@ extension LlamaModel {
       for i in 0..<(rows * inF) { dropped[i] = inp[i] * mask[i] }
       x = dropped
     }
+    // Safe unwrap: the LoRA slot exists (guard above), and Activations allocates loraAx for every adapted kind.
     let ax = a.loraAx[kind]!
     BLAS.linearForward(out: ax.base, inp: x.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
     BLAS.linearForward(
@@ -116,6 +121,7 @@ extension LlamaModel {
   public func logits(_ batch: TokenBatch) throws -> [Float] {
     let rows = (0..<(batch.batch * batch.seqLen)).map { Int32($0) }
     try forward(batch, outputRows: rows)
+    // Safe unwrap: `forward` just ran, and it creates the activations (ensureWorkspace) before returning.
     return activations!.logits.slice(0, rows.count * config.vocabSize)
   }
 
@@ -126,6 +132,7 @@ extension LlamaModel {
     try forward(batch, outputRows: rows)
     var losses: [Double] = []
     CrossEntropy.lossAndGradient(
+      // Safe unwrap: `forward` just ran, and it creates the activations (ensureWorkspace) before returning.
       logits: activations!.logits.base, targets: rows.map { batch.targets[Int($0)] },
       vocab: config.vocabSize, temperature: ceTemperature, rowScale: 0, losses: &losses)
     return losses.reduce(0, +) / Double(losses.count)
@@ -135,10 +142,11 @@ extension LlamaModel {
   /// (contexts of any lengths; padded into one batch). Used by beam search.
   public func nextTokenLogProbs(contexts: [[Int32]]) throws -> [[Float]] {
     guard !contexts.isEmpty else { return [] }
-    let batch = TokenBatch(rows: contexts.map { ($0, [Int32](repeating: -1, count: $0.count)) })
+    let batch = TokenBatch(rows: contexts.map { TrainingPair(inputs: $0, targets: [Int32](repeating: -1, count: $0.count)) })
     let rows = contexts.enumerated().map { Int32($0.offset * batch.seqLen + $0.element.count - 1) }
     try forward(batch, outputRows: rows)
     let v = config.vocabSize
+    // Safe unwrap: `forward` just ran, and it creates the activations (ensureWorkspace) before returning.
     let logits = activations!.logits
     CrossEntropy.logSoftmax(logits.base, rows: rows.count, vocab: v)
     return (0..<rows.count).map { logits.slice($0 * v, v) }

@@ -83,6 +83,7 @@ public final class LlamaModel: @unchecked Sendable {
     let s = ll.lora.scale
     for l in 0..<config.numLayers {
       for (kind, slot) in ll.linears[l] {
+        // Safe unwrap: LoRALayout lists a module for the A and the B offset of every slot it makes.
         let ma = ll.modules.first { $0.offset == slot.a }!
         let mb = ll.modules.first { $0.offset == slot.b }!
         let alpha = s * scaleA(ma) * scaleB(mb)
@@ -90,6 +91,7 @@ public final class LlamaModel: @unchecked Sendable {
         BLAS.gemm(
           transA: false, transB: false, m: slot.outFeatures, n: slot.inFeatures, k: ll.lora.rank,
           alpha: alpha, a: values.pointer(slot.b), lda: ll.lora.rank, b: values.pointer(slot.a),
+          // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
           ldb: slot.inFeatures, beta: 1, c: weights.pointer(layout.layers[l].linear[kind]!),
           ldc: slot.inFeatures)
       }
@@ -108,6 +110,7 @@ public final class LlamaModel: @unchecked Sendable {
 
   func ensureScratch() -> BackwardScratch {
     if let s = scratch { return s }
+    // Safe unwrap: scratch is only needed after a forward pass, which creates the activations.
     let a = activations!
     let s = BackwardScratch(config: config, rank: loraLayout?.lora.rank ?? 0, batch: a.batch, seqLen: a.seqLen)
     scratch = s

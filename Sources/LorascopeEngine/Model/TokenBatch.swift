@@ -18,7 +18,7 @@ public struct TokenBatch: Sendable, Equatable {
   }
 
   /// Packs rows of (inputs, targets) of possibly different lengths, padding with PAD = 0 and -1.
-  public init(rows: [(inputs: [Int32], targets: [Int32])]) {
+  public init(rows: [TrainingPair]) {
     let t = rows.map(\.inputs.count).max() ?? 0
     var tokens = [Int32](repeating: 0, count: rows.count * t)
     var targets = [Int32](repeating: -1, count: rows.count * t)

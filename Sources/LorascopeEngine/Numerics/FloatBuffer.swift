@@ -18,7 +18,10 @@ public final class FloatBuffer: @unchecked Sendable {
 
   public convenience init(_ values: [Float]) {
     self.init(count: values.count)
-    values.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: values.count) }
+    values.withUnsafeBufferPointer { source in
+      // An empty array may have no base address; then there is nothing to copy.
+      if let from = source.baseAddress { base.update(from: from, count: values.count) }
+    }
   }
 
   deinit { base.deallocate() }
@@ -54,7 +57,9 @@ public final class FloatBuffer: @unchecked Sendable {
 
   public func write(_ values: [Float], at offset: Int) {
     precondition(offset + values.count <= count, "write past the end of the buffer")
-    values.withUnsafeBufferPointer { (base + offset).update(from: $0.baseAddress!, count: values.count) }
+    values.withUnsafeBufferPointer { source in
+      if let from = source.baseAddress { (base + offset).update(from: from, count: values.count) }
+    }
   }
 
   /// True if every entry is finite (no NaN or infinity).

@@ -7,12 +7,30 @@ public enum FisherKind: String, Codable, CaseIterable, Sendable {
   /// The exact Gauss–Newton matrix (the sampled Fisher's expectation), for small probe sets.
   case ggn
 
-  /// The name shown on screen and in JSON.
+  /// The full name, for command output and JSON.
   public var title: String {
     switch self {
     case .empirical: return "empirical Fisher (observed labels)"
     case .sampled: return "sampled-label Fisher"
     case .ggn: return "exact Gauss–Newton"
+    }
+  }
+
+  /// The name in a few words, for a status line.
+  public var name: String {
+    switch self {
+    case .empirical: return "empirical Fisher"
+    case .sampled: return "sampled Fisher"
+    case .ggn: return "exact Gauss–Newton"
+    }
+  }
+
+  /// One word, for a narrow panel footer.
+  public var abbreviation: String {
+    switch self {
+    case .empirical: return "empirical"
+    case .sampled: return "sampled"
+    case .ggn: return "GGN"
     }
   }
 }
@@ -49,7 +67,7 @@ public struct ProbeGradients: Sendable {
   /// whole adapter; it is computed for `modules` only (required) and returned in an equivalent
   /// factored form with at most Σ m_g rows (see `gaussNewton`).
   public static func compute(
-    model: LlamaModel, sequences: [(inputs: [Int32], targets: [Int32])], fisher: FisherKind,
+    model: LlamaModel, sequences: [TrainingPair], fisher: FisherKind,
     seed: UInt64 = 0, batchSize: Int = 32, modules: [LoRAModule]? = nil
   ) throws -> ProbeGradients {
     guard let layout = model.loraLayout else {
@@ -62,7 +80,7 @@ public struct ProbeGradients: Sendable {
     model.dropoutEnabled = false
     switch fisher {
     case .empirical, .sampled:
-      var rng = SeededRNG(seed: seed)
+      var rng = SeedStream(root: seed).generator(.sampledFisherLabels)
       var out = [Double]()
       out.reserveCapacity(sequences.count * p)
       var start = 0
@@ -86,7 +104,8 @@ public struct ProbeGradients: Sendable {
   }
 
   /// One batched backward; row e of the result is example e's gradient of its summed CE.
-  static func perExample(model: LlamaModel, rows: [(inputs: [Int32], targets: [Int32])]) throws -> [Double] {
+  static func perExample(model: LlamaModel, rows: [TrainingPair]) throws -> [Double] {
+    // Safe unwrap: `compute` checks that the model has an adapter before calling this.
     let p = model.loraLayout!.count
     let grads = ModelGradients(model: model, backbone: .frozen, lora: true)
     let buffer = FloatBuffer(count: rows.count * p)
@@ -96,8 +115,8 @@ public struct ProbeGradients: Sendable {
 
   /// Replaces every target by a label drawn from softmax(logits/τ) at that position.
   static func sampleLabels(
-    model: LlamaModel, rows: [(inputs: [Int32], targets: [Int32])], rng: inout SeededRNG
-  ) throws -> [(inputs: [Int32], targets: [Int32])] {
+    model: LlamaModel, rows: [TrainingPair], rng: inout SeededRNG
+  ) throws -> [TrainingPair] {
     let v = model.config.vocabSize
     let probs = try model.targetProbabilities(TokenBatch(rows: rows))
     var out = rows
@@ -123,9 +142,10 @@ public struct ProbeGradients: Sendable {
   /// G' = [√(w·s_k)·u_kᵀ]_k from its eigendecomposition Σ = Σ_k s_k u_k u_kᵀ, so that
   /// (1/w)·G'ᵀG' = Σ exactly with w = Σ m_g rows instead of millions.
   static func gaussNewton(
-    model: LlamaModel, sequences: [(inputs: [Int32], targets: [Int32])], modules: [LoRAModule], targetTokens: Int,
+    model: LlamaModel, sequences: [TrainingPair], modules: [LoRAModule], targetTokens: Int,
     batchSize: Int
   ) throws -> ProbeGradients {
+    // Safe unwrap: `compute` checks that the model has an adapter before calling this.
     let p = model.loraLayout!.count
     let width = modules.reduce(0) { $0 + $1.count }
     guard width <= 4096 else {
@@ -133,7 +153,7 @@ public struct ProbeGradients: Sendable {
         "the exact Gauss–Newton matrix is built densely per module (\(width) parameters selected): choose one module")
     }
     var sigma = [Double](repeating: 0, count: width * width)
-    var pending: [(row: (inputs: [Int32], targets: [Int32]), weight: Double)] = []
+    var pending: [(row: TrainingPair, weight: Double)] = []
     func flush() throws {
       guard !pending.isEmpty else { return }
       let g = try perExample(model: model, rows: pending.map(\.row))
@@ -159,7 +179,7 @@ public struct ProbeGradients: Sendable {
         for (c, pc) in probs[k].enumerated() where pc > 0 {
           var targets = [Int32](repeating: -1, count: seq.targets.count)
           targets[t] = Int32(c)
-          pending.append(((seq.inputs, targets), Double(pc)))
+          pending.append((TrainingPair(inputs: seq.inputs, targets: targets), Double(pc)))
           if pending.count >= batchSize { try flush() }
         }
         k += 1
@@ -203,6 +223,7 @@ extension LlamaModel {
     guard !rows.isEmpty else { return [] }
     try forward(batch, outputRows: rows)
     let v = config.vocabSize
+    // Safe unwrap: `forward` on the line above creates the activations.
     let logits = activations!.logits
     for i in 0..<(rows.count * v) { logits[i] /= ceTemperature }
     CrossEntropy.logSoftmax(logits.base, rows: rows.count, vocab: v)

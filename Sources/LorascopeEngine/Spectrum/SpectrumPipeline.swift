@@ -13,13 +13,13 @@ public struct SpectrumSource: Sendable {
   public let anchor: FloatBuffer
   public let metricKind: ProximalPenalty.Kind
   public let fisherDiagonal: [Float]?
-  public let probe: [(inputs: [Int32], targets: [Int32])]
+  public let probe: [TrainingPair]
   /// The seed of the sampled-label Fisher.
   public let seed: UInt64
 
   public init(
     stage: Int, model: LlamaModel, anchor: FloatBuffer, metricKind: ProximalPenalty.Kind, fisherDiagonal: [Float]?,
-    probe: [(inputs: [Int32], targets: [Int32])], seed: UInt64
+    probe: [TrainingPair], seed: UInt64
   ) throws {
     guard let layout = model.loraLayout else { throw LorascopeError.usage("the spectrum needs a model with an adapter") }
     guard anchor.count == layout.count else {

@@ -4,11 +4,11 @@
 /// Every sequence is packed whole (one forward pass scores every target position of it,
 /// Docs/Design.md §4), and each epoch visits each sequence exactly once.
 public struct BatchPlan: Sendable {
-  public let pairs: [(inputs: [Int32], targets: [Int32])]
+  public let pairs: [TrainingPair]
   public let batchSize: Int
   public let seed: UInt64
 
-  public init(pairs: [(inputs: [Int32], targets: [Int32])], batchSize: Int, seed: UInt64) {
+  public init(pairs: [TrainingPair], batchSize: Int, seed: UInt64) {
     self.pairs = pairs
     self.batchSize = max(1, batchSize)
     self.seed = seed
@@ -19,7 +19,7 @@ public struct BatchPlan: Sendable {
   /// The batches of one epoch: shuffle, sort by length inside windows of 16 batches, cut into
   /// batches, shuffle the batches.
   public func epoch(_ e: Int) -> [[Int]] {
-    var rng = SeededRNG(seed: seed &+ UInt64(e) &* 0x9E37_79B9_7F4A_7C15)
+    var rng = SeedStream(root: seed).generator(.epochOrder, e)
     var order = Array(pairs.indices)
     order.shuffle(using: &rng)
     let window = batchSize * 16

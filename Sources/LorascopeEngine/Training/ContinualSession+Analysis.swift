@@ -24,9 +24,9 @@ extension ContinualSession {
   }
 
   /// A seeded sample of `size` training sequences of block b.
-  public func probe(block b: Int, size: Int, seed: UInt64 = 0) -> [(inputs: [Int32], targets: [Int32])] {
+  public func probe(block b: Int, size: Int, seed: UInt64 = 0) -> [TrainingPair] {
     let pairs = trainingPairs(block: b)
-    var rng = SeededRNG(seed: seed &+ 0x5EC7_0000 &+ UInt64(b))
+    var rng = SeedStream(root: seed).generator(.probe, b)
     var idx = Array(pairs.indices)
     idx.shuffle(using: &rng)
     return idx.prefix(size).sorted().map { pairs[$0] }
@@ -48,11 +48,12 @@ extension ContinualSession {
       stage: t, phase: .adapter, model: m, plan: plan, config: config.adapter,
       backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)
     while !trainer.isFinished { _ = try trainer.step(lambda: lambda) }
-    return m.lora ?? source.anchor  // the source's model has an adapter (SpectrumSource checks it)
+    guard let adapter = m.lora else { throw LorascopeError.usage("stage \(t) has no adapter") }
+    return adapter
   }
 
   /// The seed of stage t's batch order (shared by the run and by retraining).
-  func stageSeed(_ t: Int) -> UInt64 { config.seed &+ 7919 &* UInt64(t + 1) }
+  func stageSeed(_ t: Int) -> UInt64 { seeds.seed(.stageBatchOrder, t) }
 }
 
 extension ContinualSession {
@@ -62,8 +63,9 @@ extension ContinualSession {
   /// `base_model_name_or_path` is `dir/backbone`). Loading both reproduces the stage's logits.
   public func exportStage(_ t: Int, to dir: URL) throws {
     let model = try model(afterStage: t)
-    let adapter = model.lora!
-    let layout = model.loraLayout!
+    guard let adapter = model.lora, let layout = model.loraLayout else {
+      throw LorascopeError.usage("stage \(t) has no adapter to export")
+    }
     model.detachLoRA()
     let backbone = dir.appendingPathComponent("backbone")
     try ModelCheckpoint.writeBackbone(model, to: backbone)

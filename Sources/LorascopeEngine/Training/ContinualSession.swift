@@ -54,9 +54,7 @@ public final class ContinualSession {
     guard dataset.numBlocks >= 2 else {
       throw LorascopeError.invalidDataset(path: dataset.source, entry: nil, reason: "a continual run needs at least 2 blocks, found \(dataset.numBlocks)")
     }
-    guard config.model.vocabSize == dataset.items.vocabSize else {
-      throw LorascopeError.invalidConfiguration("model vocabulary \(config.model.vocabSize) != dataset vocabulary \(dataset.items.vocabSize)")
-    }
+    try config.validate(for: dataset.items)
     self.config = config
     self.dataset = dataset
     self.splits = try (0..<dataset.numBlocks).map { try dataset.split(block: $0, maxHistory: config.maxHistory) }
@@ -68,21 +66,72 @@ public final class ContinualSession {
     metrics = RunMetrics(method: config.method, lambda: config.lambda, seed: config.seed, blocks: dataset.numBlocks)
     stage = 0
     if let dir = runDirectory {
-      var manifest = RunManifest(
-        config: config, datasetName: dataset.name, datasetSource: dataset.source,
-        datasetFingerprint: dataset.fingerprint, backboneKey: config.backboneKey(datasetFingerprint: dataset.fingerprint),
-        data: dataSpec, lorascopeVersion: Lorascope.version)
-      if resume, let old = try dir.readManifest() {
-        guard old.config == config, old.datasetFingerprint == dataset.fingerprint else {
-          throw LorascopeError.usage("\(dir.configURL.path): the run was started with other settings or data; resume it with the same options or use a new --run-dir")
-        }
-        try restore(from: dir)
-        if dataSpec == nil, let spec = old.data { manifest.data = spec }
-      } else if !resume, try dir.readMetrics().map({ !$0.stages.isEmpty }) == true {
-        throw LorascopeError.usage("\(dir.url.path) already holds a run; pass --resume to continue it or choose another --run-dir")
+      if dir.isReadOnly {
+        try openForInspection(dir)
+      } else {
+        try openForWriting(dir, resume: resume, dataSpec: dataSpec)
       }
-      try dir.writeManifest(manifest)
     }
+  }
+
+  /// Checks that `dir` holds a run of this config and data (Docs/Design.md §6).
+  private func requireMatchingManifest(_ old: RunManifest, in dir: RunDirectory) throws {
+    guard old.config == config, old.datasetFingerprint == dataset.fingerprint else {
+      throw LorascopeError.usage("\(dir.configURL.path): the run was started with other settings or data; resume it with the same options or use a new --run-dir")
+    }
+  }
+
+  /// Reads the finished stages of `dir` without writing anything (`spectrum`, `export`, `verify`).
+  private func openForInspection(_ dir: RunDirectory) throws {
+    guard let old = try dir.readManifest() else {
+      throw LorascopeError.usage("\(dir.url.path) is not a run directory (no config.json)")
+    }
+    try requireMatchingManifest(old, in: dir)
+    try restoreFinishedStages(from: dir)
+  }
+
+  /// Starts a new run in `dir` or resumes the one it holds. A directory with results but without
+  /// config.json or metrics.json is refused rather than silently retrained from stage 0.
+  private func openForWriting(_ dir: RunDirectory, resume: Bool, dataSpec: DataSpec?) throws {
+    var manifest = RunManifest(
+      config: config, datasetName: dataset.name, datasetSource: dataset.source,
+      datasetFingerprint: dataset.fingerprint, backboneKey: config.backboneKey(datasetFingerprint: dataset.fingerprint),
+      data: dataSpec, lorascopeVersion: Lorascope.version)
+    let old = try dir.readManifest()
+    let hasMetrics = FileManager.default.fileExists(atPath: dir.metricsURL.path)
+    let stageDirectories = Self.stageDirectoryNames(in: dir)
+    if old == nil, hasMetrics || !stageDirectories.isEmpty {
+      throw LorascopeError.usage(
+        "\(dir.configURL.path) is missing but \(dir.url.path) holds a run's results; it cannot be resumed or reused — choose another --run-dir")
+    }
+    if !hasMetrics, let first = stageDirectories.first {
+      throw LorascopeError.usage(
+        "\(dir.metricsURL.path) is missing but \(dir.url.appendingPathComponent("stages/\(first)").path) exists; "
+          + "the run cannot be resumed without its metrics — choose another --run-dir")
+    }
+    if resume, let old {
+      try requireMatchingManifest(old, in: dir)
+      try restoreFinishedStages(from: dir)
+      if dataSpec == nil, let spec = old.data { manifest.data = spec }
+    } else if !resume, try dir.readMetrics().map({ !$0.stages.isEmpty }) == true {
+      throw LorascopeError.usage("\(dir.url.path) already holds a run; pass --resume to continue it or choose another --run-dir")
+    }
+    // The unfinished stage is retrained from its start: drop its lines (those of a backbone
+    // pretraining killed before stage 0 finished included) so none repeat.
+    try dir.truncateLog(keepingStagesBelow: stage)
+    if stage > 0 { try requireCachedBackbone() }
+    try dir.writeManifest(manifest)
+    // The cache is shared by concurrent runs: only entries of processes that are gone are stale.
+    if let cache = backboneCache { StaleTemporaryFiles.remove(in: cache, holdingWriterLock: false) }
+  }
+
+  /// The names of the `stages/stage_<t>` directories present in `dir`, in stage order.
+  private static func stageDirectoryNames(in dir: RunDirectory) -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.url.appendingPathComponent("stages").path)) ?? []
+    return names.compactMap { name -> (Int, String)? in
+      guard name.hasPrefix("stage_"), let t = Int(name.dropFirst("stage_".count)) else { return nil }
+      return (t, name)
+    }.sorted { $0.0 < $1.0 }.map(\.1)
   }
 
   public var isFinished: Bool { stage >= dataset.numBlocks }
@@ -127,6 +176,9 @@ public final class ContinualSession {
     }
   }
 
+  /// Every random stream of the run, derived from `config.seed` (Docs/Math.md §39).
+  public var seeds: SeedStream { SeedStream(root: config.seed) }
+
   private var currentLambda: Double { config.method.usesLambda ? lambda : 0 }
 
   /// λ now, with the adapter's |L|: what the penalty and the spectrum weigh with.
@@ -169,16 +221,16 @@ public final class ContinualSession {
     let m = try ModelCheckpoint.readBackbone(from: dir)
     guard m.config == config.model else { return nil }
     pretrained = m.weights.clone()
-    try runDirectory?.linkBackbone(to: dir)
+    if let run = runDirectory, !run.isReadOnly { try run.linkBackbone(to: dir) }
     return .backboneLoaded(path: dir.path)
   }
 
   private func startBackbonePretraining() throws -> Event {
     // The backbone stands in for the pretrained LLM: it is pretrained with plain CE whatever the
     // continual recipe, so runs of both recipes share it (and its cache key).
-    let m = try LlamaModel(config: config.model, seed: config.seed)
+    let m = try LlamaModel(config: config.model, seed: seeds.seed(.backboneInitialization))
     model = m
-    let plan = BatchPlan(pairs: trainingPairs(block: 0), batchSize: config.backbone.batchSize, seed: config.seed &+ 1)
+    let plan = BatchPlan(pairs: trainingPairs(block: 0), batchSize: config.backbone.batchSize, seed: seeds.seed(.backboneBatchOrder))
     let t = PhaseTrainer(stage: 0, phase: .backbone, model: m, plan: plan, config: config.backbone, backbone: .all, penalty: nil)
     trainer = t
     backboneStart = Date()
@@ -205,7 +257,7 @@ public final class ContinualSession {
     let m = try baseModel(stage: t, embeddingsOfStage: t - 1)
     let loraLayout = LoRALayout(config: config.model, lora: config.lora)
     if t == 0 || (config.method.isCumulative && !config.inherit) {
-      m.attachLoRA(config.lora, seed: config.seed &+ 1000 &+ UInt64(t))
+      m.attachLoRA(config.lora, seed: seeds.seed(.adapterInitialization, t))
     } else {
       m.attachLoRA(config.lora, values: adapters[t - 1].clone())
     }
@@ -245,7 +297,7 @@ public final class ContinualSession {
   }
 
   private func finishStage() throws -> StageMetrics {
-    guard let m = model, let v = m.lora else { throw LorascopeError.usage("no adapter to finish") }
+    guard let m = model, let v = m.lora, let layout = m.loraLayout else { throw LorascopeError.usage("no adapter to finish") }
     let t = stage
     try flushLog()
     let trainSeconds = Date().timeIntervalSince(stageStart)
@@ -254,6 +306,7 @@ public final class ContinualSession {
       let n = config.model.vocabSize * config.model.hiddenSize
       embeddingStates.append((m.weights.slice(m.layout.embedding, n), m.weights.slice(m.layout.lmHead, n)))
     }
+    let ownRecord = lastRecord.flatMap { $0.stage == t ? $0 : nil }
     let evalStart = Date()
     var perBlock: [RankingMetrics] = []
     for j in 0...t {
@@ -262,14 +315,14 @@ public final class ContinualSession {
     let validCE = try evaluator.validationCrossEntropy(model: m, examples: splits[t].valid)
     let result = StageMetrics(
       stage: t, own: perBlock[t], perBlock: perBlock, validationCE: validCE,
-      trainSteps: lastRecord?.stage == t ? lastRecord!.step : 0, trainSeconds: trainSeconds,
+      trainSteps: ownRecord?.step ?? 0, trainSeconds: trainSeconds,
       evaluationSeconds: Date().timeIntervalSince(evalStart),
-      finalCE: lastRecord?.stage == t ? lastRecord!.ce : nil, finalPenalty: lastRecord?.stage == t ? lastRecord!.penalty : nil)
+      finalCE: ownRecord?.ce, finalPenalty: ownRecord?.penalty)
     metrics.stages.append(result)
     if let dir = runDirectory {
       let stageDir = dir.stageURL(t)
       try ModelCheckpoint.writeAdapter(
-        layout: m.loraLayout!, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
+        layout: layout, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
         baseModelPath: backboneDirectory?.path ?? "backbone", to: stageDir)
       try dir.writeMetrics(metrics)
     }
@@ -295,7 +348,7 @@ public final class ContinualSession {
   /// Frozen and single-adapter methods keep the plain backbone.
   func baseModel(stage t: Int, embeddingsOfStage e: Int) throws -> LlamaModel {
     guard let base = pretrained else { throw LorascopeError.usage("the backbone is not loaded") }
-    let m = try LlamaModel(config: config.model, seed: config.seed)
+    let m = try LlamaModel(config: config.model, seed: seeds.seed(.backboneInitialization))
     m.ceTemperature = config.ceTemperature
     m.weights.copy(from: base)
     if config.method.isCumulative && t >= 1 {
@@ -312,10 +365,10 @@ public final class ContinualSession {
 
   // MARK: - Data
 
-  private var pairCache: [Int: [(inputs: [Int32], targets: [Int32])]] = [:]
+  private var pairCache: [Int: [TrainingPair]] = [:]
 
   /// Token pairs of block b's training sequences.
-  public func trainingPairs(block b: Int) -> [(inputs: [Int32], targets: [Int32])] {
+  public func trainingPairs(block b: Int) -> [TrainingPair] {
     if let p = pairCache[b] { return p }
     let p = splits[b].train.map { TokenSequence.trainingPair(for: $0, itemIndex: dataset.items) }
     pairCache[b] = p
@@ -326,7 +379,7 @@ public final class ContinualSession {
   public func evaluationExamples(block j: Int) -> [EvaluationExample] {
     let all = splits[j].test
     guard let cap = config.evaluationUsers, all.count > cap else { return all }
-    var rng = SeededRNG(seed: config.seed &+ 31 &* UInt64(j + 1))
+    var rng = seeds.generator(.evaluationSubset, j)
     var idx = Array(all.indices)
     idx.shuffle(using: &rng)
     return idx.prefix(cap).sorted().map { all[$0] }
@@ -343,13 +396,29 @@ public final class ContinualSession {
 
   // MARK: - Resume
 
-  private func restore(from dir: RunDirectory) throws {
+  /// Loads the adapters of the stages metrics.json lists as finished. A listed stage whose adapter
+  /// is missing is an error naming the file: stages are saved before metrics.json names them, so
+  /// only a damaged directory gets there. Writes nothing; loads the backbone when a stage is done.
+  private func restoreFinishedStages(from dir: RunDirectory) throws {
     guard let saved = try dir.readMetrics() else { return }
     var restored: [StageMetrics] = []
     for s in saved.stages {
       let url = dir.stageURL(s.stage)
-      guard FileManager.default.fileExists(atPath: url.appendingPathComponent("adapter_model.safetensors").path) else { break }
+      let file = url.appendingPathComponent(PEFTAdapterDirectory.weightsFileName)
+      guard s.stage == restored.count else {
+        throw LorascopeError.invalidFile(path: dir.metricsURL.path, reason: "stage \(s.stage) is listed where stage \(restored.count) belongs")
+      }
+      guard FileManager.default.fileExists(atPath: file.path) else {
+        throw LorascopeError.invalidFile(
+          path: file.path, reason: "the adapter of finished stage \(s.stage) is missing (metrics.json lists the stage as finished)")
+      }
       let a = try ModelCheckpoint.readAdapter(from: url, config: config.model)
+      guard a.lora.rank == config.lora.rank, a.lora.alpha == config.lora.alpha, Set(a.lora.targets) == Set(config.lora.targets) else {
+        throw LorascopeError.invalidFile(
+          path: url.appendingPathComponent(PEFTAdapterDirectory.configFileName).path,
+          reason: "r \(a.lora.rank), lora_alpha \(a.lora.alpha), target_modules \(a.lora.targets.map(\.rawValue).sorted()) differ from the run's "
+            + "config.json (r \(config.lora.rank), alpha \(config.lora.alpha), \(config.lora.targets.map(\.rawValue).sorted()))")
+      }
       adapters.append(a.values)
       if let e = a.embeddings, let h = a.lmHead { embeddingStates.append((e, h)) }
       restored.append(s)
@@ -360,13 +429,16 @@ public final class ContinualSession {
     // λ settings of finished stages carry on; those of the stage being retrained are dropped
     // with its log lines (the stage restarts at the λ in force when it began).
     metrics.lambdaHistory = saved.lambdaHistory(before: stage)
-    // The unfinished stage is retrained from its start: drop its lines so none repeat.
-    try dir.truncateLog(keepingStagesBelow: stage)
-    if stage > 0 {
-      if let loaded = try loadCachedBackbone(), case .backboneLoaded = loaded {} else {
-        throw LorascopeError.io("cannot resume: the cached backbone \(backboneDirectory?.path ?? "?") is missing; rerun without --resume")
-      }
-    }
+    if stage > 0 { try requireCachedBackbone() }
+  }
+
+  /// Loads the cached backbone the finished stages were trained on, or says it is gone.
+  private func requireCachedBackbone() throws {
+    guard pretrained == nil else { return }
+    if let loaded = try loadCachedBackbone(), case .backboneLoaded = loaded { return }
+    throw LorascopeError.io(
+      "cannot reopen the run: its cached backbone \(backboneDirectory?.path ?? "(no backbone cache given)") is missing; "
+        + "pass the --cache the run used, or start a new run")
   }
 }
 

@@ -66,7 +66,7 @@ public final class PhaseTrainer {
     grads.zero()
     model.dropoutEnabled = true
     defer { model.dropoutEnabled = false }
-    let ce = try model.lossAndGradients(batch, into: grads, dropoutSeed: plan.seed &+ UInt64(step))
+    let ce = try model.lossAndGradients(batch, into: grads, dropoutSeed: SeedStream(root: plan.seed).seed(.dropout, step))
     var modulePenalty: [Double] = []
     var penaltyValue = 0.0
     if let penalty, let v = model.lora {

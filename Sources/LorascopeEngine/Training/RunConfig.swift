@@ -80,23 +80,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
       datasetFingerprint, "\(model.vocabSize)", "\(model.hiddenSize)", "\(model.numLayers)", "\(model.numHeads)",
       "\(model.intermediateSize)", "\(model.maxPositions)", "\(seed)", "\(backbone.epochs)", "\(backbone.batchSize)",
       "\(backbone.learningRate)", "\(backbone.warmupFraction)", "\(backbone.weightDecay)", "\(maxHistory)",
+      "seed-stream-\(SeedStream.version)",
     ]
-    return Fingerprint.fnv1a64Hex(parts.joined(separator: "|"))
+    return FNV1a64.hexDigest(of: parts.joined(separator: "|"))
   }
-}
-
-/// A stable 64-bit FNV-1a hash as hex, for cache keys.
-public enum Fingerprint {
-  public static func fnv1a64Hex(_ s: String) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in s.utf8 {
-      h ^= UInt64(b)
-      h = h &* 0x100_0000_01b3
-    }
-    return String(h, radix: 16, uppercase: false).leftPadded(to: 16)
-  }
-}
-
-extension String {
-  func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }

@@ -18,6 +18,10 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Timed iterations per figure (the median is reported).")
   var iterations: Int = 10
 
+  mutating func validate() throws {
+    guard iterations >= 1, iterations <= 10_000 else { throw ValidationError("--iterations must be between 1 and 10000, not \(iterations)") }
+  }
+
   func run() throws {
     let r = try EngineBenchmark.run(iterations: iterations, progress: { msg in
       FileHandle.standardError.write("bench: \(msg)\n".data(using: .utf8)!)

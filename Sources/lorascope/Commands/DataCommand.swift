@@ -10,7 +10,7 @@ struct DataCommand: ParsableCommand {
 
   struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Load a PESO dataset directory and print per-block statistics, or the first error.")
+      abstract: "Load a PESO dataset directory, check that `run` can train on it, and print per-block statistics, or the first error.")
 
     @Argument(help: "A PESO dataset directory, 'video-games' (the released dataset in Assets/), or 'synthetic'.")
     var path: String
@@ -20,7 +20,8 @@ struct DataCommand: ParsableCommand {
 
     func run() throws {
       let dataset = try DataArgument.resolve(path).directoryPath.map { try PESODatasetLoader.load(directory: $0) }
-        ?? SyntheticDrift.generate(SyntheticDriftConfig(seed: 42))
+        ?? SyntheticDrift.generate(SyntheticDriftConfig(seed: SyntheticDriftConfig.defaultSeed))
+      try dataset.checkUsableForRun()
       let stats = dataset.statistics()
       if json { try printJSON(stats) } else { print(stats.render()) }
     }
@@ -34,7 +35,7 @@ struct DataCommand: ParsableCommand {
     var out: String
 
     @Option(help: "Generator seed.")
-    var seed: UInt64 = 42
+    var seed: UInt64 = SyntheticDriftConfig.defaultSeed
 
     @Option(help: "Drift strength 0…1 at each block boundary.")
     var drift: Double = 0.6
@@ -50,6 +51,10 @@ struct DataCommand: ParsableCommand {
 
     @Flag(help: "Replace an existing directory.")
     var overwrite = false
+
+    mutating func validate() throws {
+      guard blocks >= 2, blocks <= 1000 else { throw ValidationError("--blocks must be between 2 and 1000 (a continual run needs 2), not \(blocks)") }
+    }
 
     func run() throws {
       var c = SyntheticDriftConfig(seed: seed)

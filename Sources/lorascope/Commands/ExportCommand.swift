@@ -28,9 +28,19 @@ struct ExportCommand: ParsableCommand {
   @Option(help: "Backbone cache directory, as given to `run`.")
   var cache: String?
 
+  @Flag(help: "Replace an existing output directory.")
+  var overwrite = false
+
+  mutating func validate() throws {
+    guard stage >= 0 else { throw ValidationError("--stage must be ≥ 0, not \(stage)") }
+  }
+
   func run() throws {
-    let state = try RunState.load(runDir: runDir, data: data, cache: cache)
     let outURL = URL(fileURLWithPath: out)
+    if FileManager.default.fileExists(atPath: outURL.path) && !overwrite {
+      throw LorascopeError.usage("\(outURL.path) already exists; pass --overwrite to replace it")
+    }
+    let state = try RunState.load(runDir: runDir, data: data, cache: cache)
     try state.session.exportStage(stage, to: outURL)
     print("wrote \(outURL.appendingPathComponent("backbone").path) and \(outURL.appendingPathComponent("adapter").path)")
   }

@@ -51,14 +51,14 @@ struct InteropCommand: ParsableCommand {
 
     private func writeFixture(config: ModelConfig, to dir: URL) throws {
       let model = try LlamaModel(config: config, seed: seed)
-      InteropWeights.spread(model, seed: seed &+ 1)
-      let batch = InteropBatch.nextTokenBatch(InteropBatch.randomSequences(config: config, seed: seed &+ 2))
+      InteropWeights.spread(model, seed: SeedStream(root: seed).seed(.fixture, 1))
+      let batch = InteropBatch.nextTokenBatch(InteropBatch.randomSequences(config: config, seed: SeedStream(root: seed).seed(.fixture, 2)))
       let logitsBase = try model.logits(batch)
       let ceBase = try model.loss(batch)
 
-      model.attachLoRA(LoRAConfig(rank: 8, alpha: 16), seed: seed &+ 3)
+      model.attachLoRA(LoRAConfig(rank: 8, alpha: 16), seed: SeedStream(root: seed).seed(.fixture, 3))
       let layout = model.loraLayout!, values = model.lora!
-      InteropWeights.randomizeB(layout: layout, values: values, seed: seed &+ 4)
+      InteropWeights.randomizeB(layout: layout, values: values, seed: SeedStream(root: seed).seed(.fixture, 4))
       let logitsLora = try model.logits(batch)
       let ceLora = try model.loss(batch)
 
@@ -174,7 +174,7 @@ enum InteropBatch {
   /// Next-token targets at every position but the last, like transformers' `labels = input_ids`
   /// (its loss shifts the labels by one and averages over the B·(T−1) predicted tokens).
   static func nextTokenBatch(_ sequences: [[Int32]]) -> TokenBatch {
-    TokenBatch(rows: sequences.map { s in (s, Array(s.dropFirst()) + [-1]) })
+    TokenBatch(rows: sequences.map { s in TrainingPair(inputs: s, targets: Array(s.dropFirst()) + [-1]) })
   }
 
   /// `input_ids` of a safetensors file: I64 or I32 [B, T], B, T ≥ 1, tokens in the vocabulary,

@@ -36,6 +36,14 @@ struct SpectrumOptions: ParsableArguments {
   @Option(help: "Backbone cache directory, as given to `run`.")
   var cache: String?
 
+  /// Checks the options when parsed, before the run is opened.
+  mutating func validate() throws {
+    guard stage >= 1 else { throw ValidationError("--stage must be ≥ 1 (stage 0 has no anchor), not \(stage)") }
+    guard probe >= 1, probe <= 1_000_000 else { throw ValidationError("--probe must be between 1 and 1000000, not \(probe)") }
+    if let lambda, !(lambda.isFinite && lambda >= 0) { throw ValidationError("--lambda must be a finite number ≥ 0, not \(lambda)") }
+    guard epsRelative.isFinite, epsRelative > 0 else { throw ValidationError("--eps-relative must be a finite number > 0, not \(epsRelative)") }
+  }
+
   func selection(in layout: LoRALayout) throws -> SpectrumAnalysis.Selection {
     if joint { return .joint }
     guard let module else { return .module(0) }
@@ -65,6 +73,10 @@ struct SpectrumCommand: ParsableCommand {
 
   @Flag(help: "Print JSON.")
   var json = false
+
+  mutating func validate() throws {
+    guard directions >= 0 else { throw ValidationError("--directions must be ≥ 0, not \(directions)") }
+  }
 
   func run() throws {
     let state = try RunState.load(runDir: options.runDir, data: options.data, cache: options.cache)

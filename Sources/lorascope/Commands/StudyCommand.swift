@@ -38,6 +38,15 @@ struct StudyCommand: ParsableCommand {
   @Flag(name: .customLong("skip-spectrum"), help: "Do not compute the spectrum and the theory check per stage.")
   var skipSpectrum = false
 
+  /// Checks every option before the first run trains (each run's options are checked again).
+  mutating func validate() throws {
+    _ = try SweepCommand.parseLambdas(lambdas)
+    guard lambda.isFinite, lambda >= 0 else { throw ValidationError("--lambda must be a finite number ≥ 0, not \(lambda)") }
+    _ = try parseList(seeds, "--seeds") { UInt64($0) }
+    _ = try parseList(recipes, "--recipes") { RunOptions.Recipe(rawValue: $0) }
+    _ = try RunOptions.parse(["--eval-users", evalUsers])
+  }
+
   func run() throws {
     let lambdaGrid = try parseList(lambdas, "--lambdas", Double.init)
     let seedList = try parseList(seeds, "--seeds") { UInt64($0) }
@@ -123,4 +132,4 @@ struct StudyCommand: ParsableCommand {
   }
 }
 
-func fmt(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+func fmt(_ x: Double) -> String { abs(x) < 1e15 && x == x.rounded() ? String(Int(x)) : String(x) }

@@ -10,7 +10,7 @@ struct SweepCommand: ParsableCommand {
 
   @OptionGroup var options: RunOptions
 
-  @Option(help: "Comma-separated λ values.")
+  @Option(help: "λ values: a comma-separated list and/or ranges start:stop:xF, e.g. 0,1e1:1e6:x10.")
   var lambdas: String = "0,0.5,1,2,5,8"
 
   @Option(help: "The metric of the table.")
@@ -27,17 +27,20 @@ struct SweepCommand: ParsableCommand {
     enum CodingKeys: String, CodingKey { case lambda, average = "average_blocks_1_to_end", perBlock = "per_block", report }
   }
 
-  func run() throws {
-    let values = try lambdas.split(separator: ",").map { s -> Double in
-      guard let v = Double(s.trimmingCharacters(in: .whitespaces)) else {
-        throw ValidationError("--lambdas: '\(s)' is not a number")
-      }
-      do { try ProximalStrength.validate(lambda: v) } catch {
-        throw ValidationError("--lambdas: '\(s)': λ must be a finite number ≥ 0")
-      }
-      return v
+  /// The λ values of `--lambdas` (a list and/or geometric ranges, Docs/Statistics.md "λ over decades").
+  static func parseLambdas(_ text: String) throws -> [Double] {
+    do {
+      return try LambdaGrid.parse(text)
+    } catch let error as LorascopeError {
+      throw ValidationError(error.description)
     }
-    guard !values.isEmpty else { throw ValidationError("--lambdas is empty") }
+  }
+
+  /// Rejects a bad --lambdas when the command line is parsed, before any training.
+  mutating func validate() throws { _ = try Self.parseLambdas(lambdas) }
+
+  func run() throws {
+    let values = try Self.parseLambdas(lambdas)
     let dataset = try options.loadDataset()
     let progress = ProgressReporter()
     var rows: [Row] = []

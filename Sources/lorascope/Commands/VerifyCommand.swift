@@ -16,6 +16,10 @@ struct VerifyCommand: ParsableCommand {
   @Flag(help: "Print JSON.")
   var json = false
 
+  mutating func validate() throws {
+    guard directions >= 0 else { throw ValidationError("--directions must be ≥ 0, not \(directions)") }
+  }
+
   func run() throws {
     let state = try RunState.load(runDir: options.runDir, data: options.data, cache: options.cache)
     let session = state.session

@@ -60,6 +60,36 @@ struct RunOptions: ParsableArguments {
 
   enum Recipe: String, ExpressibleByArgument { case `default`, paper }
 
+  /// Checks every option when it is parsed, before any data is loaded or any stage trains.
+  mutating func validate() throws {
+    guard lambda.isFinite, lambda >= 0 else { throw ValidationError("--lambda must be a finite number ≥ 0, not \(lambda)") }
+    try Self.checkEpochs(epochs, option: "--epochs")
+    try Self.checkEpochs(backboneEpochs, option: "--backbone-epochs")
+    if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a finite number > 0, not \(lr)") }
+    if let ceTemperature, !(ceTemperature.isFinite && ceTemperature > 0) {
+      throw ValidationError("--ce-temperature must be a finite number > 0, not \(ceTemperature)")
+    }
+    guard beam >= 1, beam <= 10_000 else { throw ValidationError("--beam must be between 1 and 10000, not \(beam)") }
+    if evalUsers != "all" {
+      guard let n = Int(evalUsers), n > 0 else {
+        throw ValidationError("--eval-users takes a positive number or 'all', not '\(evalUsers)'")
+      }
+    }
+    guard syntheticDrift.isFinite, syntheticDrift >= 0, syntheticDrift <= 1 else {
+      throw ValidationError("--synthetic-drift must be between 0 and 1, not \(syntheticDrift)")
+    }
+    guard syntheticUsers >= 1, syntheticUsers <= 1_000_000 else {
+      throw ValidationError("--synthetic-users must be between 1 and 1000000, not \(syntheticUsers)")
+    }
+  }
+
+  private static func checkEpochs(_ value: Double?, option: String) throws {
+    guard let value else { return }
+    guard value.isFinite, value > 0, value <= RunConfig.maximumEpochs else {
+      throw ValidationError("\(option) must be a number > 0 and ≤ \(Int(RunConfig.maximumEpochs)), not \(value)")
+    }
+  }
+
   /// The data `--data` names. A bundled name whose assets are missing stays as typed here;
   /// `loadDataset()`, which every command calls first, reports that with a clear message.
   var dataSpec: DataSpec {
@@ -71,7 +101,7 @@ struct RunOptions: ParsableArguments {
 
   /// The generator's settings when `--data synthetic`.
   var syntheticConfig: SyntheticDriftConfig {
-    var c = SyntheticDriftConfig(seed: 42)
+    var c = SyntheticDriftConfig(seed: SyntheticDriftConfig.defaultSeed)
     c.driftStrength = syntheticDrift
     c.usersPerBlock = syntheticUsers
     return c
@@ -100,7 +130,7 @@ struct RunOptions: ParsableArguments {
     } else {
       throw ValidationError("--eval-users takes a positive number or 'all', not '\(evalUsers)'")
     }
-    guard lambda >= 0, lambda.isFinite else { throw ValidationError("--lambda must be a finite number ≥ 0") }
+    do { try c.validate(for: dataset.items) } catch let error as LorascopeError { throw ValidationError("\(error)") }
     return c
   }
 

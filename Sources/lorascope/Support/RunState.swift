@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import LorascopeEngine
 
-/// A finished or interrupted run reopened from its directory (for export, spectrum, verify).
+/// A finished or interrupted run reopened from its directory for inspection (export, spectrum,
+/// verify): read only — no lock, no writes — so it works on a read-only directory and while
+/// another process trains in it.
 struct RunState {
   let manifest: RunManifest
   let session: ContinualSession
 
   static func load(runDir: String, data: String?, cache: String?) throws -> RunState {
-    let dir = try RunDirectory(url: URL(fileURLWithPath: runDir))
+    let dir = try RunDirectory.openForInspection(URL(fileURLWithPath: runDir))
     guard let manifest = try dir.readManifest() else {
       throw ValidationError("\(runDir) is not a run directory (no config.json)")
     }
@@ -24,7 +26,7 @@ struct RunState {
     var options = try RunOptions.parse([])
     options.cache = cache
     let session = try ContinualSession(
-      config: manifest.config, dataset: dataset, runDirectory: dir, backboneCache: options.cacheURL, resume: true,
+      config: manifest.config, dataset: dataset, runDirectory: dir, backboneCache: options.cacheURL,
       dataSpec: spec)
     return RunState(manifest: manifest, session: session)
   }

@@ -9,14 +9,14 @@ enum ModelFixtures {
   /// Random tokens with targets on the second half of each row and a padded last row.
   static func batch(config: ModelConfig, rows: Int = 3, seqLen: Int = 9, seed: UInt64 = 7) -> TokenBatch {
     var rng = SeededRNG(seed: seed)
-    var list: [(inputs: [Int32], targets: [Int32])] = []
+    var list: [TrainingPair] = []
     for r in 0..<rows {
       let len = r == rows - 1 ? seqLen - 3 : seqLen
       let inputs = (0..<len).map { _ in Int32(1 + Int(rng.next() % UInt64(config.vocabSize - 1))) }
       let targets = (0..<len).map { i in
         i >= len / 2 ? Int32(3 + Int(rng.next() % UInt64(config.vocabSize - 3))) : -1
       }
-      list.append((inputs, targets))
+      list.append(TrainingPair(inputs: inputs, targets: targets))
     }
     return TokenBatch(rows: list)
   }

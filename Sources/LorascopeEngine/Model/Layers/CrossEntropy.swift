@@ -13,6 +13,7 @@ enum CrossEntropy {
     let invT = 1 / temperature
     losses = [Double](repeating: 0, count: targets.count)
     losses.withUnsafeMutableBufferPointer { out in
+      // Safe unwrap: `losses` and `targets` have one entry per output row; callers return early for zero rows.
       let out = out.baseAddress!
       targets.withUnsafeBufferPointer { ys in
         let ys = ys.baseAddress!

@@ -43,6 +43,7 @@ struct RotaryTable: Sendable {
     let width = heads * headDim
     cos.withUnsafeBufferPointer { cp in
       sin.withUnsafeBufferPointer { sp in
+        // Safe unwrap: the tables hold maxPositions · headDim/2 ≥ 1 entries (ModelConfig.validate).
         let cpBase = cp.baseAddress!, spBase = sp.baseAddress!
         Parallel.forChunks(batch * seqLen, minChunk: 256) { rows in
           for flat in rows {

@@ -107,7 +107,7 @@ final class SpectrumWorker: Sendable {
         ? min(source.probe.count, SpectrumPipeline.defaultGaussNewtonSequences) : source.probe.count
       store.update {
         $0.spectrum.status = .computing(
-          "measuring Σ (\(SpectrumWorker.shortName(job.fisher)), \(sequences) sequences of block \(source.stage))…")
+          "measuring Σ (\(job.fisher.name), \(sequences) sequences of block \(source.stage))…")
       }
       gradients = try SpectrumPipeline.gradients(
         source: source, fisher: job.fisher, selection: job.selection,
@@ -128,15 +128,6 @@ final class SpectrumWorker: Sendable {
     store.update {
       $0.spectrum.status = .ready
       $0.spectrum.result = summary
-    }
-  }
-
-  /// The Σ estimator in a few words.
-  static func shortName(_ kind: FisherKind) -> String {
-    switch kind {
-    case .empirical: return "empirical Fisher"
-    case .sampled: return "sampled Fisher"
-    case .ggn: return "exact Gauss–Newton"
     }
   }
 }

@@ -58,7 +58,7 @@ struct SpectrumPanel {
     default:
       guard let result = spectrum.result else { return }
       let plastic = result.rho.filter { SpectrumData.weight(rho: $0, lambdaEffective: lambdaEff) > 0.5 }.count
-      text = "w>½: \(plastic)/\(result.rho.count) · Σ \(fisherName(result.fisher)) n=\(result.probeExamples)"
+      text = "w>½: \(plastic)/\(result.rho.count) · Σ \(result.fisher.abbreviation) n=\(result.probeExamples)"
       text += " · stage \(result.stage) step \(result.step)"
       if result.unresolvedShift > 0.05 {
         text += " · shift mixed in (\(NumberFormat.fixed(result.unresolvedShift, decimals: 2)))"
@@ -84,13 +84,5 @@ struct SpectrumPanel {
   /// `layers.1.self_attn.o_proj.lora_A` → the screen's `L1 o.A`.
   private func shortLabel(_ label: String) -> String {
     snapshot.run.modules.first { $0.name == label }?.shortName ?? label
-  }
-
-  private func fisherName(_ kind: FisherKind) -> String {
-    switch kind {
-    case .empirical: return "empirical"
-    case .sampled: return "sampled"
-    case .ggn: return "GGN"
-    }
   }
 }
