@@ -48,6 +48,13 @@ enum TinyRun {
     return (data, config, dir, cache)
   }
 
+  /// Replaces `old` by `new` in a text file; the text must contain `old`.
+  static func rewrite(_ url: URL, replacing old: String, with new: String) throws {
+    let text = try String(contentsOf: url, encoding: .utf8)
+    #expect(text.contains(old), "\(url.path) does not contain \(old)")
+    try Data(text.replacingOccurrences(of: old, with: new).utf8).write(to: url)
+  }
+
   static func inode(_ url: URL) throws -> Int {
     let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
     return (attributes[.systemFileNumber] as? NSNumber)?.intValue ?? -1
@@ -92,12 +99,8 @@ struct RunDirectoryReliabilityTests {
     let adapter = dir.appendingPathComponent("stages/stage_1/adapter_model.safetensors")
     try FileManager.default.removeItem(at: adapter)
     let logBefore = try Data(contentsOf: dir.appendingPathComponent("log.jsonl"))
-    do {
-      _ = try ContinualSession(config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)
-      Issue.record("a run with a missing adapter was opened")
-    } catch let e as LorascopeError {
-      #expect(e.description.contains(adapter.path), "\(e)")
-    }
+    let e = try #require(inspectionError(config, data, dir, cache), "a run with a missing adapter was opened")
+    #expect(e.description.contains(adapter.path), "\(e)")
     #expect(try Data(contentsOf: dir.appendingPathComponent("log.jsonl")) == logBefore)
   }
 
@@ -105,16 +108,9 @@ struct RunDirectoryReliabilityTests {
   func adapterSettingsMismatch() throws {
     let (data, config, dir, cache) = try TinyRun.finished()
     let adapterConfig = dir.appendingPathComponent("stages/stage_2/adapter_config.json")
-    let text = try String(contentsOf: adapterConfig, encoding: .utf8)
-    let changed = text.replacingOccurrences(of: #""lora_alpha": 4"#, with: #""lora_alpha": 5"#)
-    #expect(changed != text)
-    try Data(changed.utf8).write(to: adapterConfig)
-    do {
-      _ = try ContinualSession(config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)
-      Issue.record("an adapter with another lora_alpha was loaded")
-    } catch let e as LorascopeError {
-      #expect(e.description.contains(adapterConfig.path) && e.description.contains("lora_alpha 5"), "\(e)")
-    }
+    try TinyRun.rewrite(adapterConfig, replacing: #""lora_alpha": 4"#, with: #""lora_alpha": 5"#)
+    let e = try #require(inspectionError(config, data, dir, cache), "an adapter with another lora_alpha was loaded")
+    #expect(e.description.contains(adapterConfig.path) && e.description.contains("lora_alpha 5"), "\(e)")
   }
 
   @Test("one writer per run directory: a second writer is refused by name, inspection is not")
@@ -218,10 +214,7 @@ struct RunDirectoryReliabilityTests {
   func badConfigField() throws {
     let (_, _, dir, _) = try TinyRun.finished()
     let configURL = dir.appendingPathComponent("config.json")
-    let text = try String(contentsOf: configURL, encoding: .utf8)
-    let broken = text.replacingOccurrences(of: #""rank" : 2"#, with: #""rank" : 0"#)
-    #expect(broken != text)
-    try Data(broken.utf8).write(to: configURL)
+    try TinyRun.rewrite(configURL, replacing: #""rank" : 2"#, with: #""rank" : 0"#)
     do {
       _ = try RunDirectory.openForInspection(dir).readManifest()
       Issue.record("rank 0 was accepted")
@@ -235,12 +228,8 @@ struct RunDirectoryReliabilityTests {
     let (data, config, dir, cache) = try TinyRun.finished()
     let adapterFile = dir.appendingPathComponent("stages/stage_1/adapter_model.safetensors")
     try poisonLastFloat(of: adapterFile)
-    do {
-      _ = try ContinualSession(config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)
-      Issue.record("a NaN adapter was loaded")
-    } catch let e as LorascopeError {
-      #expect(e.description.contains(adapterFile.path) && e.description.contains("non-finite") && !e.description.contains("learning rate"), "\(e)")
-    }
+    let e = try #require(inspectionError(config, data, dir, cache), "a NaN adapter was loaded")
+    #expect(e.description.contains(adapterFile.path) && e.description.contains("non-finite") && !e.description.contains("learning rate"), "\(e)")
 
     let backboneDir = cache.appendingPathComponent(config.backboneKey(datasetFingerprint: data.fingerprint))
     let backboneFile = backboneDir.appendingPathComponent("model.safetensors")
@@ -265,6 +254,16 @@ struct RunDirectoryReliabilityTests {
       try ModelCheckpoint.writeAdapter(layout: try #require(model.loraLayout), values: values, baseModelPath: "b", to: out)
     }
     #expect(!FileManager.default.fileExists(atPath: out.path))
+  }
+
+  /// The error of opening `dir` for inspection, or nil (recorded by the caller) if it opened.
+  func inspectionError(_ config: RunConfig, _ data: ContinualDataset, _ dir: URL, _ cache: URL) -> LorascopeError? {
+    do {
+      _ = try ContinualSession(config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)
+      return nil
+    } catch {
+      return error as? LorascopeError
+    }
   }
 
   /// Overwrites the last 4 bytes of a safetensors file (the last F32 of its last tensor) with a NaN.
