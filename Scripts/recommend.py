@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 
 
 class RecommendError(Exception):
@@ -45,15 +46,10 @@ def _read_json(path, what):
         raise RecommendError(f"{path}: not valid JSON ({e})") from None
 
 
-class ExportedRecommender:
-    """The backbone + adapter of an exported stage, its tokenizer and its item index."""
+class ExportedItems:
+    """The manifest and item index of an export: enough to check a history without loading a model."""
 
     def __init__(self, export_dir):
-        import torch
-        from peft import PeftModel
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        self.torch = torch
         self.export_dir = export_dir
         self.manifest = _read_json(os.path.join(export_dir, "lorascope_export.json"), "the export manifest")
         m = self.manifest
@@ -66,29 +62,8 @@ class ExportedRecommender:
         # "<a_12><b_7>..." -> [item ids]
         self.tuple_items = _read_json(os.path.join(export_dir, m["tuples"]), "the code-tuple map")
 
-        backbone = os.path.join(export_dir, m["backbone"])
-        self.tokenizer = AutoTokenizer.from_pretrained(backbone)
-        base = AutoModelForCausalLM.from_pretrained(backbone, attn_implementation="eager", dtype=torch.float32)
-        self.model = PeftModel.from_pretrained(base, os.path.join(export_dir, m["adapter"]))
-        self.model.eval()
-
-        # The trie of valid code-token sequences: prefix (tuple of ids) -> sorted allowed next ids.
-        self.trie = {}
-        for key in self.tuple_items:
-            ids = self.tokenizer.convert_tokens_to_ids(self._split_key(key))
-            for depth in range(self.levels):
-                self.trie.setdefault(tuple(ids[:depth]), set()).add(ids[depth])
-        self.trie = {prefix: sorted(children) for prefix, children in self.trie.items()}
-
-    def _split_key(self, key):
-        """"<a_1><b_2>" -> ["<a_1>", "<b_2>"]."""
-        parts = [p + ">" for p in key.split(">") if p]
-        if len(parts) != self.levels:
-            raise RecommendError(f"tuple {key!r} in the code-tuple map does not have {self.levels} codes")
-        return parts
-
-    def prompt_text(self, history):
-        """The code tokens of the last `max_history` items, space separated (the tokenizer adds BOS)."""
+    def check(self, history, k):
+        """Raises RecommendError for an empty history, unknown item ids or a k outside 1…beam width."""
         if not history:
             raise RecommendError("the history is empty: give at least one item id")
         unknown = [item for item in history if item not in self.item_tokens]
@@ -97,17 +72,58 @@ class ExportedRecommender:
             raise RecommendError(
                 f"unknown item id(s) {shown}: not in {self.manifest['item_index']} "
                 f"({len(self.item_tokens)} items)")
+        if k < 1 or k > self.beam_width:
+            raise RecommendError(f"k must be between 1 and the beam width {self.beam_width}, got {k}")
+
+    def prompt_text(self, history):
+        """The code tokens of the last `max_history` items, space separated (the tokenizer adds BOS)."""
         window = history[-self.max_history:]
         return " ".join(token for item in window for token in self.item_tokens[item])
 
+    def split_key(self, key):
+        """"<a_1><b_2>" -> ["<a_1>", "<b_2>"]."""
+        parts = [p + ">" for p in key.split(">") if p]
+        if len(parts) != self.levels:
+            raise RecommendError(f"tuple {key!r} in the code-tuple map does not have {self.levels} codes")
+        return parts
+
+
+class ExportedRecommender(ExportedItems):
+    """The backbone + adapter of an exported stage, its tokenizer and its item index."""
+
+    def __init__(self, export_dir):
+        super().__init__(export_dir)
+        import torch
+        from peft import PeftModel
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        # peft calls a transformers property that v5 deprecated; nothing the user can act on.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        self.torch = torch
+        m = self.manifest
+        backbone = os.path.join(export_dir, m["backbone"])
+        self.tokenizer = AutoTokenizer.from_pretrained(backbone)
+        base = AutoModelForCausalLM.from_pretrained(backbone, attn_implementation="eager", dtype=torch.float32)
+        self.model = PeftModel.from_pretrained(base, os.path.join(export_dir, m["adapter"]))
+        self.model.eval()
+
+        # The trie of valid code-token sequences: prefix (tuple of ids) -> sorted allowed next ids.
+        trie = {}
+        for key in self.tuple_items:
+            ids = self.tokenizer.convert_tokens_to_ids(self.split_key(key))
+            for depth in range(self.levels):
+                trie.setdefault(tuple(ids[:depth]), set()).add(ids[depth])
+        self.trie = {prefix: sorted(children) for prefix, children in trie.items()}
+
     def prompt_ids(self, history):
-        ids = self.tokenizer(self.prompt_text(history))["input_ids"]
-        return ids
+        """BOS + the code-token ids of the last `max_history` items."""
+        return self.tokenizer(self.prompt_text(history))["input_ids"]
 
     def recommend(self, history, k=10):
         """The top-k code tuples for one history, best first, as dicts: rank, tuple, log_prob, items."""
-        if k < 1 or k > self.beam_width:
-            raise RecommendError(f"k must be between 1 and the beam width {self.beam_width}, got {k}")
+        self.check(history, k)
         torch = self.torch
         prompt = self.prompt_ids(history)
         input_ids = torch.tensor([prompt], dtype=torch.long)
@@ -156,6 +172,7 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
     try:
+        ExportedItems(args.export_dir).check(args.history, args.k)  # before the slow model load
         recommender = ExportedRecommender(args.export_dir)
         results = recommender.recommend(args.history, args.k)
     except RecommendError as e:

@@ -54,11 +54,11 @@ struct RecommendCommand: ParsableCommand {
     let session = state.session
     let dataset = session.dataset
     guard (0..<dataset.numBlocks).contains(block) else {
-      throw ValidationError("block \(block) does not exist: \(dataset.name) has blocks 0..\(dataset.numBlocks - 1)")
+      throw LorascopeError.usage("block \(block) does not exist: \(dataset.name) has blocks 0..\(dataset.numBlocks - 1)")
     }
     let beamWidth = session.config.beamWidth
     guard k <= beamWidth else {
-      throw ValidationError("--k \(k) is larger than the run's beam width \(beamWidth): the beam search keeps \(beamWidth) tuples")
+      throw LorascopeError.usage("--k \(k) is larger than the run's beam width \(beamWidth): the beam search keeps \(beamWidth) tuples")
     }
     let examples = try selectExamples(session: session)
     let model = try session.model(afterStage: stage)
@@ -94,16 +94,16 @@ struct RecommendCommand: ParsableCommand {
   private func selectExamples(session: ContinualSession) throws -> [EvaluationExample] {
     let tests = session.splits[block].test
     let users = session.dataset.blocks[block].users
-    guard !userIDs.isEmpty else { return Array(tests.prefix(users.isEmpty ? 0 : (self.users ?? 10))) }
+    guard !userIDs.isEmpty else { return Array(tests.prefix(self.users ?? 10)) }
     var exampleByUser: [String: EvaluationExample] = [:]
     for example in tests { exampleByUser[users[example.userIndex].userID] = example }
     return try userIDs.map { id in
       if let example = exampleByUser[id] { return example }
       if users.contains(where: { $0.userID == id }) {
-        throw ValidationError(
+        throw LorascopeError.usage(
           "user \(id) of block \(block) has fewer than \(ContinualDataset.minimumCurrentItems) items in the block, so no test example")
       }
-      throw ValidationError("user \(id) is not in block \(block) of \(session.dataset.name)")
+      throw LorascopeError.usage("user \(id) is not in block \(block) of \(session.dataset.name)")
     }
   }
 
