@@ -125,3 +125,38 @@ struct ExportTokenizerIndexTests {
     #expect(written["items_repeating_a_tuple"]?.intValue == 2)
   }
 }
+
+@Suite("Export: the guide files of an exported stage")
+struct ExportedStageGuideTests {
+  @Test("lorascope_export.json states the run's history, beam, temperature and paths that exist")
+  func manifestMatchesTheRun() throws {
+    var driftConfig = SyntheticDriftConfig(seed: 3)
+    driftConfig.usersPerBlock = 20
+    let dataset = try SyntheticDrift.generate(driftConfig)
+    var config = RunConfig.defaults(vocabSize: dataset.items.vocabSize)
+    config.ceTemperature = 0.8
+    config.maxHistory = 7
+    config.beamWidth = 6
+    let out = try ExportTokenizerIndexTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: out) }
+    try FileManager.default.createDirectory(at: out.appendingPathComponent("backbone"), withIntermediateDirectories: true)
+
+    let manifest = try ExportedStageGuide.write(config: config, dataset: dataset, stage: 2, to: out)
+    let written = try ExportTokenizerIndexTests.parse(out.appendingPathComponent("lorascope_export.json"))
+    #expect(written["max_history"]?.intValue == 7)
+    #expect(written["beam_width"]?.intValue == 6)
+    #expect(written["ce_temperature"]?.doubleValue.map { abs($0 - 0.8) < 1e-6 } == true)
+    #expect(written["stage"]?.intValue == 2)
+    #expect(written["levels"]?.intValue == dataset.items.levels)
+    for path in [manifest.itemIndex, manifest.tuples, "backbone/tokenizer.json", "backbone/generation_config.json", "README.md"] {
+      #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(path).path), "\(path)")
+    }
+    let generation = try ExportTokenizerIndexTests.parse(out.appendingPathComponent("backbone/generation_config.json"))
+    #expect(generation["num_beams"]?.intValue == 6)
+
+    // A model whose vocabulary is not the index's is refused, not exported with wrong ids.
+    var wrong = config
+    wrong.model.vocabSize += 1
+    #expect(throws: LorascopeError.self) { try ExportedStageGuide.write(config: wrong, dataset: dataset, stage: 2, to: out) }
+  }
+}
