@@ -53,14 +53,19 @@ class ExportedItems:
         self.export_dir = export_dir
         self.manifest = _read_json(os.path.join(export_dir, "lorascope_export.json"), "the export manifest")
         m = self.manifest
-        self.max_history = int(m["max_history"])
-        self.beam_width = int(m["beam_width"])
-        self.levels = int(m["levels"])
-        self.ce_temperature = float(m["ce_temperature"])
+        try:
+            self.max_history = int(m["max_history"])
+            self.beam_width = int(m["beam_width"])
+            self.levels = int(m["levels"])
+            self.ce_temperature = float(m["ce_temperature"])
+            index_path, tuples_path = m["item_index"], m["tuples"]
+            m["backbone"], m["adapter"]
+        except (KeyError, TypeError, ValueError) as e:
+            raise RecommendError(f"{os.path.join(export_dir, 'lorascope_export.json')}: bad or missing entry {e}") from None
         # item id -> ["<a_12>", "<b_7>", ...] (PESO release format)
-        self.item_tokens = _read_json(os.path.join(export_dir, m["item_index"]), "the item index")
+        self.item_tokens = _read_json(os.path.join(export_dir, index_path), "the item index")
         # "<a_12><b_7>..." -> [item ids]
-        self.tuple_items = _read_json(os.path.join(export_dir, m["tuples"]), "the code-tuple map")
+        self.tuple_items = _read_json(os.path.join(export_dir, tuples_path), "the code-tuple map")
 
     def check(self, history, k):
         """Raises RecommendError for an empty history, unknown item ids or a k outside 1…beam width."""
@@ -93,10 +98,13 @@ class ExportedRecommender(ExportedItems):
 
     def __init__(self, export_dir):
         super().__init__(export_dir)
-        import torch
-        from peft import PeftModel
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
+        try:
+            import torch
+            from peft import PeftModel
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+        except ImportError as e:
+            raise RecommendError(f"needs torch, transformers and peft ({e})") from None
 
         hf_logging.disable_progress_bar()
         # peft calls a transformers property that v5 deprecated; nothing the user can act on.
