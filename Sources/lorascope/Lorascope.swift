@@ -16,7 +16,8 @@ struct LorascopeCommand: ParsableCommand {
     subcommands: [
       TuiCommand.self, DemoCommand.self,
       RunCommand.self, SweepCommand.self, SpectrumCommand.self, VerifyCommand.self,
-      StudyCommand.self, RaceCommand.self, ExportCommand.self, DataCommand.self, BenchCommand.self, InteropCommand.self,
+      StudyCommand.self, RaceCommand.self, ExportCommand.self, RecommendCommand.self, DataCommand.self, BenchCommand.self,
+      InteropCommand.self,
     ],
     defaultSubcommand: TuiCommand.self)
 }

@@ -11,6 +11,10 @@ struct ExportCommand: ParsableCommand {
       OUT/backbone holds config.json and model.safetensors, OUT/adapter the PEFT adapter whose \
       base_model_name_or_path points at OUT/backbone. For cumulative methods the frozen past \
       adapters are merged into the exported backbone, so backbone + adapter reproduce the stage.
+      OUT/backbone also holds the tokenizer (AutoTokenizer.from_pretrained) and generation_config.json; \
+      OUT/items the item index (PESO format), its reverse map (code tuple -> items) and the collision \
+      rule; OUT/lorascope_export.json the history length, beam width and CE temperature. \
+      Scripts/recommend.py serves the result with transformers + peft.
       """)
 
   @Option(name: .customLong("run-dir"), help: "The run directory.")
@@ -42,6 +46,8 @@ struct ExportCommand: ParsableCommand {
     }
     let state = try RunState.load(runDir: runDir, data: data, cache: cache)
     try state.session.exportStage(stage, to: outURL)
+    try ExportedStageGuide.write(config: state.session.config, dataset: state.session.dataset, stage: stage, to: outURL)
     print("wrote \(outURL.appendingPathComponent("backbone").path) and \(outURL.appendingPathComponent("adapter").path)")
+    print("wrote \(outURL.appendingPathComponent(ExportedStageGuide.itemsDirectory).path) and \(outURL.appendingPathComponent(ExportedStageGuide.manifestFile).path)")
   }
 }
