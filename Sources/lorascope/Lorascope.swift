@@ -17,6 +17,7 @@ struct LorascopeCommand: ParsableCommand {
       TuiCommand.self, DemoCommand.self,
       RunCommand.self, SweepCommand.self, SpectrumCommand.self, VerifyCommand.self,
       StudyCommand.self, ExportCommand.self, DataCommand.self, BenchCommand.self, InteropCommand.self,
+      ImportCommand.self, InspectCommand.self,
     ],
     defaultSubcommand: TuiCommand.self)
 }

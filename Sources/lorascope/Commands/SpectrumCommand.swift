@@ -66,7 +66,11 @@ struct SpectrumCommand: ParsableCommand {
   @Flag(help: "Print JSON.")
   var json = false
 
+  @Option(parsing: .upToNextOption, help: "Per-example gradient files (Scripts/export_gradients.py) for an imported run: streamed spectrum.")
+  var gradients: [String] = []
+
   func run() throws {
+    if !gradients.isEmpty { return try runOnGradients() }
     let state = try RunState.load(runDir: options.runDir, data: options.data, cache: options.cache)
     let session = state.session
     let inputs = try session.spectrumInputs(stage: options.stage, probeSize: options.probe, seed: session.config.seed)
