@@ -153,6 +153,21 @@ public struct ImportedRun: Sendable {
       rank: manifest.rank, alpha: manifest.alpha, factors: factors)
   }
 
+  /// The run's module called `name`, or the one whose name ends in `.name` when exactly one
+  /// does: gradients dumped by `lorascope spectrum --dump` name modules `layers.0.….lora_A`,
+  /// the PEFT files `base_model.model.model.layers.0.….lora_A`.
+  public func module(matching name: String) throws -> String {
+    if manifest.modules.contains(where: { $0.name == name }) { return name }
+    let hits = manifest.modules.filter { $0.name.hasSuffix("." + name) }
+    guard hits.count == 1 else {
+      let reason = hits.isEmpty
+        ? "no module \"\(name)\" in this run (its modules are named like \(manifest.modules.first?.name ?? "?"))"
+        : "\"\(name)\" matches \(hits.count) modules of this run"
+      throw LorascopeError.invalidFile(path: Self.configURL(url).path, reason: reason)
+    }
+    return hits[0].name
+  }
+
   /// One module's values at stage t, read alone (the streamed spectrum's anchor, one module at a time).
   public func factorValues(stage t: Int, module: String) throws -> [Float] {
     guard (0..<stageCount).contains(t) else {

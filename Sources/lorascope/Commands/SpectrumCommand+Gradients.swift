@@ -24,7 +24,7 @@ extension SpectrumCommand {
     let start = Date()
     let spectrum = try StreamedSpectrumSolver.solve(
       gradients: files, selection: selection,
-      anchorLogits: { try run.factorValues(stage: anchorStage, module: $0) }, epsRelative: options.epsRelative)
+      anchorLogits: { try run.factorValues(stage: anchorStage, module: try run.module(matching: $0)) }, epsRelative: options.epsRelative)
     let seconds = Date().timeIntervalSince(start)
     let report = GradientSpectrumReport(
       selection: options.joint ? "joint (\(selection.count) modules)" : files.modules[selection[0]],

@@ -173,7 +173,8 @@ struct SpectrumReport: Encodable {
       SafetensorsTensor(name: "lambda_eff", doubles: [analysis.lambdaEff(lambda)], shape: [1]),
       SafetensorsTensor(name: "rho", doubles: analysis.spectrum.rho, shape: [analysis.spectrum.rho.count]),
       SafetensorsTensor(name: "row_scale", doubles: [analysis.rowScale], shape: [1]),
-    ], metadata: ["format": "pt", "fisher": analysis.fisher.rawValue, "selection": analysis.label])
+    ], metadata: ["format": "pt", "fisher": analysis.fisher.rawValue, "selection": analysis.label,
+                   "modules": "[" + analysis.modules.map { "\"\($0.name)\"" }.joined(separator: ",") + "]"])
     try file.write(to: url)
   }
 }
