@@ -10,7 +10,8 @@ It loads a Hugging Face causal LM with the adapter of one stage t, either
     model.safetensors.index.json), whose ContinualLoRALinear modules hold `<module>.A` [r, in]
     and `<module>.B` [out, r]; those replace the named linears of --model with
     y = W x + (alpha/r) B A x, and the checkpoint's other tensors (the trained embed_tokens and
-    lm_head, the backbone under `<module>.orig.weight`) override --model's weights,
+    lm_head under `<module>.modules_to_save.default.weight`, the backbone under
+    `<module>.orig.weight`) override --model's weights,
 takes n probe examples of block t of a PESO-format dataset (the seeded sample lorascope uses:
 numpy default_rng(seed).choice over the block's users sorted by id), and computes for every
 example the gradient of its mean next-token cross-entropy over the target item's tokens with
@@ -157,8 +158,11 @@ def load_released(model, path, alpha, dtype):
             for name in f.keys():
                 if name.endswith(".A") or name.endswith(".B"):
                     factors[name] = f.get_tensor(name).to(dtype)
-                elif "_matrices." not in name:
-                    others[name.replace(".orig.", ".")] = f.get_tensor(name)
+                elif "_matrices." not in name and ".original_module." not in name:
+                    # ContinualLoRALinear keeps the backbone linear as `.orig`; SaveModuleWrapper
+                    # keeps the trained embed_tokens / lm_head as `.modules_to_save.default`.
+                    clean = name.replace(".orig.", ".").replace(".modules_to_save.default.", ".")
+                    others[clean] = f.get_tensor(name)
     linears = sorted({n[:-2] for n in factors})
     if not linears:
         raise SystemExit(f"{path}: no <module>.A / <module>.B tensors")
