@@ -15,7 +15,7 @@ It loads a Hugging Face causal LM with the adapter of one stage t, either
 takes n probe examples of block t of a PESO-format dataset (the seeded sample lorascope uses:
 numpy default_rng(seed).choice over the block's users sorted by id), and computes for every
 example the gradient of its mean next-token cross-entropy over the target item's tokens with
-respect to every LoRA factor.
+respect to every LoRA factor (on logits / --temperature; the released recipe trains at 0.8).
 
 Probe example of a user: items = previous_block + current_block; the target is the last item,
 the history the --history items before it; tokens = [BOS] + history tokens + target tokens.
@@ -115,11 +115,12 @@ class Encoder:
         return torch.tensor(ids, dtype=torch.long), len(target)
 
 
-def example_loss(logits, ids, target_len):
-    """Mean next-token CE over the target item's tokens (logits [T, V] for ids [T])."""
+def example_loss(logits, ids, target_len, temperature=1.0):
+    """Mean next-token CE over the target item's tokens (logits [T, V] for ids [T]), on
+    logits / temperature (the released recipe trains with --temperature 0.8)."""
     t = ids.shape[0]
     pred = logits[t - target_len - 1:t - 1]
-    return nn.functional.cross_entropy(pred.float(), ids[t - target_len:])
+    return nn.functional.cross_entropy(pred.float() / temperature, ids[t - target_len:])
 
 
 # ----------------------------------------------------------------------------- model
@@ -211,7 +212,7 @@ def load_model(model_dir, adapter, alpha=None, dtype=torch.float32, device="cpu"
 
 # ----------------------------------------------------------------------------- gradients
 
-def per_example_gradients(model, factors, encoded, device="cpu", dtype=torch.float32):
+def per_example_gradients(model, factors, encoded, device="cpu", dtype=torch.float32, temperature=1.0):
     """G [n, p]: one backward pass per example (memory O(p) beyond the model)."""
     params = [p for _, p in factors]
     p_total = sum(p.numel() for p in params)
@@ -219,7 +220,7 @@ def per_example_gradients(model, factors, encoded, device="cpu", dtype=torch.flo
     for i, (ids, target_len) in enumerate(encoded):
         ids = ids.to(device)
         logits = model(input_ids=ids[None]).logits[0]
-        loss = example_loss(logits, ids, target_len)
+        loss = example_loss(logits, ids, target_len, temperature)
         grads = torch.autograd.grad(loss, params)
         g[i] = torch.cat([gr.reshape(-1) for gr in grads]).to(dtype).cpu()
     return g
@@ -236,6 +237,7 @@ def main(argv=None):
     ap.add_argument("--history", type=int, default=5, help="items of history before the target")
     ap.add_argument("--vocab", help="JSON {token: id} with <bos>, for a model without a tokenizer")
     ap.add_argument("--alpha", type=float, help="lora_alpha of a released-code checkpoint")
+    ap.add_argument("--temperature", type=float, default=1.0, help="CE on logits / T (the released recipe: 0.8)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--float64", action="store_true", help="compute and write G in float64")
     ap.add_argument("--out", required=True)
@@ -253,7 +255,7 @@ def main(argv=None):
     encoder = Encoder(args.model, args.vocab)
     encoded = [encoder.encode(h, t) for _, h, t in mine]
     model, factors = load_model(args.model, args.adapter, args.alpha, dtype, device)
-    g = per_example_gradients(model, factors, encoded, device, dtype)
+    g = per_example_gradients(model, factors, encoded, device, dtype, args.temperature)
 
     offsets = [0]
     for _, p in factors:

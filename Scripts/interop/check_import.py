@@ -304,6 +304,7 @@ def main():
             os.environ.update(RANK=str(rank), WORLD_SIZE="2")
             eg.main(["--model", str(work / "backbone"), "--adapter", str(released), "--alpha", str(ALPHA), "--data", str(data),
                      "--block", "2", "--n", "24", "--vocab", str(work / "vocab.json"), "--out", str(work / "grads_released"),
+                     "--temperature", "0.8",
                      "--device", "cpu"])
             Path(f"{work / 'grads_released'}.rank{rank}-of-2").rename(path)
         os.environ.update(RANK="0", WORLD_SIZE="1")

@@ -171,12 +171,15 @@ public final class MappedSafetensors: @unchecked Sendable {
     }
     let item = info.dtype.itemSize
     let count = columns.count
+    guard count > 0, rows > 0, let outBase = out.baseAddress else { return }
     if scratch.count < count * item { scratch = [UInt8](repeating: 0, count: count * item) }
     for row in 0..<rows {
       let offset = info.fileBegin + (row * width + columns.lowerBound) * item
       try scratch.withUnsafeMutableBytes { raw in
-        try Self.readExactly(descriptor, into: raw.baseAddress!, count: count * item, at: offset, path: path)
-        let target = out.baseAddress! + row * count
+        // scratch holds count · item > 0 bytes (resized above), so its base address exists.
+        guard let scratchBase = raw.baseAddress else { return }
+        try Self.readExactly(descriptor, into: scratchBase, count: count * item, at: offset, path: path)
+        let target = outBase + row * count
         if item == 4 {
           for j in 0..<count {
             target[j] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * j, as: UInt32.self))))
