@@ -37,6 +37,30 @@ public struct ModulePenalty: Codable, Sendable, Equatable {
   /// "bf16 noise", "inert" or "may hold": see `PenaltyInspection.verdict`.
   public let verdict: String
 
+  public init(
+    stage: Int, module: String, linear: String, factor: String, entries: Int, penaltyExact: Double, penaltyBF16: Double,
+    penaltyQuadratic: Double, displacementFro: Double, displacementH: Double, hMax: Double, hMinPositive: Double,
+    lambdaEff: Double, stiffness: Double, weightedPenalty: Double, bf16RelativeError: Double, verdict: String
+  ) {
+    self.stage = stage
+    self.module = module
+    self.linear = linear
+    self.factor = factor
+    self.entries = entries
+    self.penaltyExact = penaltyExact
+    self.penaltyBF16 = penaltyBF16
+    self.penaltyQuadratic = penaltyQuadratic
+    self.displacementFro = displacementFro
+    self.displacementH = displacementH
+    self.hMax = hMax
+    self.hMinPositive = hMinPositive
+    self.lambdaEff = lambdaEff
+    self.stiffness = stiffness
+    self.weightedPenalty = weightedPenalty
+    self.bf16RelativeError = bf16RelativeError
+    self.verdict = verdict
+  }
+
   enum CodingKeys: String, CodingKey {
     case stage, module, linear, factor, entries, penaltyExact = "penalty_exact", penaltyBF16 = "penalty_bf16"
     case penaltyQuadratic = "penalty_quadratic", displacementFro = "displacement_fro", displacementH = "displacement_h"
