@@ -69,7 +69,7 @@ extension SafetensorsFile {
   }
 
   /// `__metadata__`: an object of strings (null is read as no metadata, like the reference).
-  private static func parseMetadata(
+  static func parseMetadata(
     _ value: JSONValue, invalid: (String) -> LorascopeError
   ) throws -> [String: String] {
     if value.isNull { return [:] }
@@ -86,7 +86,7 @@ extension SafetensorsFile {
 
   /// Sorts entries by offsets and checks that they tile the buffer from 0 with no overlap and no
   /// gap (`Metadata::validate`); returns where the last one ends.
-  private static func checkContiguous(
+  static func checkContiguous(
     _ entries: [HeaderEntry], invalid: (String) -> LorascopeError
   ) throws -> Int {
     let sorted = entries.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
@@ -115,7 +115,7 @@ extension SafetensorsFile {
 }
 
 /// One tensor entry of a header, checked on its own (dtype, shape, offsets, byte count).
-private struct HeaderEntry {
+struct HeaderEntry {
   let name: String
   let dtype: SafetensorsDType
   let shape: [Int]

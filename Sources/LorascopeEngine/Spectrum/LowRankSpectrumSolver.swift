@@ -8,7 +8,7 @@ import COpenBLAS
 ///
 ///     M = (1/n) (G D^{-½})(G D^{-½})ᵀ + (1/n) Σ_g c_g c_gᵀ / δ_g,   c_g = G_g a_g,
 ///
-/// accumulated with one `cblas_dsyrk` per module (n²p flops in all) plus one rank-one
+/// accumulated with one symmetric rank-k update per module (SymmetricProduct.swift) (n²p flops in all) plus one rank-one
 /// update per softmax-KL module, then `LAPACKE_dsyevd` on n × n. See Docs/Math.md §26.
 public enum LowRankSpectrumSolver {
   /// Generalized spectrum of (Σ, H_ε) through the n × n reduction.
@@ -23,26 +23,14 @@ public enum LowRankSpectrumSolver {
     G: [Double], n: Int, p: Int, metric: JointProximalMetric, eps: [Double]? = nil,
     directionCount: Int = 0, zeroThreshold: Double = GeneralizedSpectrum.defaultZeroThreshold
   ) throws -> GeneralizedSpectrum {
-    let squaredNorm = try checkGradients(G, n: n, p: p, metric: metric)
+    _ = try checkGradients(G, n: n, p: p, metric: metric)
     let eps = try metric.resolvedEps(eps)
     let inverses = try metric.preparedInverses(eps: eps)
-    let reduced = reducedMatrix(G: G, n: n, p: p, metric: metric, inverses: inverses)
-    let (values, u) = try LAPACK.symmetricEigen(reduced.m, n: n)
-
-    // f_k = Σ_g (s_gᵀ u_k)² / (n ε_g m_g ρ_k), s_g = G_g 1_g: the shift fraction of
-    // ShiftSplit.swift, using 1_gᵀ H_ε⁻¹ = 1_gᵀ / ε_g on a softmax-KL block.
-    var shiftFraction = [Double](repeating: 0, count: n)
-    for (g, sums) in reduced.shiftSums {
-      let scale = 1 / (Double(n) * eps[g] * Double(metric.range(of: g).count))
-      for k in 0..<n where values[k] > 0 {
-        var dot = 0.0
-        for i in 0..<n { dot += sums[i] * u[i * n + k] }
-        shiftFraction[k] += scale * dot * dot / values[k]
-      }
-    }
-    let split = ShiftSplit(
-      values: values, shiftFraction: shiftFraction, problemSize: n, squaredNorm: squaredNorm, sampleCount: n,
-      metric: metric, eps: eps, relativeThreshold: zeroThreshold)
+    let accumulator = accumulate(G: G, n: n, p: p, metric: metric, inverses: inverses)
+    let smallest = metric.modules.indices.map { metric.modules[$0].smallestEigenvalue(eps: eps[$0]) }.min() ?? 0
+    let (values, u, split) = try decompose(
+      accumulator, p: p, eps: eps, moduleSizes: metric.modules.map(\.dimension), smallestEigenvalue: smallest,
+      zeroThreshold: zeroThreshold)
 
     var directions: [[Double]]? = nil
     if directionCount > 0 {
@@ -67,70 +55,29 @@ public enum LowRankSpectrumSolver {
       directionCount: directionCount, zeroThreshold: zeroThreshold)
   }
 
-  /// M = (1/n) G H_ε⁻¹ Gᵀ (full symmetric n × n), plus `s_g = G_g 1_g` per softmax-KL module.
-  ///
-  /// Module by module: copy the n × m_g block of G scaled by D_g^{-½} into one reused
-  /// buffer (a few MB, cache-sized, instead of a second 80 MB copy of G) and accumulate
-  /// it with `cblas_dsyrk`; the same pass gives c_g = G_g a_g and s_g.
-  static func reducedMatrix(
+  /// M = (1/n) G H_ε⁻¹ Gᵀ accumulated module by module (LowRankAccumulator.swift): each
+  /// module's n × m_g block of G is copied into one reused buffer (a few MB, cache-sized,
+  /// instead of a second copy of G) and added.
+  static func accumulate(
     G: [Double], n: Int, p: Int, metric: JointProximalMetric, inverses: [MetricInverse]
-  ) -> (m: [Double], shiftSums: [(Int, [Double])]) {
+  ) -> LowRankAccumulator {
     let largest = inverses.map(\.dimension).max() ?? 0
     var block = [Double](repeating: 0, count: n * largest)
-    var m = [Double](repeating: 0, count: n * n)
-    var rankOne: [(vector: [Double], denominator: Double)] = []
-    var shiftSums: [(Int, [Double])] = []
-    let invN = 1 / Double(n)
+    var accumulator = LowRankAccumulator(n: n)
     for (module, inverse) in inverses.enumerated() {
       let r = metric.range(of: module)
       let width = r.count
-      let rootInverse = inverse.inverseDiagonal.map { $0.squareRoot() }
-      let a = inverse.rankOneVector
-      var c = [Double](repeating: 0, count: a.isEmpty ? 0 : n)
-      var s = [Double](repeating: 0, count: a.isEmpty ? 0 : n)
       G.withUnsafeBufferPointer { g in
-        block.withUnsafeMutableBufferPointer { b in
-          rootInverse.withUnsafeBufferPointer { root in
-            for i in 0..<n {
-              let row = i * p + r.lowerBound
-              for j in 0..<width { b[i * width + j] = g[row + j] * root[j] }
-            }
-          }
-          if !a.isEmpty {
-            a.withUnsafeBufferPointer { a in
-              for i in 0..<n {
-                let row = i * p + r.lowerBound
-                var dot = 0.0
-                var sum = 0.0
-                for j in 0..<width {
-                  dot += a[j] * g[row + j]
-                  sum += g[row + j]
-                }
-                c[i] = dot
-                s[i] = sum
-              }
-            }
-          }
-          m.withUnsafeMutableBufferPointer { mm in
-            SymmetricProduct.accumulateUpper(
-              UnsafeBufferPointer(rebasing: b[0..<(n * width)]), rows: n, columns: width, side: .rows,
-              alpha: invN, beta: 1, into: mm)
-          }
+        for i in 0..<n {
+          let row = i * p + r.lowerBound
+          for j in 0..<width { block[i * width + j] = g[row + j] }
         }
       }
-      if !a.isEmpty {
-        rankOne.append((c, inverse.denominator))
-        shiftSums.append((module, s))
+      block.withUnsafeBufferPointer { b in
+        accumulator.add(block: UnsafeBufferPointer(rebasing: b[0..<(n * width)]), width: width, inverse: inverse, module: module)
       }
     }
-    for (c, delta) in rankOne {
-      let scale = invN / delta
-      for i in 0..<n {
-        for j in i..<n { m[i * n + j] += scale * c[i] * c[j] }
-      }
-    }
-    SymmetricProduct.mirrorUpper(&m, size: n)
-    return (m, shiftSums)
+    return accumulator
   }
 
   /// `q_k = H_ε⁻¹ Gᵀ u_k / √(n ρ_k)`, which has `q_kᵀ H_ε q_k = u_kᵀ (n M) u_k / (n ρ_k) = 1`.

@@ -77,8 +77,11 @@ struct SpectrumCommand: ParsableCommand {
   mutating func validate() throws {
     guard directions >= 0 else { throw ValidationError("--directions must be ≥ 0, not \(directions)") }
   }
+  @Option(parsing: .upToNextOption, help: "Per-example gradient files (Scripts/export_gradients.py) for an imported run: streamed spectrum.")
+  var gradients: [String] = []
 
   func run() throws {
+    if !gradients.isEmpty { return try runOnGradients() }
     let state = try RunState.load(runDir: options.runDir, data: options.data, cache: options.cache)
     let session = state.session
     let source = try session.spectrumSource(stage: options.stage, probeSize: options.probe, seed: session.config.seed)
@@ -180,7 +183,8 @@ struct SpectrumReport: Encodable {
       SafetensorsTensor(name: "lambda_eff", doubles: [strength.effective], shape: [1]),
       SafetensorsTensor(name: "rho", doubles: analysis.spectrum.rho, shape: [analysis.spectrum.rho.count]),
       SafetensorsTensor(name: "row_scale", doubles: [analysis.rowScale], shape: [1]),
-    ], metadata: ["format": "pt", "fisher": analysis.fisher.rawValue, "selection": analysis.label])
+    ], metadata: ["format": "pt", "fisher": analysis.fisher.rawValue, "selection": analysis.label,
+                   "modules": "[" + analysis.modules.map { "\"\($0.name)\"" }.joined(separator: ",") + "]"])
     try file.write(to: url)
   }
 }

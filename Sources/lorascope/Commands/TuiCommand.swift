@@ -25,8 +25,15 @@ struct TuiCommand: ParsableCommand {
   @Flag(help: "Open paused (Space starts training).")
   var paused = false
 
+  @Option(parsing: .upToNextOption, help: "An imported run (inspect mode): gradient files for the spectrum panel (Scripts/export_gradients.py).")
+  var gradients: [String] = []
+
+  @Option(name: .customLong("gradient-stage"), help: "An imported run: the stage t the gradients were taken at (default: the last).")
+  var gradientStage: Int?
+
   func run() throws {
     let look = try screen.screenOptions()
+    if let dir = options.runDir, ImportedRun.isImported(URL(fileURLWithPath: dir)) { return try runInspect(runDir: dir, look: look) }
     let session = try openSession(options)
     let status = try Dashboard.run(session: session, options: .init(screen: look, startRunning: !paused))
     if status != 0 { throw ExitCode(status) }

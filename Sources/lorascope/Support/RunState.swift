@@ -10,6 +10,10 @@ struct RunState {
   let session: ContinualSession
 
   static func load(runDir: String, data: String?, cache: String?) throws -> RunState {
+    if ImportedRun.isImported(URL(fileURLWithPath: runDir)) {
+      throw ValidationError(
+        "\(runDir) is an imported run (adapters only, no model or data): use `lorascope inspect`, or `lorascope spectrum --gradients FILE…`")
+    }
     let dir = try RunDirectory.openForInspection(URL(fileURLWithPath: runDir))
     guard let manifest = try dir.readManifest() else {
       throw ValidationError("\(runDir) is not a run directory (no config.json)")

@@ -1,0 +1,132 @@
+import Foundation
+
+/// Per-example gradient files in the layout of `lorascope spectrum --dump` and
+/// Scripts/export_gradients.py: a 2-D `G` [rows, p] (F32 or F64), `module_offsets` [M + 1] and
+/// the metadata `modules`, a JSON list of the M module names. Several files (one per torchrun
+/// rank) are the rows of one G, in the order given. Only headers are read here; the streamed
+/// spectrum reads G one module block at a time (StreamedSpectrumSolver.swift).
+public final class GradientFiles: @unchecked Sendable {
+  public let files: [MappedSafetensors]
+  public let modules: [String]
+  public let offsets: [Int]
+  /// Total rows n over all files.
+  public let rows: Int
+  public var parameterCount: Int { offsets.last ?? 0 }
+  /// Bytes of G over all files.
+  public let gradientBytes: Int
+
+  public init(paths: [String]) throws {
+    guard !paths.isEmpty else { throw LorascopeError.usage("no gradient files given") }
+    var files: [MappedSafetensors] = []
+    var modules: [String]? = nil
+    var offsets: [Int]? = nil
+    var rows = 0
+    var bytes = 0
+    for path in paths {
+      let file = try MappedSafetensors(path: path)
+      func fail(_ why: String) -> LorascopeError { .invalidFile(path: path, reason: why) }
+      let g = try file.info("G")
+      guard g.shape.count == 2, g.dtype == .F32 || g.dtype == .F64 else {
+        throw fail("tensor \"G\" is \(g.dtype.rawValue) \(g.shape), not a 2-D F32 or F64 matrix [examples, parameters]")
+      }
+      let fileOffsets = try file.integers("module_offsets")
+      guard let text = file.metadata["modules"], let parsed = try? JSONParser.parse(Array(text.utf8)),
+        let names = parsed.arrayValue?.compactMap(\.stringValue), names.count == parsed.arrayValue?.count
+      else { throw fail("metadata \"modules\" is missing or not a JSON list of module names") }
+      guard fileOffsets.count == names.count + 1, fileOffsets.first == 0,
+        zip(fileOffsets, fileOffsets.dropFirst()).allSatisfy({ $0 < $1 }), fileOffsets.last == g.shape[1]
+      else {
+        throw fail("tensor \"module_offsets\" \(fileOffsets.prefix(8))… does not split G's \(g.shape[1]) columns into the \(names.count) modules")
+      }
+      if let modules, let offsets {
+        guard names == modules, fileOffsets == offsets else {
+          throw fail("its modules or module_offsets differ from those of \(paths[0]): not rows of the same gradients")
+        }
+      }
+      modules = names
+      offsets = fileOffsets
+      rows += g.shape[0]
+      bytes += g.fileEnd - g.fileBegin
+      files.append(file)
+    }
+    self.files = files
+    self.modules = modules ?? []
+    self.offsets = offsets ?? [0]
+    self.rows = rows
+    self.gradientBytes = bytes
+  }
+
+  /// The index of a module by name, or an error listing a few names.
+  public func index(of module: String) throws -> Int {
+    guard let i = modules.firstIndex(of: module) else {
+      throw LorascopeError.invalidFile(
+        path: files[0].path, reason: "no module \"\(module)\" in the gradients (modules are named like \(modules.prefix(2).joined(separator: ", ")))")
+    }
+    return i
+  }
+
+  /// Reads module g's block, rows × m_g row-major, from every file into `out`.
+  func readBlock(_ g: Int, into out: UnsafeMutableBufferPointer<Double>, scratch: inout [UInt8]) throws {
+    let columns = offsets[g]..<offsets[g + 1]
+    var row = 0
+    for file in files {
+      let count = try file.info("G").shape[0]
+      let part = UnsafeMutableBufferPointer(rebasing: out[(row * columns.count)..<((row + count) * columns.count)])
+      try file.readColumns("G", columns: columns, into: part, scratch: &scratch)
+      row += count
+    }
+  }
+}
+
+/// ρ_k from gradient files against the softmax-KL metric of an anchor, streamed module by
+/// module (issue 13): only one module's n × m_g block of G and its anchor are in memory at a
+/// time, plus the n × n matrix M, so a 1B-parameter model's 5.6 M LoRA parameters need
+/// O(n² + n · max m_g) memory. It feeds the same LowRankAccumulator and eigen-split as the
+/// in-memory LowRankSpectrumSolver (Docs/Design.md §3), so both give the same spectrum.
+public enum StreamedSpectrumSolver {
+  /// - Parameters:
+  ///   - selection: module indices of `gradients` to take jointly (one for a single module).
+  ///   - anchorLogits: the anchor v_{t−1} of a module by name (the softmax-KL metric's logits).
+  public static func solve(
+    gradients: GradientFiles, selection: [Int], anchorLogits: (String) throws -> [Float],
+    epsRelative: Double = ProximalMetric.defaultEpsRelative,
+    zeroThreshold: Double = GeneralizedSpectrum.defaultZeroThreshold
+  ) throws -> GeneralizedSpectrum {
+    let n = gradients.rows
+    guard n > 0 else { throw LorascopeError.usage("the gradient files hold no examples") }
+    guard !selection.isEmpty else { throw LorascopeError.usage("no modules selected") }
+    let widths = selection.map { gradients.offsets[$0 + 1] - gradients.offsets[$0] }
+    var block = [Double](repeating: 0, count: n * (widths.max() ?? 0))
+    var scratch: [UInt8] = []
+    var accumulator = LowRankAccumulator(n: n)
+    var eps: [Double] = []
+    for (position, g) in selection.enumerated() {
+      let name = gradients.modules[g]
+      let logits = try anchorLogits(name).map(Double.init)
+      guard logits.count == widths[position] else {
+        throw LorascopeError.invalidFile(
+          path: gradients.files[0].path,
+          reason: "module \"\(name)\" has \(widths[position]) gradient columns, but its anchor has \(logits.count) entries")
+      }
+      let metric = ProximalMetric.softmaxKL(anchorLogits: logits)
+      let e = metric.defaultEps(epsRelative: epsRelative)
+      eps.append(e)
+      let inverse = try MetricInverse(metric, eps: e, module: name)
+      let width = widths[position]
+      try block.withUnsafeMutableBufferPointer { b in
+        let part = UnsafeMutableBufferPointer(rebasing: b[0..<(n * width)])
+        try gradients.readBlock(g, into: part, scratch: &scratch)
+        if let bad = part.firstIndex(where: { !$0.isFinite }) {
+          throw LorascopeError.numerical("gradients of module \(name): entry \(bad / width), \(bad % width) is \(part[bad])")
+        }
+        accumulator.add(block: UnsafeBufferPointer(part), width: width, inverse: inverse, module: position)
+      }
+    }
+    let p = widths.reduce(0, +)
+    let (_, _, split) = try LowRankSpectrumSolver.decompose(
+      accumulator, p: p, eps: eps, moduleSizes: widths, smallestEigenvalue: eps.min() ?? 0, zeroThreshold: zeroThreshold)
+    return split.spectrum(
+      directions: nil, eps: eps, method: .lowRank, sampleCount: n, parameterCount: p,
+      implicitZeros: max(p - split.rho.count - split.shiftRho.count, 0))
+  }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import LorascopeEngine
+import Testing
+
+@testable import lorascope
+
+/// `import`, `inspect` and `spectrum --gradients` on the command line (issue 13).
+@Suite("Import commands")
+struct ImportCommandTests {
+  @Test("import, inspect and spectrum --gradients parse")
+  func parsing() throws {
+    let spectrum = try SpectrumCommand.parse(["--run-dir", "r", "--stage", "1", "--gradients", "g1", "g2", "--joint"])
+    #expect(spectrum.gradients == ["g1", "g2"] && spectrum.options.joint)
+    let importing = try ImportCommand.parse(["--out", "r", "--snapshots", "a", "b", "--lambda", "3"])
+    #expect(importing.paths == ["a", "b"] && importing.snapshots && importing.penalty.lambda == 3)
+    let inspect = try InspectCommand.parse(["--run-dir", "r", "--json", "--rows", "0"])
+    #expect(inspect.json && inspect.penalty.rows == 0)
+    #expect(throws: (any Error).self) { _ = try ImportCommand.parse(["--out", "r"]) }  // no checkpoint
+  }
+
+  @Test("import writes a run that inspect reads; other commands refuse it with a clear message")
+  func importThenInspect() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-cli-import-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let config = ModelConfig.tiny(vocabSize: 67)
+    let layout = LoRALayout(config: config, lora: LoRAConfig(rank: 2, alpha: 4, targets: [.k, .up]))
+    var rng = SeededRNG(seed: 9)
+    let values = FloatBuffer(count: layout.count)
+    for t in 0..<3 {
+      for i in 0..<layout.count { values[i] += Float(0.02 * rng.nextNormal()) }
+      try ModelCheckpoint.writeAdapter(layout: layout, values: values, baseModelPath: "b", to: root.appendingPathComponent("s\(t)"))
+    }
+    let run = root.appendingPathComponent("run").path
+    try ImportCommand.parse(["--out", run, "--json"] + (0..<3).map { root.appendingPathComponent("s\($0)").path }).run()
+    let imported = try ImportedRun.open(URL(fileURLWithPath: run))
+    #expect(imported.stageCount == 3 && imported.manifest.adaptedLinears == layout.adaptedLinearCount)
+    let report = try PenaltyReport(run: imported, options: try PenaltyOptions.parse([]))
+    #expect(report.modules.count == 2 * layout.modules.count)
+    #expect(report.stages.map(\.stage) == [1, 2] && report.stages.allSatisfy { $0.totalExact > 0 })
+    try InspectCommand.parse(["--run-dir", run]).run()
+
+    let export = try ExportCommand.parse(["--run-dir", run, "--stage", "1", "--out", root.appendingPathComponent("x").path])
+    do {
+      try export.run()
+      Issue.record("export accepted an imported run")
+    } catch let error as ValidationError {
+      #expect(error.message.contains("imported run"))
+    }
+
+    let missing = root.appendingPathComponent("nope").path
+    do {
+      try ImportCommand.parse(["--out", root.appendingPathComponent("run2").path, missing]).run()
+      Issue.record("a missing checkpoint was accepted")
+    } catch let error as LorascopeError {
+      #expect(error.description.contains(missing))
+    }
+  }
+}
