@@ -23,6 +23,17 @@ extension ContinualSession {
       probe: probe(block: t, size: probeSize, seed: seed), seed: seed)
   }
 
+  /// For finished stage t ≥ 1, per module: the softmax-KL of v_t against v_{t−1} exact and in
+  /// the released code's bf16 arithmetic, and the cosine between the two gradients.
+  public func penaltyPrecisionComparison(stage t: Int) throws -> [PenaltyPrecisionComparison] {
+    guard t >= 1, t < adapters.count else {
+      throw LorascopeError.usage("the penalty comparison needs a finished stage 1…\(max(adapters.count - 1, 1)) (stage 0 has no anchor)")
+    }
+    let layout = LoRALayout(config: config.model, lora: config.lora)
+    let penalty = ProximalPenalty(kind: .softmaxKL, layout: layout, anchor: adapters[t - 1])
+    return try penalty.precisionComparison(at: adapters[t])
+  }
+
   /// A seeded sample of `size` training sequences of block b.
   public func probe(block b: Int, size: Int, seed: UInt64 = 0) -> [(inputs: [Int32], targets: [Int32])] {
     let pairs = trainingPairs(block: b)
@@ -42,7 +53,8 @@ extension ContinualSession {
     let source = try spectrumSource(stage: t, probeSize: 0)
     let m = source.model
     let penalty = ProximalPenalty(
-      kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal)
+      kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal,
+      precision: config.penaltyPrecision ?? .exact)
     let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: config.adapter.batchSize, seed: stageSeed(t))
     let trainer = PhaseTrainer(
       stage: t, phase: .adapter, model: m, plan: plan, config: config.adapter,

@@ -223,7 +223,8 @@ public final class ContinualSession {
         probe.attachLoRA(config.lora, values: anchor.clone())
         fisher = try DiagonalFisher.estimate(model: probe, sequences: Array(trainingPairs(block: t - 1).prefix(512)))
       }
-      penalty = ProximalPenalty(kind: kind, layout: loraLayout, anchor: anchor, fisher: fisher)
+      penalty = ProximalPenalty(
+        kind: kind, layout: loraLayout, anchor: anchor, fisher: fisher, precision: config.penaltyPrecision ?? .exact)
     } else {
       penalty = nil
     }

@@ -75,7 +75,9 @@ struct SpectrumCommand: ParsableCommand {
       source: source, selection: selection, fisher: options.fisher, epsRelative: options.epsRelative,
       dense: dense, directions: directions)
     let strength = try analysis.strength(lambda: options.lambda ?? session.metrics.lambda(atEndOfStage: options.stage))
-    let report = SpectrumReport(analysis: analysis, strength: strength, directions: directions)
+    let names = Set(analysis.modules.map(\.name))
+    let precision = try session.penaltyPrecisionComparison(stage: options.stage).filter { names.contains($0.module) }
+    let report = SpectrumReport(analysis: analysis, strength: strength, directions: directions, modulePenalties: precision)
     if let dump { try report.dump(to: URL(fileURLWithPath: dump)) }
     if json { try printJSON(report) } else { print(report.render()) }
   }
@@ -87,11 +89,13 @@ struct SpectrumReport: Encodable {
   let analysis: SpectrumAnalysis
   let strength: ProximalStrength
   let directions: Int
+  /// Per module of the selection: the stage's softmax-KL exact and in bf16, and their gradients' cosine.
+  let modulePenalties: [PenaltyPrecisionComparison]
 
   enum CodingKeys: String, CodingKey {
     case selection, method, metric, fisher, rho, weights, eps, lambda, lambdaEff = "lambda_eff", shiftRho = "shift_rho"
     case shiftCount = "shift_count", gaugeCount = "gauge_count", plasticCount = "plastic_count", probe, dimension
-    case topDirections = "top_directions"
+    case topDirections = "top_directions", modules
   }
 
   struct DirectionReport: Encodable {
@@ -128,6 +132,7 @@ struct SpectrumReport: Encodable {
     try c.encode(analysis.probeExamples, forKey: .probe)
     try c.encode(s.dimension, forKey: .dimension)
     try c.encode(topDirections, forKey: .topDirections)
+    try c.encode(modulePenalties, forKey: .modules)
   }
 
   func render() -> String {
