@@ -95,7 +95,15 @@ struct SpectrumReport: Encodable {
   enum CodingKeys: String, CodingKey {
     case selection, method, metric, fisher, rho, weights, eps, lambda, lambdaEff = "lambda_eff", shiftRho = "shift_rho"
     case shiftCount = "shift_count", gaugeCount = "gauge_count", plasticCount = "plastic_count", probe, dimension
-    case topDirections = "top_directions", modules
+    case topDirections = "top_directions", modules, suggestedLambda = "suggested_lambda"
+  }
+
+  /// λ(w*) for w* = 0.9, 0.5, 0.1 at the median resolved ρ (`LambdaGuidance`), keyed "0.9", "0.5", "0.1".
+  var suggestedLambda: [String: Double] {
+    guard let guidance = LambdaGuidance(spectrum: analysis.spectrum, adaptedLinears: analysis.adaptedLinears) else { return [:] }
+    var out: [String: Double] = [:]
+    for s in guidance.suggestions { out[String(s.weight)] = s.lambda }
+    return out
   }
 
   struct DirectionReport: Encodable {
@@ -133,6 +141,7 @@ struct SpectrumReport: Encodable {
     try c.encode(s.dimension, forKey: .dimension)
     try c.encode(topDirections, forKey: .topDirections)
     try c.encode(modulePenalties, forKey: .modules)
+    try c.encode(suggestedLambda, forKey: .suggestedLambda)
   }
 
   func render() -> String {
@@ -147,6 +156,10 @@ struct SpectrumReport: Encodable {
     out += " · shift (ρ ~ 1/ε, shown apart): \(s.shiftRho.count)\n"
     if !s.shiftRho.isEmpty {
       out += "shift ρ: " + s.shiftRho.prefix(6).map { String(format: "%.3g", $0) }.joined(separator: ", ") + (s.shiftRho.count > 6 ? ", …" : "") + "\n"
+    }
+    if !suggestedLambda.isEmpty {
+      out += "λ that puts the median resolved ρ at w = 0.9 / 0.5 / 0.1: "
+      out += ["0.9", "0.5", "0.1"].compactMap { suggestedLambda[$0].map { String(format: "%.4g", $0) } }.joined(separator: " / ") + "\n"
     }
     var t = TextTable(["k", "ρ_k", "w_k"])
     for k in 0..<min(20, s.nonZeroRho.count) { t.add(["\(k)", String(format: "%.4g", s.rho[k]), String(format: "%.4f", w[k])]) }
