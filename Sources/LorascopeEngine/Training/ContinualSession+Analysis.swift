@@ -34,6 +34,21 @@ extension ContinualSession {
     return try penalty.precisionComparison(at: adapters[t])
   }
 
+  /// For finished stage t ≥ 1 at λ: ‖λ_eff ∇P‖/‖∇CE‖ over the adapter v_t (∇CE on a seeded
+  /// probe of block t, P anchored at v_{t−1} with the method's kind, PESO's for methods without
+  /// one) and the penalty λ_eff·Σ_g P_g in nats (Docs/Math.md §41).
+  public func penaltyInertness(stage t: Int, lambda: Double, probeSize: Int, seed: UInt64 = 0) throws
+    -> (ratio: Double?, nats: Double)
+  {
+    let source = try spectrumSource(stage: t, probeSize: probeSize, seed: seed)
+    let model = try model(afterStage: t)
+    let penalty = ProximalPenalty(
+      kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal,
+      precision: config.penaltyPrecision ?? .exact)
+    return try PenaltyInertness.measure(
+      model: model, sequences: source.probe, penalty: penalty, strength: try penalty.strength(lambda: lambda))
+  }
+
   /// A seeded sample of `size` training sequences of block b.
   public func probe(block b: Int, size: Int, seed: UInt64 = 0) -> [(inputs: [Int32], targets: [Int32])] {
     let pairs = trainingPairs(block: b)

@@ -48,6 +48,9 @@ public final class ContinualSession {
   private var backboneStart = Date()
   private var lastRecord: StepRecord?
   private var pendingLog: [StepRecord] = []
+  /// The running stage's per-step penalty gradient ratios and penalties (for StageMetrics).
+  private var stageRatios: [Double] = []
+  private var stagePenalties: [Double] = []
 
   public init(config: RunConfig, dataset: ContinualDataset, runDirectory: RunDirectory? = nil,
               backboneCache: URL? = nil, resume: Bool = false, dataSpec: DataSpec? = nil) throws {
@@ -93,6 +96,10 @@ public final class ContinualSession {
     if let t = trainer, !t.isFinished {
       let record = try t.step(lambda: currentLambda)
       lastRecord = record
+      if t.phase != .backbone {
+        if let r = record.penaltyGradientRatio { stageRatios.append(r) }
+        stagePenalties.append(record.penalty)
+      }
       pendingLog.append(record)
       if pendingLog.count >= 50 { try flushLog() }
       return .step(record)
@@ -211,6 +218,8 @@ public final class ContinualSession {
     }
     model = m
     stageStart = Date()
+    stageRatios = []
+    stagePenalties = []
 
     // The anchor v_{t−1}; a zero-weight softmax-KL for methods without a penalty (display only).
     if t >= 1 {
@@ -265,7 +274,9 @@ public final class ContinualSession {
       stage: t, own: perBlock[t], perBlock: perBlock, validationCE: validCE,
       trainSteps: lastRecord?.stage == t ? lastRecord!.step : 0, trainSeconds: trainSeconds,
       evaluationSeconds: Date().timeIntervalSince(evalStart),
-      finalCE: lastRecord?.stage == t ? lastRecord!.ce : nil, finalPenalty: lastRecord?.stage == t ? lastRecord!.penalty : nil)
+      finalCE: lastRecord?.stage == t ? lastRecord!.ce : nil, finalPenalty: lastRecord?.stage == t ? lastRecord!.penalty : nil,
+      penaltyGradientRatio: stageRatios.isEmpty ? nil : LambdaGuidance.quantile(of: stageRatios.sorted(), at: 0.5),
+      penaltyNats: penalty == nil || stagePenalties.isEmpty ? nil : stagePenalties.reduce(0, +) / Double(stagePenalties.count))
     metrics.stages.append(result)
     if let dir = runDirectory {
       let stageDir = dir.stageURL(t)
