@@ -41,6 +41,24 @@ struct DashboardRenderTests {
     }
   }
 
+  @Test func headerSaysWhenLambdaIsInert() {
+    var inert = snapshot
+    for _ in 0..<6 { inert.inertness.record(3e-5) }
+    let text = frame(state, inert, rows: 30, cols: 160).text()
+    #expect(text.contains("λ inert: penalty gradient 3×10⁻⁵ of CE's"))
+    let ascii = frame(state, inert, rows: 30, cols: 160, glyphs: .ascii).text()
+    #expect(ascii.contains("lambda inert: penalty gradient 3x10^-5 of CE's"))
+    // A ratio that does not stay low is shown as a number, not as "inert".
+    var live = snapshot
+    for _ in 0..<6 { live.inertness.record(0.02) }
+    let liveText = frame(state, live, rows: 30, cols: 160).text()
+    #expect(!liveText.contains("inert") && liveText.contains("∇P/∇CE 0.02"))
+    #expect(NumberFormat.powerOfTen(3e-5) == "3×10⁻⁵")
+    #expect(NumberFormat.powerOfTen(1e-12) == "10⁻¹²")
+    #expect(NumberFormat.powerOfTen(9.7e-4) == "10⁻³")
+    #expect(NumberFormat.powerOfTen(0.5) == NumberFormat.compact(0.5))
+  }
+
   @Test func weightsMoveTheInstantLambdaChanges() {
     var raised = state
     _ = raised.handle(.char("+"), snapshot: snapshot)
