@@ -59,6 +59,18 @@ struct DashboardRenderTests {
     #expect(NumberFormat.powerOfTen(0.5) == NumberFormat.compact(0.5))
   }
 
+  @Test func guidanceLineShowsTheModuleAndTheJointLambda() throws {
+    var withJoint = snapshot
+    withJoint.spectrum.result?.jointGuidance = LambdaGuidance(resolvedRho: [1, 2, 3], adaptedLinears: 28)
+    let result = try #require(withJoint.spectrum.result)
+    let module = try #require(LambdaGuidance(resolvedRho: result.rho, adaptedLinears: 28))
+    let text = SpectrumPanel.guidanceText(module, joint: result.jointGuidance)
+    #expect(text.contains("joint w=½ 56"))  // 28 · median ρ 2 · (1 − ½)/½
+    #expect(text.contains("w=½ " + NumberFormat.compact(try #require(module.lambda(forWeight: 0.5)), significant: 3)))
+    let frame = frame(state, withJoint, rows: 40, cols: 220).text()
+    #expect(frame.contains("λ for w=.9"))
+  }
+
   @Test func weightsMoveTheInstantLambdaChanges() {
     var raised = state
     _ = raised.handle(.char("+"), snapshot: snapshot)

@@ -206,11 +206,16 @@ public struct SpectrumSummary: Sendable, Equatable {
   public var step: Int
   /// Wall time of the computation.
   public var seconds: Double
+  /// λ guidance of the joint view on the same gradients (nil for the exact GGN, which is per
+  /// module), so the panel shows the selected module's and the joint λ(w*) side by side.
+  public var jointGuidance: LambdaGuidance?
 
   public init(
     label: String, fisher: FisherKind, metricKind: String, rho: [Double], shiftRho: [Double], gaugeCount: Int,
-    eps: [Double], unresolvedShift: Double, probeExamples: Int, stage: Int, step: Int, seconds: Double
+    eps: [Double], unresolvedShift: Double, probeExamples: Int, stage: Int, step: Int, seconds: Double,
+    jointGuidance: LambdaGuidance? = nil
   ) {
+    self.jointGuidance = jointGuidance
     self.label = label
     self.fisher = fisher
     self.metricKind = metricKind

@@ -47,16 +47,20 @@ struct SpectrumPanel {
       let line = Rect(row: row, col: inner.col, width: inner.width, height: 1)
       canvas.put(
         row: row, col: inner.col,
-        text: DisplayWidth.truncate(glyphs.text(Self.guidanceText(guidance)), to: inner.width, ellipsis: glyphs.ellipsis),
+        text: DisplayWidth.truncate(
+          glyphs.text(Self.guidanceText(guidance, joint: state.joint ? nil : spectrum.result?.jointGuidance)),
+          to: inner.width, ellipsis: glyphs.ellipsis),
         style: .accent, clippedTo: line)
     }
     drawStatus(into: &canvas, row: inner.bottom - 1, inner: inner, lambdaEff: lambdaEff, glyphs: glyphs)
   }
 
-  /// "λ for w=.9 2.1e3 · w=½ 1.9e4 · w=.1 1.7e5 (median ρ; w sets ½)".
-  static func guidanceText(_ guidance: LambdaGuidance) -> String {
+  /// "λ for w=.9 2.1e3 · w=½ 1.9e4 · w=.1 1.7e5 · joint w=½ 2.6e4 (median ρ; w sets ½)": the
+  /// shown spectrum's λ(w*) and, for a module, the joint view's λ(½) beside it.
+  static func guidanceText(_ guidance: LambdaGuidance, joint: LambdaGuidance?) -> String {
     let names = [0.9: "w=.9", 0.5: "w=½", 0.1: "w=.1"]
-    let parts = guidance.suggestions.map { "\(names[$0.weight] ?? "w=\($0.weight)") \(NumberFormat.compact($0.lambda, significant: 3))" }
+    var parts = guidance.suggestions.map { "\(names[$0.weight] ?? "w=\($0.weight)") \(NumberFormat.compact($0.lambda, significant: 3))" }
+    if let half = joint?.lambda(forWeight: 0.5) { parts.append("joint w=½ \(NumberFormat.compact(half, significant: 3))") }
     return "λ for " + parts.joined(separator: " · ") + " (median ρ; w sets ½)"
   }
 
