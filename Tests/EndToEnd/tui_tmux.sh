@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The screen end to end (Docs/Design.md §7): drives the real lorascope binary in tmux at
 # TERM=xterm-256color and TERM=vt100, 100×30. For each terminal: first frame, + changes λ
-# on screen and in log.jsonl, n steps, ? opens the help and Esc closes it, resizes (down to
+# on screen and in log.jsonl, * and / step λ by a decade (and metrics.json's lambda_history
+# records it), w before any spectrum explains itself, n steps, ? opens the help and Esc closes it, resizes (down to
 # the "needs W×H" notice and back), q quits with status 0 and the terminal restored
 # (no alternate screen, stty back to icanon echo). Then Ctrl-C and SIGTERM while training
 # runs must restore the terminal too (status 0 and 143). Finally it measures key press to
@@ -115,6 +116,25 @@ run_main_scenario() {
     sleep 0.05
   done
   check "[$term] the change of λ is in log.jsonl" $logged
+
+  tm send-keys -t "$session" "*"
+  wait_for "$session" "(λ|lambda) 50 " 5
+  check "[$term] * multiplies λ by 10 (5 to 50)" $?
+  local recorded=1
+  for _ in $(seq 1 100); do
+    if grep -q '"lambda_history"' "$dir/run/metrics.json" 2>/dev/null && grep -Eq '"lambda" *: *50([,} ]|$)' "$dir/run/metrics.json"; then
+      recorded=0
+      break
+    fi
+    sleep 0.05
+  done
+  check "[$term] metrics.json's lambda_history records λ = 50" $recorded
+  tm send-keys -t "$session" "/"
+  wait_for "$session" "(λ|lambda) 5 " 5
+  check "[$term] / divides λ by 10 (50 to 5)" $?
+  tm send-keys -t "$session" w
+  wait_for "$session" "no resolved spectrum yet" 5
+  check "[$term] w before any spectrum says to compute one" $?
 
   tm send-keys -t "$session" n
   wait_for "$session" "step 1/[0-9]+" 60

@@ -53,10 +53,15 @@ struct LambdaOwnershipTests {
       return
     }
     #expect(record.lambda == 5e4)
+    // Every adapter step logs ‖λ_eff ∇P‖/‖∇CE‖; at λ = 5e4 the penalty is far from inert.
+    #expect((record.penaltyGradientRatio ?? 0) > 0)
     // metrics.json written at the stage's end still has the history.
     try s.finishCurrentStage()
     let json = try String(contentsOf: dir.appendingPathComponent("metrics.json"), encoding: .utf8)
     #expect(json.contains("\"lambda_history\""))
+    #expect(json.contains("\"penalty_gradient_ratio\"") && json.contains("\"penalty_nats\""))
+    let stage1 = try #require(try RunDirectory.openForInspection(dir).readMetrics()?.stages.last)
+    #expect(stage1.stage == 1 && (stage1.penaltyGradientRatio ?? 0) > 0 && (stage1.penaltyNats ?? -1) >= 0)
     #expect(try RunDirectory.openForInspection(dir).readMetrics()?.lambda(atEndOfStage: 1) == 5e4)
     #expect(try RunDirectory.openForInspection(dir).readMetrics()?.lambda(atEndOfStage: 0) == 2)
   }

@@ -37,7 +37,7 @@ struct DashboardAppTests {
     #expect(screen.visible.text().contains("run / pause training"))  // the overlay survives the resize
     for _ in 0..<20 { app.handle(.named(.pageDown)) }
     app.render()
-    #expect(app.state.mode == .help(page: 1))  // paging stops at the last page
+    #expect(app.state.mode == .help(page: 2))  // paging stops at the last page (three pages at 24 × 80)
     app.handle(.named(.escape))
     app.handle(.named(.ctrlL))
     #expect(screen.repaintCount == 1)

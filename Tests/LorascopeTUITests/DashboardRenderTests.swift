@@ -41,6 +41,36 @@ struct DashboardRenderTests {
     }
   }
 
+  @Test func headerSaysWhenLambdaIsInert() {
+    var inert = snapshot
+    for _ in 0..<6 { inert.inertness.record(3e-5) }
+    let text = frame(state, inert, rows: 30, cols: 160).text()
+    #expect(text.contains("λ inert: penalty gradient 3×10⁻⁵ of CE's"))
+    let ascii = frame(state, inert, rows: 30, cols: 160, glyphs: .ascii).text()
+    #expect(ascii.contains("lambda inert: penalty gradient 3x10^-5 of CE's"))
+    // A ratio that does not stay low is shown as a number, not as "inert".
+    var live = snapshot
+    for _ in 0..<6 { live.inertness.record(0.02) }
+    let liveText = frame(state, live, rows: 30, cols: 160).text()
+    #expect(!liveText.contains("inert") && liveText.contains("∇P/∇CE 0.02"))
+    #expect(NumberFormat.powerOfTen(3e-5) == "3×10⁻⁵")
+    #expect(NumberFormat.powerOfTen(1e-12) == "10⁻¹²")
+    #expect(NumberFormat.powerOfTen(9.7e-4) == "10⁻³")
+    #expect(NumberFormat.powerOfTen(0.5) == NumberFormat.compact(0.5))
+  }
+
+  @Test func guidanceLineShowsTheModuleAndTheJointLambda() throws {
+    var withJoint = snapshot
+    withJoint.spectrum.result?.jointGuidance = LambdaGuidance(resolvedRho: [1, 2, 3], adaptedLinears: 28)
+    let result = try #require(withJoint.spectrum.result)
+    let module = try #require(LambdaGuidance(resolvedRho: result.rho, adaptedLinears: 28))
+    let text = SpectrumPanel.guidanceText(module, joint: result.jointGuidance)
+    #expect(text.contains("joint w=½ 56"))  // 28 · median ρ 2 · (1 − ½)/½
+    #expect(text.contains("w=½ " + NumberFormat.compact(try #require(module.lambda(forWeight: 0.5)), significant: 3)))
+    let frame = frame(state, withJoint, rows: 40, cols: 220).text()
+    #expect(frame.contains("λ for w=.9"))
+  }
+
   @Test func weightsMoveTheInstantLambdaChanges() {
     var raised = state
     _ = raised.handle(.char("+"), snapshot: snapshot)

@@ -36,6 +36,29 @@ struct DashboardStateTests {
     #expect(state.handle(.char("+"), snapshot: snapshot) == [.engine(.setLambda(0.01))])
   }
 
+  @Test func decadeKeysAndLambdaFromTheSpectrum() throws {
+    var state = freshState()
+    #expect(state.handle(.char("*"), snapshot: snapshot) == [.engine(.setLambda(20))])
+    #expect(state.handle(.char("/"), snapshot: snapshot) == [.engine(.setLambda(2))])
+    // w: the λ that puts the median resolved ρ of the shown spectrum at w = ½.
+    let result = try #require(snapshot.spectrum.result)
+    let guidance = try #require(LambdaGuidance(resolvedRho: result.rho, adaptedLinears: snapshot.run.adaptedLinears))
+    let target = try #require(guidance.lambda(forWeight: 0.5))
+    #expect(state.handle(.char("w"), snapshot: snapshot) == [.engine(.setLambda(target))])
+    let strength = try ProximalStrength(lambda: state.lambda, adaptedLinears: snapshot.run.adaptedLinears)
+    #expect(abs(strength.weight(rho: guidance.rho) - 0.5) < 1e-12)
+    // Without a spectrum the key explains instead.
+    var empty = snapshot
+    empty.spectrum = SpectrumPanelState()
+    #expect(state.handle(.char("w"), snapshot: empty).isEmpty)
+    #expect(state.notice?.contains("press e") == true)
+    // Methods without a penalty explain too.
+    var single = freshState(method: .single)
+    #expect(single.handle(.char("*"), snapshot: snapshot).isEmpty)
+    #expect(single.handle(.char("w"), snapshot: snapshot).isEmpty)
+    #expect(single.notice?.contains("no effect") == true)
+  }
+
   @Test func typingAnExactLambda() {
     var state = freshState()
     #expect(state.handle(.char("L"), snapshot: snapshot).isEmpty)

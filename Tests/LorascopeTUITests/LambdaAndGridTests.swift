@@ -6,14 +6,29 @@ import Testing
 struct LambdaAndGridTests {
   @Test func ladderIsOneTwoFivePerDecade() {
     #expect(LambdaLadder.values.prefix(7) == [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5])
-    #expect(LambdaLadder.values.last == 1000)
+    #expect(LambdaLadder.values.last == 1e8)
+    #expect(LambdaLadder.values.contains(1e7) && LambdaLadder.values.contains(5e4))
     #expect(LambdaLadder.up(from: 2) == 5)
     #expect(LambdaLadder.up(from: 0.37) == 0.5)  // a typed value goes to its neighbour
     #expect(LambdaLadder.down(from: 0.37) == 0.2)
-    #expect(LambdaLadder.up(from: 1000) == 1000)
+    #expect(LambdaLadder.up(from: 1000) == 2000)
+    #expect(LambdaLadder.up(from: 1e8) == 1e8)
     #expect(LambdaLadder.down(from: 0.01) == 0)
     #expect(LambdaLadder.down(from: 0) == 0)
     #expect(LambdaLadder.up(from: 0) == 0.01)
+  }
+
+  @Test func decadeSteps() {
+    #expect(LambdaLadder.timesTen(from: 2) == 20)
+    #expect(LambdaLadder.timesTen(from: 0) == 0.01)
+    #expect(LambdaLadder.timesTen(from: 5e7) == 1e8)
+    #expect(LambdaLadder.dividedByTen(from: 20) == 2)
+    #expect(LambdaLadder.dividedByTen(from: 0.01) == 0)
+    #expect(LambdaLadder.dividedByTen(from: 0) == 0)
+    // 0 … ≥ 10⁷ in decades: eleven presses of × from 0.01 reach the top.
+    var lambda = 0.0
+    for _ in 0..<11 { lambda = LambdaLadder.timesTen(from: lambda) }
+    #expect(lambda >= 1e7)
   }
 
   @Test func gridIsLayersAndFactorsByLinears() {

@@ -12,11 +12,17 @@ public struct StageMetrics: Codable, Equatable, Sendable {
   public var evaluationSeconds: Double
   public var finalCE: Double?
   public var finalPenalty: Double?
+  /// The median over the stage's steps of ‖λ_eff ∇P‖/‖∇CE‖ over the adapter (nil without a
+  /// penalty): below 1e-3, λ was inert in this stage (Docs/Math.md §42).
+  public var penaltyGradientRatio: Double?
+  /// The mean over the stage's steps of the penalty λ_eff·Σ_g P_g, in nats.
+  public var penaltyNats: Double?
 
   enum CodingKeys: String, CodingKey {
     case stage, own, perBlock = "per_block", validationCE = "validation_ce", trainSteps = "train_steps"
     case trainSeconds = "train_seconds", evaluationSeconds = "evaluation_seconds"
     case finalCE = "final_ce", finalPenalty = "final_penalty"
+    case penaltyGradientRatio = "penalty_gradient_ratio", penaltyNats = "penalty_nats"
   }
 }
 

@@ -25,14 +25,20 @@ public struct ProximalPenalty: Sendable {
   let anchorLogSoftmax: [Double]
   /// For diagonalFisher: F in the adapter's layout.
   public let fisher: [Float]?
+  /// The softmax-KL's arithmetic: exact, or the released code's bf16 (the other kinds are
+  /// always exact).
+  public let precision: PenaltyPrecision
 
-  public init(kind: Kind, layout: LoRALayout, anchor: FloatBuffer, fisher: [Float]? = nil) {
+  public init(
+    kind: Kind, layout: LoRALayout, anchor: FloatBuffer, fisher: [Float]? = nil, precision: PenaltyPrecision = .exact
+  ) {
     precondition(anchor.count == layout.count)
     precondition(kind != .diagonalFisher || fisher?.count == layout.count, "EWC needs a Fisher diagonal")
     self.kind = kind
     self.layout = layout
     self.anchor = anchor.array
     self.fisher = fisher
+    self.precision = precision
     var logQ = [Double](repeating: 0, count: kind == .softmaxKL ? layout.count : 0)
     if kind == .softmaxKL {
       for m in layout.modules {
@@ -60,6 +66,17 @@ public struct ProximalPenalty: Sendable {
     for (gi, m) in layout.modules.enumerated() {
       let x = v.pointer(m.offset)
       switch kind {
+      case .softmaxKL where precision == .bf16:
+        let anchorValues = anchor[m.offset..<(m.offset + m.count)]
+        let (kl, g) = anchorValues.withUnsafeBufferPointer { prev in
+          BFloat16SoftmaxKL.evaluate(
+            current: UnsafeBufferPointer(start: x, count: m.count), previous: prev, gradient: gradient != nil && w != 0)
+        }
+        values[gi] = Double(kl)
+        if let gradient, let g {
+          let dst = gradient.pointer(m.offset)
+          for j in 0..<m.count { dst[j] += w * g[j] }
+        }
       case .softmaxKL:
         logP.removeAll(keepingCapacity: true)
         logP.append(contentsOf: repeatElement(0, count: m.count))
@@ -97,6 +114,34 @@ public struct ProximalPenalty: Sendable {
     strength.effective * perModule.reduce(0, +)
   }
 
+  /// Per module, the exact softmax-KL next to the released code's bf16 one and the cosine
+  /// between their gradients, at adapter `v` against this penalty's anchor (Docs/Math.md
+  /// "The penalty in bfloat16"). Only for the softmax-KL kind.
+  public func precisionComparison(at v: FloatBuffer) throws -> [PenaltyPrecisionComparison] {
+    guard kind == .softmaxKL else {
+      throw LorascopeError.usage("the bf16 comparison applies to the softmax-KL penalty (peso), not \(kind.rawValue)")
+    }
+    let exact = ProximalPenalty(kind: .softmaxKL, layout: layout, anchor: FloatBuffer(anchor), precision: .exact)
+    let rounded = ProximalPenalty(kind: .softmaxKL, layout: layout, anchor: FloatBuffer(anchor), precision: .bf16)
+    // Strength 1 with |L| = 1 adds ∂P_g/∂v itself.
+    let unit = ProximalStrength(validatedLambda: 1, adaptedLinears: 1)
+    let exactGradient = FloatBuffer(count: layout.count), roundedGradient = FloatBuffer(count: layout.count)
+    let exactValues = exact.evaluate(v, strength: unit, gradient: exactGradient)
+    let roundedValues = rounded.evaluate(v, strength: unit, gradient: roundedGradient)
+    return layout.modules.enumerated().map { g, m in
+      var dot = 0.0, ne = 0.0, nr = 0.0
+      for j in m.offset..<(m.offset + m.count) {
+        let a = Double(exactGradient[j]), b = Double(roundedGradient[j])
+        dot += a * b
+        ne += a * a
+        nr += b * b
+      }
+      let cosine = ne > 0 && nr > 0 ? dot / (ne * nr).squareRoot() : nil
+      return PenaltyPrecisionComparison(
+        module: m.name, exact: exactValues[g], bf16: roundedValues[g], gradientCosine: cosine)
+    }
+  }
+
   static func logSoftmax(_ x: UnsafePointer<Float>, _ n: Int, into out: inout [Double], at offset: Int) {
     var mx = -Double.infinity
     for j in 0..<n { mx = max(mx, Double(x[j])) }
@@ -104,5 +149,28 @@ public struct ProximalPenalty: Sendable {
     for j in 0..<n { sum += Foundation.exp(Double(x[j]) - mx) }
     let lse = mx + Foundation.log(sum)
     for j in 0..<n { out[offset + j] = Double(x[j]) - lse }
+  }
+}
+
+/// One module's softmax-KL in both arithmetics (`spectrum --json`: penalty_exact,
+/// penalty_bf16, bf16_gradient_cosine).
+public struct PenaltyPrecisionComparison: Codable, Sendable, Equatable {
+  public let module: String
+  public let exact: Double
+  public let bf16: Double
+  /// cos(∇ exact, ∇ bf16); nil when either gradient is zero.
+  public let gradientCosine: Double?
+
+  enum CodingKeys: String, CodingKey {
+    case module, exact = "penalty_exact", bf16 = "penalty_bf16", gradientCosine = "bf16_gradient_cosine"
+  }
+
+  /// Writes a missing cosine as null, so every module has all four keys.
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(module, forKey: .module)
+    try c.encode(exact, forKey: .exact)
+    try c.encode(bf16, forKey: .bf16)
+    try c.encode(gradientCosine, forKey: .gradientCosine)
   }
 }

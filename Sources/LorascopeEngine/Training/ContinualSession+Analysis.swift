@@ -23,6 +23,32 @@ extension ContinualSession {
       probe: probe(block: t, size: probeSize, seed: seed), seed: seed)
   }
 
+  /// For finished stage t ≥ 1, per module: the softmax-KL of v_t against v_{t−1} exact and in
+  /// the released code's bf16 arithmetic, and the cosine between the two gradients.
+  public func penaltyPrecisionComparison(stage t: Int) throws -> [PenaltyPrecisionComparison] {
+    guard t >= 1, t < adapters.count else {
+      throw LorascopeError.usage("the penalty comparison needs a finished stage 1…\(max(adapters.count - 1, 1)) (stage 0 has no anchor)")
+    }
+    let layout = LoRALayout(config: config.model, lora: config.lora)
+    let penalty = ProximalPenalty(kind: .softmaxKL, layout: layout, anchor: adapters[t - 1])
+    return try penalty.precisionComparison(at: adapters[t])
+  }
+
+  /// For finished stage t ≥ 1 at λ: ‖λ_eff ∇P‖/‖∇CE‖ over the adapter v_t (∇CE on a seeded
+  /// probe of block t, P anchored at v_{t−1} with the method's kind, PESO's for methods without
+  /// one) and the penalty λ_eff·Σ_g P_g in nats (Docs/Math.md §42).
+  public func penaltyInertness(stage t: Int, lambda: Double, probeSize: Int, seed: UInt64 = 0) throws
+    -> (ratio: Double?, nats: Double)
+  {
+    let source = try spectrumSource(stage: t, probeSize: probeSize, seed: seed)
+    let model = try model(afterStage: t)
+    let penalty = ProximalPenalty(
+      kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal,
+      precision: config.penaltyPrecision ?? .exact)
+    return try PenaltyInertness.measure(
+      model: model, sequences: source.probe, penalty: penalty, strength: try penalty.strength(lambda: lambda))
+  }
+
   /// A seeded sample of `size` training sequences of block b.
   public func probe(block b: Int, size: Int, seed: UInt64 = 0) -> [TrainingPair] {
     let pairs = trainingPairs(block: b)
@@ -42,7 +68,8 @@ extension ContinualSession {
     let source = try spectrumSource(stage: t, probeSize: 0)
     let m = source.model
     let penalty = ProximalPenalty(
-      kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal)
+      kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal,
+      precision: config.penaltyPrecision ?? .exact)
     let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: config.adapter.batchSize, seed: stageSeed(t))
     let trainer = PhaseTrainer(
       stage: t, phase: .adapter, model: m, plan: plan, config: config.adapter,

@@ -48,6 +48,9 @@ public final class ContinualSession {
   private var backboneStart = Date()
   private var lastRecord: StepRecord?
   private var pendingLog: [StepRecord] = []
+  /// The running stage's per-step penalty gradient ratios and penalties (for StageMetrics).
+  private var stageRatios: [Double] = []
+  private var stagePenalties: [Double] = []
 
   public init(config: RunConfig, dataset: ContinualDataset, runDirectory: RunDirectory? = nil,
               backboneCache: URL? = nil, resume: Bool = false, dataSpec: DataSpec? = nil) throws {
@@ -142,6 +145,10 @@ public final class ContinualSession {
     if let t = trainer, !t.isFinished {
       let record = try t.step(lambda: currentLambda)
       lastRecord = record
+      if t.phase != .backbone {
+        if let r = record.penaltyGradientRatio { stageRatios.append(r) }
+        stagePenalties.append(record.penalty)
+      }
       pendingLog.append(record)
       if pendingLog.count >= 50 { try flushLog() }
       return .step(record)
@@ -263,6 +270,8 @@ public final class ContinualSession {
     }
     model = m
     stageStart = Date()
+    stageRatios = []
+    stagePenalties = []
 
     // The anchor v_{t−1}; a zero-weight softmax-KL for methods without a penalty (display only).
     if t >= 1 {
@@ -275,7 +284,8 @@ public final class ContinualSession {
         probe.attachLoRA(config.lora, values: anchor.clone())
         fisher = try DiagonalFisher.estimate(model: probe, sequences: Array(trainingPairs(block: t - 1).prefix(512)))
       }
-      penalty = ProximalPenalty(kind: kind, layout: loraLayout, anchor: anchor, fisher: fisher)
+      penalty = ProximalPenalty(
+        kind: kind, layout: loraLayout, anchor: anchor, fisher: fisher, precision: config.penaltyPrecision ?? .exact)
     } else {
       penalty = nil
     }
@@ -317,7 +327,9 @@ public final class ContinualSession {
       stage: t, own: perBlock[t], perBlock: perBlock, validationCE: validCE,
       trainSteps: ownRecord?.step ?? 0, trainSeconds: trainSeconds,
       evaluationSeconds: Date().timeIntervalSince(evalStart),
-      finalCE: ownRecord?.ce, finalPenalty: ownRecord?.penalty)
+      finalCE: ownRecord?.ce, finalPenalty: ownRecord?.penalty,
+      penaltyGradientRatio: stageRatios.isEmpty ? nil : LambdaGuidance.quantile(of: stageRatios.sorted(), at: 0.5),
+      penaltyNats: penalty == nil || stagePenalties.isEmpty ? nil : stagePenalties.reduce(0, +) / Double(stagePenalties.count))
     metrics.stages.append(result)
     if let dir = runDirectory {
       let stageDir = dir.stageURL(t)

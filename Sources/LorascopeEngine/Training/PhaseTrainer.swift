@@ -16,6 +16,8 @@ public final class PhaseTrainer {
   let schedule: LearningRateSchedule
   let penalty: ProximalPenalty?
   let clip: Double
+  /// Scratch for λ_eff ∇P (adapter-sized; empty without a penalty).
+  let penaltyGradient: FloatBuffer
   private var epochBatches: [[Int]] = []
   private var epoch = -1
   private var cursor = 0
@@ -30,6 +32,7 @@ public final class PhaseTrainer {
     self.plan = plan
     self.penalty = penalty
     clip = config.gradientClip
+    penaltyGradient = FloatBuffer(count: penalty == nil ? 0 : (model.lora?.count ?? 0))
     totalSteps = max(1, Int((config.epochs * Double(plan.batchesPerEpoch)).rounded(.up)))
     schedule = LearningRateSchedule(
       peak: config.learningRate, warmupSteps: Int(Float(totalSteps) * config.warmupFraction), totalSteps: totalSteps)
@@ -69,10 +72,17 @@ public final class PhaseTrainer {
     let ce = try model.lossAndGradients(batch, into: grads, dropoutSeed: SeedStream(root: plan.seed).seed(.dropout, step))
     var modulePenalty: [Double] = []
     var penaltyValue = 0.0
-    if let penalty, let v = model.lora {
+    var ratio: Double? = nil
+    if let penalty, let v = model.lora, let ceGradient = grads.lora {
       let strength = try penalty.strength(lambda: lambda)
-      modulePenalty = penalty.evaluate(v, strength: strength, gradient: grads.lora)
+      // λ_eff ∇P into its own buffer first, to compare its size with ∇CE's, then added.
+      penaltyGradient.zero()
+      modulePenalty = penalty.evaluate(v, strength: strength, gradient: penaltyGradient)
       penaltyValue = penalty.total(modulePenalty, strength: strength)
+      ratio = PenaltyInertness.ratio(
+        penaltyGradient: UnsafeBufferPointer(start: penaltyGradient.base, count: penaltyGradient.count),
+        ceGradient: UnsafeBufferPointer(start: ceGradient.base, count: ceGradient.count))
+      for i in 0..<ceGradient.count { ceGradient[i] += penaltyGradient[i] }
     }
     let norm = optimizer.gradientNorm()
     guard ce.isFinite, penaltyValue.isFinite, norm.isFinite else {
@@ -87,6 +97,6 @@ public final class PhaseTrainer {
     step += 1
     return StepRecord(
       stage: stage, phase: phase, step: step, totalSteps: totalSteps, ce: ce, penalty: penaltyValue,
-      modulePenalty: modulePenalty, lambda: lambda, lr: Double(lr), gradNorm: norm)
+      penaltyGradientRatio: ratio, modulePenalty: modulePenalty, lambda: lambda, lr: Double(lr), gradNorm: norm)
   }
 }

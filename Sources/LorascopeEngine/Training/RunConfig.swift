@@ -43,6 +43,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
   public var normalizePastAdapters: Bool
   public var maxHistory: Int
   public var beamWidth: Int
+  /// The softmax-KL's arithmetic (`--penalty-precision`); nil = exact (and in config.json files
+  /// written before the option existed).
+  public var penaltyPrecision: PenaltyPrecision?
   /// Test users per block evaluated for R[t][j], the stage's own block included: a seeded
   /// subset when a block has more (nil: all).
   public var evaluationUsers: Int?

@@ -22,6 +22,9 @@ public struct DashboardSnapshot: Sendable {
   public var adapterLoss: LossHistory
   /// P_g of every module at the last step, in `run.modules` order (empty before stage 1).
   public var modulePenalty: [Double]
+  /// ‖λ_eff ∇P‖/‖∇CE‖ over the recent steps of the adapter phase (the engine's
+  /// `InertnessMonitor`: median, and whether it stayed below 1e-3).
+  public var inertness: InertnessMonitor
   /// The metrics of every finished stage (Docs/Design.md §5).
   public var stages: [StageMetrics]
   /// R[t][j] of NDCG@5: after stage t, on the test users of block j.
@@ -46,6 +49,7 @@ public struct DashboardSnapshot: Sendable {
     backboneLoss = LossHistory()
     adapterLoss = LossHistory()
     modulePenalty = []
+    inertness = InertnessMonitor()
     stages = []
     matrix = []
     spectrum = SpectrumPanelState()
@@ -202,11 +206,16 @@ public struct SpectrumSummary: Sendable, Equatable {
   public var step: Int
   /// Wall time of the computation.
   public var seconds: Double
+  /// λ guidance of the joint view on the same gradients (nil for the exact GGN, which is per
+  /// module), so the panel shows the selected module's and the joint λ(w*) side by side.
+  public var jointGuidance: LambdaGuidance?
 
   public init(
     label: String, fisher: FisherKind, metricKind: String, rho: [Double], shiftRho: [Double], gaugeCount: Int,
-    eps: [Double], unresolvedShift: Double, probeExamples: Int, stage: Int, step: Int, seconds: Double
+    eps: [Double], unresolvedShift: Double, probeExamples: Int, stage: Int, step: Int, seconds: Double,
+    jointGuidance: LambdaGuidance? = nil
   ) {
+    self.jointGuidance = jointGuidance
     self.label = label
     self.fisher = fisher
     self.metricKind = metricKind

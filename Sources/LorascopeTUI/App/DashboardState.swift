@@ -127,7 +127,7 @@ public struct DashboardState: Sendable {
         mode = .main
         return []
       case .action(let action):
-        return perform(action)
+        return perform(action, snapshot: snapshot)
       }
     case .main:
       if event == .named(.escape), showsError(snapshot), let error = snapshot.error {
@@ -142,10 +142,10 @@ public struct DashboardState: Sendable {
       break
     }
     guard let action = keyMap.action(for: event, context: context) else { return [] }
-    return perform(action)
+    return perform(action, snapshot: snapshot)
   }
 
-  private mutating func perform(_ action: Action) -> [UIEffect] {
+  private mutating func perform(_ action: Action, snapshot: DashboardSnapshot) -> [UIEffect] {
     switch action {
     case .runPause:
       if caption?.waiting == true { return [.continueDemo] }
@@ -154,6 +154,18 @@ public struct DashboardState: Sendable {
     case .finishStage: return [.engine(.finishStage)]
     case .lambdaUp: return setLambda(LambdaLadder.up(from: lambda))
     case .lambdaDown: return setLambda(LambdaLadder.down(from: lambda))
+    case .lambdaTimesTen: return setLambda(LambdaLadder.timesTen(from: lambda))
+    case .lambdaDividedByTen: return setLambda(LambdaLadder.dividedByTen(from: lambda))
+    case .lambdaFromSpectrum:
+      guard usesLambda else { return explainNoLambda() }
+      guard let result = snapshot.spectrum.result,
+        let guidance = LambdaGuidance(resolvedRho: result.rho, adaptedLinears: snapshot.run.adaptedLinears),
+        let target = guidance.lambda(forWeight: 0.5)
+      else {
+        notice = "no resolved spectrum yet: press e"
+        return []
+      }
+      return setLambda(target)
     case .lambdaEdit:
       guard usesLambda else { return explainNoLambda() }
       mode = .editLambda(NumberEntry())

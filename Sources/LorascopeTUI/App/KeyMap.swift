@@ -10,6 +10,12 @@ public enum Action: Hashable, Sendable {
   case lambdaUp
   /// `-`: lower λ.
   case lambdaDown
+  /// `*`: λ × 10.
+  case lambdaTimesTen
+  /// `/`: λ ÷ 10.
+  case lambdaDividedByTen
+  /// `w`: λ that puts the median resolved ρ of the shown spectrum at w = ½.
+  case lambdaFromSpectrum
   /// `L`: type an exact λ.
   case lambdaEdit
   case moduleNext, modulePrev
@@ -149,6 +155,11 @@ public struct KeyMap: Sendable {
     KeyBinding(.lambdaUp, keys: [.character("+"), .character("=")], "raise λ (next step)", bar: "λ", rank: 3),
     KeyBinding(.lambdaDown, keys: [.character("-")], "lower λ (next step)", bar: "λ", rank: 3),
     KeyBinding(.lambdaEdit, keys: [.character("L")], "type an exact λ", bar: "set λ", rank: 8),
+    KeyBinding(.lambdaTimesTen, keys: [.character("*")], "λ × 10 (next step)", bar: "λ×10", rank: 14),
+    KeyBinding(.lambdaDividedByTen, keys: [.character("/")], "λ / 10 (next step)", bar: "λ/10", rank: 14),
+    KeyBinding(
+      .lambdaFromSpectrum, keys: [.character("w")], "λ from the spectrum (median ρ at w = 0.5)",
+      bar: "λ fit", rank: 14),
     KeyBinding(
       .modulePrev, keys: [.named(.left), .character("h"), .character("[")], "previous module",
       bar: "module", rank: 4),

@@ -159,6 +159,14 @@ extension GlyphSet {
       case "↔": result += "<->"
       case "▶": result += ">"
       case "₀"..."₉": result += String(scalar.value - 0x2080)
+      case "⁻": result += "^-"
+      case "⁰": result += "0"
+      case "¹": result += "1"
+      case "²": result += "2"
+      case "³": result += "3"
+      case "⁴"..."⁹": result += String(scalar.value - 0x2070)
+      case "┃": result += "|"
+      case "∇": result += "grad "
       case "½": result += "1/2"
       case "●": result += "*"
       case "│", "┤", "├": result += "|"

@@ -38,6 +38,21 @@ public enum NumberFormat {
   }
 
   /// `value` as mantissa and exponent: "1.5e-5", "-3.2e+5", "1e+0".
+  /// A small positive value as "3×10⁻⁵" (one significant digit, superscript exponent; ASCII
+  /// mode spells it "3x10^-5"); values ≥ 0.1, zero and non-finite ones fall back to `compact`.
+  public static func powerOfTen(_ value: Double) -> String {
+    guard value.isFinite, value > 0, value < 0.1 else { return compact(value) }
+    var exponent = decimalExponent(value)
+    var mantissa = Int((value / power10(exponent)).rounded())
+    if mantissa >= 10 {
+      mantissa = 1
+      exponent += 1
+    }
+    let superscripts: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+    let digits = String(String(-exponent).map { superscripts[Int(String($0)) ?? 0] })
+    return (mantissa == 1 ? "" : "\(mantissa)×") + "10⁻" + digits
+  }
+
   public static func scientific(_ value: Double, significant: Int = 3) -> String {
     if value.isNaN { return "nan" }
     if value.isInfinite { return value < 0 ? "-inf" : "inf" }

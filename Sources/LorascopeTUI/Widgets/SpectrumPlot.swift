@@ -15,11 +15,15 @@ public struct SpectrumData: Sendable {
   public var epsilon: Double?
   /// Extra text for the header line: the Σ estimator ("empirical Fisher"), the module.
   public var note: String
+  /// The λ_eff band of the paper's λ grid (`LambdaGuidance.paperEffectiveBand`), marked on
+  /// the ρ axis so a user sees where the paper's λ sits against the spectrum; nil: not shown.
+  public var paperBand: ClosedRange<Double>?
 
   public init(
     rho: [Double], lambdaEffective: Double, shiftRho: [Double] = [], nullCount: Int = 0,
-    epsilon: Double? = nil, note: String = ""
+    epsilon: Double? = nil, note: String = "", paperBand: ClosedRange<Double>? = nil
   ) {
+    self.paperBand = paperBand
     self.rho = rho
     self.lambdaEffective = lambdaEffective
     self.shiftRho = shiftRho
@@ -94,6 +98,18 @@ public struct SpectrumPlot: Sendable {
     if nullCount > 0 {
       annotations.append("gauge/null cluster: \(nullCount) direction\(nullCount == 1 ? "" : "s") at ρ≈0 (w=0)")
     }
+    if let band = data.paperBand, let top = rho.first, let bottom = rho.last {
+      let where_: String
+      if band.upperBound < bottom {
+        where_ = "below the smallest ρ: every w > \(NumberFormat.fixed(SpectrumData.weight(rho: bottom, lambdaEffective: band.upperBound), decimals: 2))"
+      } else if band.lowerBound > top {
+        where_ = "above the largest ρ"
+      } else {
+        where_ = "marked ┃ on the ρ axis"
+      }
+      annotations.append(
+        "paper λ 0.5–8 = λ_eff \(NumberFormat.compact(band.lowerBound))–\(NumberFormat.compact(band.upperBound)): \(where_)")
+    }
     let annotationRows = min(annotations.count, max(0, rect.height - 2))
     for (i, text) in annotations.prefix(annotationRows).enumerated() {
       canvas.put(
@@ -151,6 +167,17 @@ public struct SpectrumPlot: Sendable {
     }
     label(spectrumTop, row: rect.row)
     label(spectrumBottom, row: weightTop - 1)
+    // The paper's λ_eff band on the ρ axis: the rows whose log10 ρ range meets it.
+    if let band = data.paperBand, band.upperBound > 0 {
+      let bandLow = max(band.lowerBound, .leastNonzeroMagnitude).log10Value, bandHigh = band.upperBound.log10Value
+      for r in 0..<spectrumRows {
+        let rowHigh = high - Double(r) / Double(spectrumRows) * (high - low)
+        let rowLow = high - Double(r + 1) / Double(spectrumRows) * (high - low)
+        if bandHigh >= rowLow && bandLow <= rowHigh {
+          canvas.put(row: rect.row + r, col: axisCol, text: glyphs.unicode ? "┃" : "#", style: .accent)
+        }
+      }
+    }
     label("w 1", row: weightTop)
     if weightRows >= 2 { label("0", row: weightTop + weightRows - 1) }
 

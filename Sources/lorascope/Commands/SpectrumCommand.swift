@@ -90,7 +90,13 @@ struct SpectrumCommand: ParsableCommand {
       source: source, selection: selection, fisher: options.fisher, epsRelative: options.epsRelative,
       dense: dense, directions: directions)
     let strength = try analysis.strength(lambda: options.lambda ?? session.metrics.lambda(atEndOfStage: options.stage))
-    let report = SpectrumReport(analysis: analysis, strength: strength, directions: directions)
+    let names = Set(analysis.modules.map(\.name))
+    let precision = try session.penaltyPrecisionComparison(stage: options.stage).filter { names.contains($0.module) }
+    let inertness = try session.penaltyInertness(
+      stage: options.stage, lambda: strength.lambda, probeSize: options.probe, seed: session.config.seed)
+    let report = SpectrumReport(
+      analysis: analysis, strength: strength, directions: directions, modulePenalties: precision,
+      penaltyGradientRatio: inertness.ratio, penaltyNats: inertness.nats)
     if let dump { try report.dump(to: URL(fileURLWithPath: dump)) }
     if json { try printJSON(report) } else { print(report.render()) }
   }
@@ -102,11 +108,25 @@ struct SpectrumReport: Encodable {
   let analysis: SpectrumAnalysis
   let strength: ProximalStrength
   let directions: Int
+  /// Per module of the selection: the stage's softmax-KL exact and in bf16, and their gradients' cosine.
+  let modulePenalties: [PenaltyPrecisionComparison]
+  /// ‖λ_eff ∇P‖/‖∇CE‖ over the adapter at v_t (probe of block t), and λ_eff·Σ_g P_g in nats.
+  let penaltyGradientRatio: Double?
+  let penaltyNats: Double
 
   enum CodingKeys: String, CodingKey {
     case selection, method, metric, fisher, rho, weights, eps, lambda, lambdaEff = "lambda_eff", shiftRho = "shift_rho"
     case shiftCount = "shift_count", gaugeCount = "gauge_count", plasticCount = "plastic_count", probe, dimension
-    case topDirections = "top_directions"
+    case topDirections = "top_directions", modules, suggestedLambda = "suggested_lambda"
+    case penaltyGradientRatio = "penalty_gradient_ratio", penaltyNats = "penalty_nats"
+  }
+
+  /// λ(w*) for w* = 0.9, 0.5, 0.1 at the median resolved ρ (`LambdaGuidance`), keyed "0.9", "0.5", "0.1".
+  var suggestedLambda: [String: Double] {
+    guard let guidance = LambdaGuidance(spectrum: analysis.spectrum, adaptedLinears: analysis.adaptedLinears) else { return [:] }
+    var out: [String: Double] = [:]
+    for s in guidance.suggestions { out[String(s.weight)] = s.lambda }
+    return out
   }
 
   struct DirectionReport: Encodable {
@@ -143,6 +163,10 @@ struct SpectrumReport: Encodable {
     try c.encode(analysis.probeExamples, forKey: .probe)
     try c.encode(s.dimension, forKey: .dimension)
     try c.encode(topDirections, forKey: .topDirections)
+    try c.encode(modulePenalties, forKey: .modules)
+    try c.encode(suggestedLambda, forKey: .suggestedLambda)
+    try c.encode(penaltyGradientRatio, forKey: .penaltyGradientRatio)
+    try c.encode(penaltyNats, forKey: .penaltyNats)
   }
 
   func render() -> String {
@@ -157,6 +181,14 @@ struct SpectrumReport: Encodable {
     out += " · shift (ρ ~ 1/ε, shown apart): \(s.shiftRho.count)\n"
     if !s.shiftRho.isEmpty {
       out += "shift ρ: " + s.shiftRho.prefix(6).map { String(format: "%.3g", $0) }.joined(separator: ", ") + (s.shiftRho.count > 6 ? ", …" : "") + "\n"
+    }
+    if let ratio = penaltyGradientRatio {
+      out += String(format: "penalty at v_t: %.4g nats, ‖λ_eff ∇P‖/‖∇CE‖ = %.3g%@\n", penaltyNats, ratio,
+                    ratio < PenaltyInertness.inertThreshold ? " (λ inert)" : "")
+    }
+    if !suggestedLambda.isEmpty {
+      out += "λ that puts the median resolved ρ at w = 0.9 / 0.5 / 0.1: "
+      out += ["0.9", "0.5", "0.1"].compactMap { suggestedLambda[$0].map { String(format: "%.4g", $0) } }.joined(separator: " / ") + "\n"
     }
     var t = TextTable(["k", "ρ_k", "w_k"])
     for k in 0..<min(20, s.nonZeroRho.count) { t.add(["\(k)", String(format: "%.4g", s.rho[k]), String(format: "%.4f", w[k])]) }

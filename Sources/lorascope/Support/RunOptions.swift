@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import LorascopeEngine
 
+extension PenaltyPrecision: ExpressibleByArgument {}
+
 /// The options every command that trains shares (Docs/Design.md §8).
 struct RunOptions: ParsableArguments {
   @Option(help: "A PESO dataset directory, 'video-games' for the released dataset in Assets/, or 'synthetic' for the built-in drift generator.")
@@ -57,6 +59,9 @@ struct RunOptions: ParsableArguments {
 
   @Option(name: .customLong("synthetic-users"), help: "Synthetic data: users per block.")
   var syntheticUsers: Int = 400
+
+  @Option(name: .customLong("penalty-precision"), help: "exact | bf16 (the released PESO code's softmax-KL and its gradient in bfloat16).")
+  var penaltyPrecision: PenaltyPrecision = .exact
 
   enum Recipe: String, ExpressibleByArgument { case `default`, paper }
 
@@ -123,6 +128,7 @@ struct RunOptions: ParsableArguments {
     c.inherit = !noInherit
     c.normalizePastAdapters = !plainSum
     c.beamWidth = beam
+    c.penaltyPrecision = penaltyPrecision == .exact ? nil : penaltyPrecision
     if evalUsers == "all" {
       c.evaluationUsers = nil
     } else if let n = Int(evalUsers), n > 0 {

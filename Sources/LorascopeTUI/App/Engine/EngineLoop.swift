@@ -28,6 +28,7 @@ final class EngineLoop: @unchecked Sendable {
   private var backboneLoss = LossHistory()
   private var adapterLoss = LossHistory()
   private var modulePenalty: [Double] = []
+  private var inertness = InertnessMonitor()
   private var rate = StepRate()
   private var status = ""
   private var failure: EngineFailure?
@@ -130,6 +131,7 @@ final class EngineLoop: @unchecked Sendable {
     let old = session.lambda
     do {
       guard try session.setLambda(value) else { return }
+      inertness.reset()  // the ratio scales with λ: the old readings no longer apply
       let step = session.trainer?.step ?? 0
       status = "λ \(NumberFormat.compact(old, significant: 4)) → \(NumberFormat.compact(value, significant: 4))"
         + " from step \(step + 1)"
@@ -164,6 +166,7 @@ final class EngineLoop: @unchecked Sendable {
     case .phaseStarted(let stage, let trainerPhase, let steps):
       phase = PhaseProgress(stage: stage, phase: trainerPhase, step: 0, totalSteps: steps)
       modulePenalty = []
+      inertness.reset()
       rate.reset()
       status = "stage \(stage): \(trainerPhase.rawValue), \(steps) steps"
       if trainerPhase == .adapter {
@@ -183,6 +186,7 @@ final class EngineLoop: @unchecked Sendable {
         adapterLoss.append(ce: record.ce, penalty: record.penalty)
       }
       modulePenalty = record.modulePenalty
+      if record.phase == .adapter { inertness.record(record.penaltyGradientRatio) }
       rate.record()
       failure = nil  // training goes on: the error is over
       if stepsToTake > 0 { stepsToTake -= 1 }
@@ -290,6 +294,7 @@ final class EngineLoop: @unchecked Sendable {
     publishedStageCount = stages.count
     let (phase, backbone, adapter, penalty, status, failure, cue) =
       (self.phase, backboneLoss, adapterLoss, modulePenalty, self.status, self.failure, self.cue)
+    let inertness = self.inertness
     let perSecond = rate.perSecond(now: now)
     let stage = session.stage
     let strength = session.strength
@@ -301,6 +306,7 @@ final class EngineLoop: @unchecked Sendable {
       s.backboneLoss = backbone
       s.adapterLoss = adapter
       s.modulePenalty = penalty
+      s.inertness = inertness
       if let matrix {
         s.stages = stages
         s.matrix = matrix

@@ -77,11 +77,13 @@ final class SpectrumWorker: Sendable {
   private func loop() {
     // Worker-thread state: the gradients of the last source and estimator.
     var cache: (sourceID: Int, fisher: FisherKind, gradients: ProbeGradients)?
+    // The joint view's guidance per source and estimator (one joint solve per fresh G).
+    var joint: (sourceID: Int, fisher: FisherKind, guidance: LambdaGuidance?)?
     while !stopping.load(ordering: .acquiring) {
       wakeUp.wait()
       guard let job = takeJob() else { continue }
       do {
-        try process(job, cache: &cache)
+        try process(job, cache: &cache, joint: &joint)
       } catch {
         let message = (error as? LorascopeError)?.description ?? "\(error)"
         store.update { $0.spectrum.status = .failed(message) }
@@ -90,7 +92,8 @@ final class SpectrumWorker: Sendable {
   }
 
   private func process(
-    _ job: SpectrumJob, cache: inout (sourceID: Int, fisher: FisherKind, gradients: ProbeGradients)?
+    _ job: SpectrumJob, cache: inout (sourceID: Int, fisher: FisherKind, gradients: ProbeGradients)?,
+    joint: inout (sourceID: Int, fisher: FisherKind, guidance: LambdaGuidance?)?
   ) throws {
     let live = job.source
     let source = live.source
@@ -119,12 +122,19 @@ final class SpectrumWorker: Sendable {
     let analysis = try SpectrumPipeline.analyze(
       source: source, gradients: gradients, selection: job.selection, directions: 0)
     let spectrum = analysis.spectrum
+    // The joint λ(w*) next to the module's: the joint solve once per gradients (not for the GGN).
+    if job.fisher != .ggn, joint?.sourceID != live.id || joint?.fisher != job.fisher {
+      let jointAnalysis = job.selection == .joint
+        ? analysis : try SpectrumPipeline.analyze(source: source, gradients: gradients, selection: .joint, directions: 0)
+      joint = (live.id, job.fisher, LambdaGuidance(spectrum: jointAnalysis.spectrum, adaptedLinears: source.layout.adaptedLinearCount))
+    }
+    let jointGuidance = job.fisher == .ggn ? nil : joint?.guidance
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     let summary = SpectrumSummary(
       label: analysis.label, fisher: analysis.fisher, metricKind: analysis.metricKind, rho: spectrum.nonZeroRho,
       shiftRho: spectrum.shiftRho, gaugeCount: spectrum.gaugeCount, eps: spectrum.eps,
       unresolvedShift: spectrum.unresolvedShift, probeExamples: analysis.probeExamples, stage: source.stage,
-      step: live.step, seconds: seconds)
+      step: live.step, seconds: seconds, jointGuidance: jointGuidance)
     store.update {
       $0.spectrum.status = .ready
       $0.spectrum.result = summary

@@ -38,6 +38,15 @@ struct HeaderPanel {
     } else {
       segments.append(Segment(text: "λ n/a", style: .dim, priority: 1))
     }
+    if state.usesLambda, state.lambda > 0, let ratio = snapshot.inertness.typicalRatio {
+      if snapshot.inertness.isInert {
+        segments.append(Segment(
+          text: "λ inert: penalty gradient \(NumberFormat.powerOfTen(ratio)) of CE's", style: .warn, priority: 1))
+      } else {
+        segments.append(Segment(
+          text: "∇P/∇CE \(NumberFormat.compact(ratio, significant: 2))", style: .normal, priority: 4))
+      }
+    }
     segments.append(Segment(text: stageText(), style: .normal, priority: 1))
     if let phase = snapshot.phase {
       segments.append(Segment(text: "step \(phase.step)/\(phase.totalSteps)", style: .normal, priority: 1))

@@ -15,7 +15,13 @@ struct SpectrumPanel {
     let title = rect.width >= 60 ? Panel.spectrum.title : "ρ_k and w_k"
     let inner = Box(title: title, trailer: wanted).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard inner.height >= 2 else { return }
-    let plotRect = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - 1)
+    // A guidance line (λ for w* = 0.9, 0.5, 0.1) above the status line when there is room.
+    let guidance = spectrum.result.flatMap {
+      LambdaGuidance(resolvedRho: $0.rho, adaptedLinears: snapshot.run.adaptedLinears)
+    }
+    let showsGuidance = guidance != nil && state.usesLambda && inner.height >= 8
+    let plotRect = Rect(
+      row: inner.row, col: inner.col, width: inner.width, height: inner.height - (showsGuidance ? 2 : 1))
     let lambdaEff = (snapshot.run.strength(lambda: state.lambda) ?? snapshot.strength).effective
     let empty: String
     switch spectrum.status {
@@ -28,14 +34,34 @@ struct SpectrumPanel {
       let epsilon = result.eps.min().flatMap { low in result.eps.max() == low ? low : nil }
       let data = SpectrumData(
         rho: result.rho, lambdaEffective: lambdaEff, shiftRho: result.shiftRho, nullCount: result.gaugeCount,
-        epsilon: epsilon, note: shortLabel(result.label))
+        epsilon: epsilon, note: shortLabel(result.label),
+        paperBand: state.usesLambda ? LambdaGuidance.paperEffectiveBand(adaptedLinears: snapshot.run.adaptedLinears) : nil)
       SpectrumPlot(data: data, emptyMessage: empty).draw(into: &canvas, rect: plotRect, glyphs: glyphs)
     } else {
       let failed: Bool
       if case .failed = spectrum.status { failed = true } else { failed = false }
       CenteredMessage.draw(empty, into: &canvas, rect: plotRect, glyphs: glyphs, style: failed ? .bad : .dim)
     }
+    if showsGuidance, let guidance {
+      let row = inner.bottom - 2
+      let line = Rect(row: row, col: inner.col, width: inner.width, height: 1)
+      canvas.put(
+        row: row, col: inner.col,
+        text: DisplayWidth.truncate(
+          glyphs.text(Self.guidanceText(guidance, joint: state.joint ? nil : spectrum.result?.jointGuidance)),
+          to: inner.width, ellipsis: glyphs.ellipsis),
+        style: .accent, clippedTo: line)
+    }
     drawStatus(into: &canvas, row: inner.bottom - 1, inner: inner, lambdaEff: lambdaEff, glyphs: glyphs)
+  }
+
+  /// "λ for w=.9 2.1e3 · w=½ 1.9e4 · w=.1 1.7e5 · joint w=½ 2.6e4 (median ρ; w sets ½)": the
+  /// shown spectrum's λ(w*) and, for a module, the joint view's λ(½) beside it.
+  static func guidanceText(_ guidance: LambdaGuidance, joint: LambdaGuidance?) -> String {
+    let names = [0.9: "w=.9", 0.5: "w=½", 0.1: "w=.1"]
+    var parts = guidance.suggestions.map { "\(names[$0.weight] ?? "w=\($0.weight)") \(NumberFormat.compact($0.lambda, significant: 3))" }
+    if let half = joint?.lambda(forWeight: 0.5) { parts.append("joint w=½ \(NumberFormat.compact(half, significant: 3))") }
+    return "λ for " + parts.joined(separator: " · ") + " (median ρ; w sets ½)"
   }
 
   /// The bottom line: how many directions follow the data at this λ, how Σ
