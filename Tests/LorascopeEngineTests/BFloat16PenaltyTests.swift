@@ -7,26 +7,26 @@ import Testing
 struct BFloat16PenaltyTests {
   @Test("round to nearest even at bf16's 7 mantissa bits")
   func rounding() {
-    #expect(roundToBFloat16(1) == 1)
+    #expect(BFloat16.round(1) == 1)
     // 1 + 2⁻⁸ is halfway between 1 and 1 + 2⁻⁷: ties go to the even mantissa (1).
-    #expect(roundToBFloat16(1 + 0x1p-8) == 1)
+    #expect(BFloat16.round(1 + 0x1p-8) == 1)
     // 1 + 3·2⁻⁸ is halfway between 1 + 2⁻⁷ and 1 + 2⁻⁶: ties go to 1 + 2⁻⁶ (even).
-    #expect(roundToBFloat16(1 + 3 * 0x1p-8) == 1 + 0x1p-6)
-    #expect(roundToBFloat16(1 + 0x1p-8 + 0x1p-20) == 1 + 0x1p-7)
+    #expect(BFloat16.round(1 + 3 * 0x1p-8) == 1 + 0x1p-6)
+    #expect(BFloat16.round(1 + 0x1p-8 + 0x1p-20) == 1 + 0x1p-7)
     // Below 1 the spacing halves: 1 − 2⁻⁹ is a tie between 1 − 2⁻⁸ and 1 → 1 (even).
-    #expect(roundToBFloat16(1 - 0x1p-9) == 1)
-    #expect(roundToBFloat16(1 - 0x1p-9 - 0x1p-20) == 1 - 0x1p-8)
-    #expect(roundToBFloat16(-2.5) == -2.5)
-    #expect(roundToBFloat16(.nan).isNaN)
-    #expect(roundToBFloat16(.greatestFiniteMagnitude) == .infinity)
+    #expect(BFloat16.round(1 - 0x1p-9) == 1)
+    #expect(BFloat16.round(1 - 0x1p-9 - 0x1p-20) == 1 - 0x1p-8)
+    #expect(BFloat16.round(-2.5) == -2.5)
+    #expect(BFloat16.round(.nan).isNaN)
+    #expect(BFloat16.round(.greatestFiniteMagnitude) == .infinity)
     // 1e-8 added to p ≈ 1/1000 vanishes in bf16.
-    let p = roundToBFloat16(1.0 / 1000)
-    #expect(roundToBFloat16(p + 1e-8) == p)
+    let p = BFloat16.round(1.0 / 1000)
+    #expect(BFloat16.round(p + 1e-8) == p)
   }
 
   /// A reference written out op by op on hand-made vectors, rounding every intermediate.
   static func reference(_ x: [Float], _ y: [Float]) -> Float {
-    let b = roundToBFloat16
+    let b = BFloat16.round
     func probabilities(_ v: [Float]) -> [Float] {
       let r = v.map(b)
       let top = r.max() ?? 0
@@ -58,9 +58,9 @@ struct BFloat16PenaltyTests {
     }
     // Why those ratios are uneven: bf16's grid is 2⁻⁷ above 1 and 2⁻⁸ below, so ratios
     // 1 ± 2⁻¹⁰ both collapse to 1 (log = 0) while 1 − 2⁻⁸ − 2⁻¹⁰ keeps a step of 2⁻⁸.
-    #expect(roundToBFloat16(1 + 0x1p-10) == 1)
-    #expect(roundToBFloat16(1 - 0x1p-10) == 1)
-    #expect(roundToBFloat16(1 - 0x1p-8 - 0x1p-10) == 1 - 0x1p-8)
+    #expect(BFloat16.round(1 + 0x1p-10) == 1)
+    #expect(BFloat16.round(1 - 0x1p-10) == 1)
+    #expect(BFloat16.round(1 - 0x1p-8 - 0x1p-10) == 1 - 0x1p-8)
   }
 
   struct TorchCase: Decodable {

@@ -1,15 +1,5 @@
 import Foundation
 
-/// Round-to-nearest-even to bfloat16 (8 exponent bits, 7 stored mantissa bits), returned as
-/// the Float with the same value. NaN stays NaN; overflow rounds to ±∞ as the hardware does.
-@inline(__always)
-public func roundToBFloat16(_ x: Float) -> Float {
-  if x.isNaN { return x }
-  let bits = x.bitPattern
-  let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)
-  return Float(bitPattern: rounded & 0xFFFF_0000)
-}
-
 /// Which arithmetic the softmax-KL penalty uses (`--penalty-precision`).
 public enum PenaltyPrecision: String, Codable, Sendable, CaseIterable {
   /// Float64 log-softmax, the exact KL and its gradient (lorascope's default).
@@ -51,25 +41,10 @@ public enum BFloat16SoftmaxKL {
   }
 
   static func side(_ logits: UnsafeBufferPointer<Float>) -> Side {
-    let n = logits.count
-    var x = [Float](repeating: 0, count: n)
-    var top = -Float.infinity
-    for i in 0..<n {
-      x[i] = roundToBFloat16(logits[i])
-      top = max(top, x[i])
-    }
-    var e = [Float](repeating: 0, count: n)
-    var total: Float = 0
-    for i in 0..<n {
-      e[i] = Foundation.exp(x[i] - top)
-      total += e[i]
-    }
-    let b = roundToBFloat16
-    let p0 = e.map { b($0 / total) }
+    let b = BFloat16.round
+    let p0 = BFloat16.softmax(logits.map(b))
     let p1 = p0.map { b($0 + 1e-8) }
-    var s: Float = 0
-    for v in p1 { s += v }
-    s = b(s)
+    let s = p1.withUnsafeBufferPointer(BFloat16.sum)
     let p = p1.map { b($0 / s) }
     return Side(p0: p0, p1: p1, sum: s, p: p)
   }
@@ -86,7 +61,7 @@ public enum BFloat16SoftmaxKL {
     precondition(current.count == previous.count, "softmax-KL: the module and its snapshot differ in size")
     let n = current.count
     guard n > 0 else { return (0, gradient ? [] : nil) }
-    let b = roundToBFloat16
+    let b = BFloat16.round
     let cur = side(current), prev = side(previous)
     var r = [Float](repeating: 0, count: n)
     var l = [Float](repeating: 0, count: n)
