@@ -71,8 +71,10 @@ public final class EngineController: DashboardEngine, Sendable {
     inbox.send(.quit)
     guard started.load(ordering: .acquiring) else { return true }
     let engineDone = stopped.wait(timeout: .now() + seconds) == .success
-    // A spectrum in progress cannot be cut short; nothing of it needs saving.
-    let workerDone = worker.stop(waitingUpTo: 0.2)
+    // A spectrum in progress cannot be cut short; nothing of it needs saving. An idle worker
+    // exits at once; the second covers its wake-up when both cores are busy (0.2 s was too
+    // short under a loaded test run).
+    let workerDone = worker.stop(waitingUpTo: 1)
     return engineDone && workerDone
   }
 
