@@ -206,8 +206,8 @@ public struct SpectrumSummary: Sendable, Equatable {
   public var step: Int
   /// Wall time of the computation.
   public var seconds: Double
-  /// λ guidance of the joint view on the same gradients (nil for the exact GGN, which is per
-  /// module), so the panel shows the selected module's and the joint λ(w*) side by side.
+  /// λ guidance of the joint view on the same gradients, once the joint view was shown for
+  /// them (J), so the panel shows the selected module's and the joint λ(w*) side by side.
   public var jointGuidance: LambdaGuidance?
 
   public init(

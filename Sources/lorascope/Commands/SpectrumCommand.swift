@@ -183,7 +183,7 @@ struct SpectrumReport: Encodable {
       out += "shift ρ: " + s.shiftRho.prefix(6).map { String(format: "%.3g", $0) }.joined(separator: ", ") + (s.shiftRho.count > 6 ? ", …" : "") + "\n"
     }
     if let ratio = penaltyGradientRatio {
-      out += String(format: "penalty at v_t: %.4g nats, ‖λ_eff ∇P‖/‖∇CE‖ = %.3g%@\n", penaltyNats, ratio,
+      out += String(format: "whole adapter at v_t: penalty %.4g nats, ‖λ_eff ∇P‖/‖∇CE‖ = %.3g%@\n", penaltyNats, ratio,
                     ratio < PenaltyInertness.inertThreshold ? " (λ inert)" : "")
     }
     if !suggestedLambda.isEmpty {

@@ -77,7 +77,7 @@ final class SpectrumWorker: Sendable {
   private func loop() {
     // Worker-thread state: the gradients of the last source and estimator.
     var cache: (sourceID: Int, fisher: FisherKind, gradients: ProbeGradients)?
-    // The joint view's guidance per source and estimator (one joint solve per fresh G).
+    // The joint view's guidance per source and estimator (from the last joint job).
     var joint: (sourceID: Int, fisher: FisherKind, guidance: LambdaGuidance?)?
     while !stopping.load(ordering: .acquiring) {
       wakeUp.wait()
@@ -122,13 +122,12 @@ final class SpectrumWorker: Sendable {
     let analysis = try SpectrumPipeline.analyze(
       source: source, gradients: gradients, selection: job.selection, directions: 0)
     let spectrum = analysis.spectrum
-    // The joint λ(w*) next to the module's: the joint solve once per gradients (not for the GGN).
-    if job.fisher != .ggn, joint?.sourceID != live.id || joint?.fisher != job.fisher {
-      let jointAnalysis = job.selection == .joint
-        ? analysis : try SpectrumPipeline.analyze(source: source, gradients: gradients, selection: .joint, directions: 0)
-      joint = (live.id, job.fisher, LambdaGuidance(spectrum: jointAnalysis.spectrum, adaptedLinears: source.layout.adaptedLinearCount))
+    // The joint λ(w*) shown next to a module's: kept from the last joint view of the same
+    // gradients (J once), so a module costs no extra joint solve.
+    if job.selection == .joint {
+      joint = (live.id, job.fisher, LambdaGuidance(spectrum: spectrum, adaptedLinears: source.layout.adaptedLinearCount))
     }
-    let jointGuidance = job.fisher == .ggn ? nil : joint?.guidance
+    let jointGuidance = joint.flatMap { $0.sourceID == live.id && $0.fisher == job.fisher ? $0.guidance : nil }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     let summary = SpectrumSummary(
       label: analysis.label, fisher: analysis.fisher, metricKind: analysis.metricKind, rho: spectrum.nonZeroRho,
