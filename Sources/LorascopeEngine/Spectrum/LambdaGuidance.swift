@@ -54,11 +54,6 @@ public struct LambdaGuidance: Sendable, Equatable {
   /// The q-quantile of ascending `sorted` values, linearly interpolated between order
   /// statistics (position q·(n − 1); the median of an even count is the mean of the middle two).
   public static func quantile(of sorted: [Double], at q: Double) -> Double {
-    precondition(!sorted.isEmpty, "quantile of no values")
-    let position = q * Double(sorted.count - 1)
-    let lower = Int(position.rounded(.down))
-    let upper = min(lower + 1, sorted.count - 1)
-    let fraction = position - Double(lower)
-    return sorted[lower] + fraction * (sorted[upper] - sorted[lower])
+    Quantile.of(sorted: sorted, at: q)
   }
 }

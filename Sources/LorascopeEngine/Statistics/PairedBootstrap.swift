@@ -83,18 +83,9 @@ public struct PairedBootstrap: Sendable {
     let tail = (1 - confidence) / 2
     return ConfidenceInterval(
       mean: meanDifference,
-      lower: Self.quantile(means, tail),
-      upper: Self.quantile(means, 1 - tail),
+      lower: Quantile.of(sorted: means, at: tail),
+      upper: Quantile.of(sorted: means, at: 1 - tail),
       confidence: confidence)
-  }
-
-  /// Linear interpolation between order statistics of a sorted sample.
-  static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-    let position = q * Double(sorted.count - 1)
-    let low = Int(position.rounded(.down))
-    let high = min(low + 1, sorted.count - 1)
-    let fraction = position - Double(low)
-    return sorted[low] + fraction * (sorted[high] - sorted[low])
   }
 }
 

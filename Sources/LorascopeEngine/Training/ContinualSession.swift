@@ -328,7 +328,7 @@ public final class ContinualSession {
       trainSteps: ownRecord?.step ?? 0, trainSeconds: trainSeconds,
       evaluationSeconds: Date().timeIntervalSince(evalStart),
       finalCE: ownRecord?.ce, finalPenalty: ownRecord?.penalty,
-      penaltyGradientRatio: stageRatios.isEmpty ? nil : LambdaGuidance.quantile(of: stageRatios.sorted(), at: 0.5),
+      penaltyGradientRatio: stageRatios.isEmpty ? nil : Quantile.of(sorted: stageRatios.sorted(), at: 0.5),
       penaltyNats: penalty == nil || stagePenalties.isEmpty ? nil : stagePenalties.reduce(0, +) / Double(stagePenalties.count))
     metrics.stages.append(result)
     if let dir = runDirectory {

@@ -60,7 +60,7 @@ public struct InertnessMonitor: Sendable, Equatable {
   /// The median of the recent ratios (nil before any step).
   public var typicalRatio: Double? {
     guard !recent.isEmpty else { return nil }
-    return LambdaGuidance.quantile(of: recent.sorted(), at: 0.5)
+    return Quantile.of(sorted: recent.sorted(), at: 0.5)
   }
 
   /// True when at least `min(window, 5)` steps were seen and every one stayed below the threshold.
