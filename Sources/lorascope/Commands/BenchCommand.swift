@@ -18,7 +18,22 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Timed iterations per figure (the median is reported).")
   var iterations: Int = 10
 
+  @Option(help: "Run only this part: 'evaluation' (beam search) or 'steps' (training steps and sgemm).")
+  var only: BenchPart?
+
+  @Option(help: "Histories the evaluation figure decodes.")
+  var evalUsers: Int = 512
+
+  @Option(help: "Histories per beam-search mini-batch in the evaluation figure.")
+  var evalBatch: Int = ConstrainedBeamSearch.defaultBatchSize
+
+  enum BenchPart: String, ExpressibleByArgument { case evaluation, steps }
+
   func run() throws {
+    if only == .evaluation {
+      try printJSON(EvaluationBenchmark.run(users: evalUsers, batchSize: evalBatch, iterations: iterations))
+      return
+    }
     let r = try EngineBenchmark.run(iterations: iterations, progress: { msg in
       FileHandle.standardError.write("bench: \(msg)\n".data(using: .utf8)!)
     })
