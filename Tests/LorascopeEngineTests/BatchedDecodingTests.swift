@@ -108,4 +108,23 @@ struct BatchedDecodingTests {
     let wide = EvaluationBenchmark.flops(config: cfg, histories: histories, levels: 4, beamWidth: 10)
     #expect(narrow > 0 && wide > narrow)
   }
+
+  @Test("validation CE over length-sorted batches is the mean of each example's own CE")
+  func sortedValidationCrossEntropyIsThePerExampleMean() throws {
+    var rng = SeededRNG(seed: 21)
+    let codes = (0..<40).map { _ in (0..<4).map { _ in Int(rng.next() % UInt64(Self.codebook)) } }
+    let items = try ItemIndex(itemIDs: (0..<40).map { "i\($0)" }, codes: codes)
+    let evaluator = try ModelEvaluator(items: items, beamWidth: 4)
+    let model = try ModelFixtures.model(config: Self.config, seed: 4, weightScale: 3, lora: LoRAConfig(rank: 4, alpha: 8))
+    model.ceTemperature = 0.8
+    // Lengths 1…9 items in shuffled order, so sorting regroups them.
+    let examples = (0..<23).map { u in
+      EvaluationExample(userIndex: u, history: (0..<(1 + (u * 7) % 9)).map { _ in Int(rng.next() % 40) }, target: Int(rng.next() % 40))
+    }
+    let batched = try evaluator.validationCrossEntropy(model: model, examples: examples, batchSize: 5)
+    var sum = 0.0
+    for example in examples { sum += try evaluator.validationCrossEntropy(model: model, examples: [example], batchSize: 1) }
+    let mean = sum / Double(examples.count)
+    #expect(abs(batched - mean) < 1e-5 * max(1, abs(mean)), "batched \(batched) vs per-example mean \(mean)")
+  }
 }
