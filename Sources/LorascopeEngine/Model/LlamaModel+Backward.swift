@@ -137,9 +137,11 @@ extension LlamaModel {
     let ax = a.loraAx[kind]!
     let x = a.loraInput[kind] ?? inp
     // d(ax) = s · dy · B   [rows, r]
-    BLAS.gemm(
-      transA: false, transB: false, m: rows, n: r, k: outF, alpha: scale, a: dout, lda: outF,
-      b: lora.pointer(slot.b), ldb: r, beta: 0, c: s.dAx.base, ldc: r)
+    StepPhaseClock.linear {
+      BLAS.gemm(
+        transA: false, transB: false, m: rows, n: r, k: outF, alpha: scale, a: dout, lda: outF,
+        b: lora.pointer(slot.b), ldb: r, beta: 0, c: s.dAx.base, ldc: r)
+    }
     if let gl = grads.lora {
       BLAS.linearBackwardWeight(
         dweight: gl.pointer(slot.b), dout: dout, inp: ax.base, rows: rows, inF: r, outF: outF, alpha: scale)
