@@ -91,6 +91,20 @@ public enum EngineBenchmark {
     return times[times.count / 2]
   }
 
+  /// Median seconds of each body, the bodies run in turn (A B C A B C …) after `warmup` rounds.
+  static func alternating(warmup: Int, iterations: Int, _ bodies: [() throws -> Void]) throws -> [Double] {
+    for _ in 0..<warmup { for body in bodies { try body() } }
+    var times = [[Double]](repeating: [], count: bodies.count)
+    for _ in 0..<iterations {
+      for (i, body) in bodies.enumerated() {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        times[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+      }
+    }
+    return times.map { $0.sorted()[$0.count / 2] }
+  }
+
   /// The matmul FLOPs of one full-parameter step (forward + backward: 3× the forward's
   /// linear and attention FLOPs), logits at every position.
   public static func fullStepFlops(config c: ModelConfig, batch: Int, seqLen: Int) -> Double {
@@ -151,17 +165,9 @@ public enum EngineBenchmark {
     }
     let atShapes = weight / weighted
 
-    progress("full-parameter AdamW step")
     let full = try LlamaModel(config: config, seed: 0)
     let fullGrads = ModelGradients(model: full, backbone: .all, lora: false)
     let fullOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: full.weights, gradients: fullGrads.backbone!)])
-    let tFull = try median(warmup: 2, iterations: iterations) {
-      fullGrads.zero()
-      try full.lossAndGradients(data, into: fullGrads)
-      fullOpt.step(learningRate: 1e-4)
-    }
-
-    progress("LoRA + PESO step")
     let lora = try LlamaModel(config: config, seed: 0)
     lora.attachLoRA(LoRAConfig(), seed: 1)
     let loraGrads = ModelGradients(model: lora, backbone: .frozen, lora: true)
@@ -173,30 +179,31 @@ public enum EngineBenchmark {
     for i in 0..<anchor.count { anchor[i] += Float(1e-2 * rng.nextNormal()) }
     let penalty = ProximalPenalty(kind: .softmaxKL, layout: loraLayout, anchor: anchor)
     let loraOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: adapter, gradients: adapterGradient)])
-    let tPeso = try median(warmup: 2, iterations: iterations) {
-      loraGrads.zero()
-      try lora.lossAndGradients(data, into: loraGrads)
-      penalty.evaluate(adapter, lambda: 2, gradient: loraGrads.lora)
-      loraOpt.step(learningRate: 1e-4)
-    }
-    let tLora = try median(warmup: 1, iterations: iterations) {
-      loraGrads.zero()
-      try lora.lossAndGradients(data, into: loraGrads)
-      loraOpt.step(learningRate: 1e-4)
-    }
-
-    progress("per-phase breakdown of the steps")
-    let fullPhases = try profile(steps: max(3, iterations / 2)) {
+    // The three steps alternate (full, LoRA+PESO, LoRA, full, …) so that a shared machine's
+    // load changes hit all three alike; each figure is the median of its own runs.
+    let fullStep = {
       fullGrads.zero()
       try full.lossAndGradients(data, into: fullGrads)
       fullOpt.step(learningRate: 1e-4)
     }
-    let pesoPhases = try profile(steps: max(3, iterations / 2)) {
+    let pesoStep = {
       loraGrads.zero()
       try lora.lossAndGradients(data, into: loraGrads)
       penalty.evaluate(adapter, lambda: 2, gradient: loraGrads.lora)
       loraOpt.step(learningRate: 1e-4)
     }
+    let loraStep = {
+      loraGrads.zero()
+      try lora.lossAndGradients(data, into: loraGrads)
+      loraOpt.step(learningRate: 1e-4)
+    }
+    progress("full AdamW, LoRA + PESO and LoRA steps, in turn")
+    let stepTimes = try alternating(warmup: 2, iterations: iterations, [fullStep, pesoStep, loraStep])
+    let (tFull, tPeso, tLora) = (stepTimes[0], stepTimes[1], stepTimes[2])
+
+    progress("per-phase breakdown of the steps")
+    let fullPhases = try profile(steps: max(3, iterations / 2), fullStep)
+    let pesoPhases = try profile(steps: max(3, iterations / 2), pesoStep)
 
     progress("forward, logits at every position")
     let tForward = try median(warmup: 2, iterations: iterations) { _ = try full.logits(data) }

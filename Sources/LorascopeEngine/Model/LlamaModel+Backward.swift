@@ -126,8 +126,10 @@ extension LlamaModel {
   ) {
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
     let wOff = layout.layers[l].linear[kind]!
+    // With the adapter folded (no dropout), dx = dy (W + s·B·A) is the whole input gradient.
+    let folded = forwardFolded && loraLayout?.linears[l][kind] != nil ? foldedLinears : nil
     BLAS.linearBackwardInput(
-      dinp: dinp.base, dout: dout, weight: weights.pointer(wOff), rows: rows, inF: inF, outF: outF,
+      dinp: dinp.base, dout: dout, weight: (folded ?? weights).pointer(wOff), rows: rows, inF: inF, outF: outF,
       accumulate: accumulate)
     if let g = fullBackbone(grads) {
       BLAS.linearBackwardWeight(dweight: g.pointer(wOff), dout: dout, inp: inp.base, rows: rows, inF: inF, outF: outF)
@@ -135,7 +137,8 @@ extension LlamaModel {
     guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else { return }
     let r = ll.lora.rank, scale = ll.lora.scale
     let ax = a.loraAx[kind]!
-    let x = a.loraInput[kind] ?? inp
+    // The adapter's input: after dropout, unless this pass folded (then no mask was drawn).
+    let x = folded != nil ? inp : (a.loraInput[kind] ?? inp)
     // d(ax) = s · dy · B   [rows, r]
     StepPhaseClock.linear {
       BLAS.gemm(
@@ -163,7 +166,8 @@ extension LlamaModel {
         }
       }
     }
-    // dx += mask ⊙ (d(ax) · A)
+    // dx += mask ⊙ (d(ax) · A), already in dx when folded.
+    if folded != nil { return }
     if let mask = a.loraMask[kind] {
       BLAS.linearBackwardInput(
         dinp: s.dLoRAInput.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF,
