@@ -12,6 +12,8 @@ struct PrefillPass {
   /// Per layer, every context's keys (after rotary) and values [rows, C], packed like the rows.
   private let keys: [FloatBuffer]
   private let values: [FloatBuffer]
+  /// The queries (after rotary) of the layer last passed to `keepKeysAndValues` [rows, C].
+  private let queries: FloatBuffer
 
   init(decoder: IncrementalDecoder, contexts: [[Int32]]) {
     kernels = DecodingKernels(model: decoder.model, weights: decoder.weights)
@@ -22,6 +24,7 @@ struct PrefillPass {
     let c = decoder.model.config.hiddenSize, layers = decoder.model.config.numLayers
     keys = (0..<layers).map { _ in FloatBuffer(count: s[contexts.count] * c) }
     values = (0..<layers).map { _ in FloatBuffer(count: s[contexts.count] * c) }
+    queries = FloatBuffer(count: s[contexts.count] * c)
   }
 
   /// Log-probabilities at each context's last position.
@@ -34,7 +37,8 @@ struct PrefillPass {
     let gateUp = FloatBuffer(count: rows * 2 * inter), act = FloatBuffer(count: rows * inter)
     kernels.embed(contexts.flatMap { $0 }, into: x)
     let positions = contexts.flatMap { 0..<$0.count }
-    for l in 0..<cfg.numLayers {
+    let last = cfg.numLayers - 1
+    for l in 0..<last {
       kernels.attentionInput(layer: l, x: x, normed: normed, rstd: rstd, qkv: qkv, rows: rows)
       kernels.rotate(qkv: qkv, positions: positions)
       keepKeysAndValues(layer: l, qkv: qkv)
@@ -42,7 +46,53 @@ struct PrefillPass {
       kernels.finishLayer(layer: l, x: x, attended: attended, h: h, normed: normed, rstd: rstd,
                           gateUp: gateUp, act: act, rows: rows)
     }
-    return kernels.logProbs(x: x, rows: (0..<contexts.count).map { starts[$0 + 1] - 1 })
+    // The last layer: every position's keys and values go to the cache, but only each
+    // context's last position goes on through attention, o_proj and the MLP to the head.
+    kernels.attentionInput(layer: last, x: x, normed: normed, rstd: rstd, qkv: qkv, rows: rows)
+    kernels.rotate(qkv: qkv, positions: positions)
+    keepKeysAndValues(layer: last, qkv: qkv)
+    let n = contexts.count
+    let lastX = FloatBuffer(count: n * c), lastAttended = FloatBuffer(count: n * c)
+    for i in 0..<n { lastX.pointer(i * c).update(from: x.pointer((starts[i + 1] - 1) * c), count: c) }
+    attendLastPositions(layer: last, into: lastAttended)
+    kernels.finishLayer(layer: last, x: lastX, attended: lastAttended, h: h, normed: normed, rstd: rstd,
+                        gateUp: gateUp, act: act, rows: n)
+    return kernels.logProbs(x: lastX, rows: Array(0..<n))
+  }
+
+  /// attended[i] = attention of context i's last position over all its positions (the cached
+  /// keys and values of `layer`), per head.
+  private func attendLastPositions(layer l: Int, into attended: FloatBuffer) {
+    let cfg = kernels.config
+    let c = cfg.hiddenSize, heads = cfg.numHeads, d = cfg.headDim
+    let scale = 1 / Float(d).squareRoot()
+    let longest = contexts.map(\.count).max() ?? 0
+    Parallel.forChunks(contexts.count, minChunk: 16) { range in
+      var scores = [Float](repeating: 0, count: longest)
+      scores.withUnsafeMutableBufferPointer { buffer in
+        guard let p = buffer.baseAddress else { return }
+        for i in range {
+          let t = contexts[i].count, first = starts[i]
+          for head in 0..<heads {
+            let hd = head * d
+            let q = queries.pointer((first + t - 1) * c + hd)
+            for j in 0..<t {
+              let k = keys[l].pointer((first + j) * c + hd)
+              var dot: Float = 0
+              for e in 0..<d { dot += q[e] * k[e] }
+              p[j] = dot * scale
+            }
+            DecodingKernels.softmax(p, count: t)
+            let o = attended.pointer(i * c + hd)
+            for e in 0..<d { o[e] = 0 }
+            for j in 0..<t {
+              let v = values[l].pointer((first + j) * c + hd), w = p[j]
+              for e in 0..<d { o[e] += w * v[e] }
+            }
+          }
+        }
+      }
+    }
   }
 
   /// The cache of context `i` after `run`.
@@ -59,6 +109,7 @@ struct PrefillPass {
     let c = kernels.config.hiddenSize
     for row in 0..<starts[contexts.count] {
       let fused = qkv.pointer(row * 3 * c)
+      queries.pointer(row * c).update(from: fused, count: c)
       keys[l].pointer(row * c).update(from: fused + c, count: c)
       values[l].pointer(row * c).update(from: fused + 2 * c, count: c)
     }
