@@ -52,6 +52,9 @@ public enum EvaluationBenchmark {
   /// Matmul FLOPs of decoding: per history the prefix (BOS + history) through every linear and
   /// causal attention, and the lm_head at its last position; then each of the `levels − 1` later
   /// levels runs `beamWidth` one-token steps (linears, attention over the context, lm_head).
+  /// It is the nominal work of a plain cached decoder: `PrefillPass` skips the last layer's
+  /// attention, o_proj and MLP at all but the last position, so its true FLOPs are a little lower
+  /// and the same count serves to compare commits (GFLOP/s ratios equal users/s ratios).
   public static func flops(config c: ModelConfig, histories: [[Int32]], levels: Int, beamWidth: Int) -> Double {
     let C = Double(c.hiddenSize), I = Double(c.intermediateSize), V = Double(c.vocabSize)
     let perToken = 2 * (4 * C * C + 3 * C * I) * Double(c.numLayers)
