@@ -30,17 +30,11 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-for round in $(seq 1 "$rounds"); do
-  echo "round $round/$rounds: lorascope bench" >&2
-  "$LORASCOPE" bench --json --iterations "${BENCH_ITERATIONS:-10}" > "$work/lorascope-$round.json"
-  echo "round $round/$rounds: PyTorch reference" >&2
-  "$PYTHON" "$reference" --attn eager --iters "${TORCH_ITERS:-10}" --json "$work/torch-$round.json" > /dev/null
-done
-
-"$PYTHON" - "$work" "$rounds" <<'PY'
+summarize() {  # summarize DONE_ROUNDS pairs|summary
+"$PYTHON" - "$work" "$1" "$2" <<'PY'
 import ctypes, ctypes.util, json, statistics, sys
 
-work, rounds = sys.argv[1], int(sys.argv[2])
+work, rounds, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 def cpu_model():
     try:
@@ -77,12 +71,20 @@ for r in range(1, rounds + 1):
         "torch_ce": tr["lora_ce_adamw"]["sequences_per_s"], "kernel": ls["blas_kernel"],
     })
 
-print(f"{'round':>5}  {'full seq/s':>10}  {'torch full':>10}  {'ratio':>5}  {'PESO seq/s':>10}  "
-      f"{'torch KL':>8}  {'ratio':>5}  {'LoRA/full':>9}  {'eval users/s':>12}  {'eval GFLOP/s':>12}")
+header = (f"{'round':>5}  {'full seq/s':>10}  {'torch full':>10}  {'ratio':>5}  {'PESO seq/s':>10}  "
+          f"{'torch KL':>8}  {'ratio':>5}  {'LoRA/full':>9}  {'eval users/s':>12}  {'eval GFLOP/s':>12}")
+def line(i, p):
+    return (f"{i:>5}  {p['full']:>10.1f}  {p['torch_full']:>10.1f}  {p['full'] / p['torch_full']:>5.2f}  "
+            f"{p['peso']:>10.1f}  {p['torch_kl']:>8.1f}  {p['peso'] / p['torch_kl']:>5.2f}  "
+            f"{p['lora_vs_full']:>9.2f}  {p['eval'] or 0:>12.1f}  {p['eval_gflops'] or 0:>12.1f}")
+if mode == "pair":
+    if rounds == 1:
+        print(header)
+    print(line(rounds, pairs[-1]), flush=True)
+    sys.exit(0)
+print(header)
 for i, p in enumerate(pairs, 1):
-    print(f"{i:>5}  {p['full']:>10.1f}  {p['torch_full']:>10.1f}  {p['full'] / p['torch_full']:>5.2f}  "
-          f"{p['peso']:>10.1f}  {p['torch_kl']:>8.1f}  {p['peso'] / p['torch_kl']:>5.2f}  "
-          f"{p['lora_vs_full']:>9.2f}  {p['eval'] or 0:>12.1f}  {p['eval_gflops'] or 0:>12.1f}")
+    print(line(i, p))
 
 med = lambda xs: statistics.median(xs)
 print()
@@ -95,3 +97,14 @@ corename, config = openblas_config()
 print(f"OpenBLAS kernel (lorascope bench): {pairs[0]['kernel']}; openblas_get_corename: {corename}; config: {config}")
 print(f"CPU: {cpu_model()}")
 PY
+}
+
+for round in $(seq 1 "$rounds"); do
+  echo "round $round/$rounds: lorascope bench" >&2
+  "$LORASCOPE" bench --json --iterations "${BENCH_ITERATIONS:-10}" > "$work/lorascope-$round.json"
+  echo "round $round/$rounds: PyTorch reference" >&2
+  "$PYTHON" "$reference" --attn eager --iters "${TORCH_ITERS:-10}" --json "$work/torch-$round.json" > /dev/null
+  summarize "$round" pair
+done
+echo
+summarize "$rounds" summary
