@@ -21,11 +21,21 @@ public struct EngineBenchmarkReport: Codable, Sendable {
   /// Spectrum figures (Docs/Design.md §3): per-example LoRA gradients of 128 examples from one batched
   /// backward, against one ordinary batched backward on the same examples; the joint low-rank
   /// spectrum over every module; the dense solve of one p = 1024 module.
-  public var perExampleGradientsSeconds: Double
-  public var batchedBackwardSeconds: Double
-  public var jointLowRankSpectrumSeconds: Double
-  public var jointParameters: Int
-  public var dense1024SpectrumSeconds: Double
+  /// Nil when the spectrum part was not run (`bench --only steps`).
+  public var perExampleGradientsSeconds: Double?
+  public var batchedBackwardSeconds: Double?
+  public var jointLowRankSpectrumSeconds: Double?
+  public var jointParameters: Int?
+  public var dense1024SpectrumSeconds: Double?
+  /// LoRA+PESO step speed over the full step's (issue 10's goal: at least 1.4).
+  public var loraVsFullStepRatio: Double
+  /// Where one step's time goes, keyed "full" and "lora_peso".
+  public var stepPhases: [String: StepPhaseBreakdown]
+  /// Constrained beam search at beam 10 on Video_Games-like histories (`EvaluationBenchmark`);
+  /// nil when the evaluation part was not run.
+  public var evalUsers: Int?
+  public var evalUsersPerS: Double?
+  public var evalGflops: Double?
 
   enum CodingKeys: String, CodingKey {
     case blasKernel = "blas_kernel", engineThreads = "engine_threads", batch, seqLen = "seq_len"
@@ -37,7 +47,34 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     case perExampleGradientsSeconds = "per_example_gradients_128_s", batchedBackwardSeconds = "batched_backward_128_s"
     case jointLowRankSpectrumSeconds = "joint_lowrank_spectrum_s", jointParameters = "joint_parameters"
     case dense1024SpectrumSeconds = "dense_spectrum_p1024_s"
+    case loraVsFullStepRatio = "lora_vs_full_step_ratio", stepPhases = "step_phases"
+    case evalUsers = "eval_users", evalUsersPerS = "eval_users_per_s", evalGflops = "eval_gflops"
   }
+}
+
+/// One step's wall time split by `StepPhaseClock` (means over the profiled steps).
+public struct StepPhaseBreakdown: Codable, Sendable {
+  public var stepSeconds: Double
+  /// Linear layers' GEMMs: backbone, adapter factors and lm_head, forward and backward.
+  public var linearGemmSeconds: Double
+  /// Causal attention: its per-head GEMMs and the softmax between them.
+  public var attentionSeconds: Double
+  /// Everything else: embedding, norms, rotary, SwiGLU, residual adds, cross-entropy, penalty, AdamW.
+  public var otherSeconds: Double
+
+  enum CodingKeys: String, CodingKey {
+    case stepSeconds = "step_s", linearGemmSeconds = "linear_gemm_s", attentionSeconds = "attention_s"
+    case otherSeconds = "other_s"
+  }
+}
+
+/// The optional parts of `lorascope bench`; sgemm at the model's shapes, the full and LoRA
+/// steps with their phases and the forward pass always run.
+public enum EngineBenchmarkPart: String, CaseIterable, Sendable {
+  /// Per-example gradients and the spectrum solves.
+  case spectrum
+  /// Constrained beam search (`EvaluationBenchmark`).
+  case evaluation
 }
 
 public enum EngineBenchmark {
@@ -54,6 +91,20 @@ public enum EngineBenchmark {
     return times[times.count / 2]
   }
 
+  /// Median seconds of each body, the bodies run in turn (A B C A B C …) after `warmup` rounds.
+  static func alternating(warmup: Int, iterations: Int, _ bodies: [() throws -> Void]) throws -> [Double] {
+    for _ in 0..<warmup { for body in bodies { try body() } }
+    var times = [[Double]](repeating: [], count: bodies.count)
+    for _ in 0..<iterations {
+      for (i, body) in bodies.enumerated() {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        times[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+      }
+    }
+    return times.map { $0.sorted()[$0.count / 2] }
+  }
+
   /// The matmul FLOPs of one full-parameter step (forward + backward: 3× the forward's
   /// linear and attention FLOPs), logits at every position.
   public static func fullStepFlops(config c: ModelConfig, batch: Int, seqLen: Int) -> Double {
@@ -65,7 +116,7 @@ public enum EngineBenchmark {
   }
 
   /// The benchmark's random inputs: fixed streams of root 0, so every machine times the same work.
-  static let fixtureSeeds = SeedStream(root: 0)
+  public static let fixtureSeeds = SeedStream(root: 0)
 
   /// A batch of random tokens with a target at every position (the next token).
   public static func randomBatch(vocab: Int, batch: Int, seqLen: Int, seed: UInt64) -> TokenBatch {
@@ -94,7 +145,9 @@ public enum EngineBenchmark {
   }
 
   public static func run(config: ModelConfig = .tiny(vocabSize: 1027), batch: Int = 32, seqLen: Int = 85,
-                         iterations: Int = 10, progress: (String) -> Void = { _ in }) throws -> EngineBenchmarkReport {
+                         iterations: Int = 10, parts: Set<EngineBenchmarkPart> = Set(EngineBenchmarkPart.allCases),
+                         evalUsers: Int = 512,
+                         progress: (String) -> Void = { _ in }) throws -> EngineBenchmarkReport {
     let data = randomBatch(vocab: config.vocabSize, batch: batch, seqLen: seqLen, seed: fixtureSeeds.seed(.fixture, 2))
     let bt = batch * seqLen
 
@@ -115,73 +168,90 @@ public enum EngineBenchmark {
     }
     let atShapes = weight / weighted
 
-    progress("full-parameter AdamW step")
     let full = try LlamaModel(config: config, seed: fixtureSeeds.seed(.fixture, 0))
     let fullGrads = ModelGradients(model: full, backbone: .all, lora: false)
     guard let fullBackboneGrads = fullGrads.backbone else { throw LorascopeError.usage("no backbone gradients") }
     let fullOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: full.weights, gradients: fullBackboneGrads)])
-    let tFull = try median(warmup: 2, iterations: iterations) {
+    let lora = try LlamaModel(config: config, seed: fixtureSeeds.seed(.fixture, 0))
+    lora.attachLoRA(LoRAConfig(), seed: fixtureSeeds.seed(.fixture, 3))
+    let loraGrads = ModelGradients(model: lora, backbone: .frozen, lora: true)
+    guard let adapter = lora.lora, let loraLayout = lora.loraLayout, let adapterGradient = loraGrads.lora else {
+      throw LorascopeError.invalidConfiguration("the benchmark adapter did not attach")
+    }
+    let anchor = adapter.clone()
+    var rng = fixtureSeeds.generator(.fixture, 4)
+    for i in 0..<anchor.count { anchor[i] += Float(1e-2 * rng.nextNormal()) }
+    let penalty = ProximalPenalty(kind: .softmaxKL, layout: loraLayout, anchor: anchor)
+    let loraOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: adapter, gradients: adapterGradient)])
+    // The three steps alternate (full, LoRA+PESO, LoRA, full, …) so that a shared machine's
+    // load changes hit all three alike; each figure is the median of its own runs.
+    let fullStep = {
       fullGrads.zero()
       try full.lossAndGradients(data, into: fullGrads)
       fullOpt.step(learningRate: 1e-4)
     }
+    let pesoStep = {
+      loraGrads.zero()
+      try lora.lossAndGradients(data, into: loraGrads)
+      penalty.evaluate(adapter, strength: try penalty.strength(lambda: 2), gradient: adapterGradient)
+      loraOpt.step(learningRate: 1e-4)
+    }
+    let loraStep = {
+      loraGrads.zero()
+      try lora.lossAndGradients(data, into: loraGrads)
+      loraOpt.step(learningRate: 1e-4)
+    }
+    progress("full AdamW, LoRA + PESO and LoRA steps, in turn")
+    let stepTimes = try alternating(warmup: 2, iterations: iterations, [fullStep, pesoStep, loraStep])
+    let (tFull, tPeso, tLora) = (stepTimes[0], stepTimes[1], stepTimes[2])
 
-    progress("LoRA + PESO step")
-    let lora = try LlamaModel(config: config, seed: fixtureSeeds.seed(.fixture, 0))
-    lora.attachLoRA(LoRAConfig(), seed: fixtureSeeds.seed(.fixture, 3))
-    guard let adapter = lora.lora, let layout = lora.loraLayout else { throw LorascopeError.usage("no adapter attached") }
-    let anchor = adapter.clone()
-    var rng = fixtureSeeds.generator(.fixture, 4)
-    for i in 0..<anchor.count { anchor[i] += Float(1e-2 * rng.nextNormal()) }
-    let penalty = ProximalPenalty(kind: .softmaxKL, layout: layout, anchor: anchor)
-    let loraGrads = ModelGradients(model: lora, backbone: .frozen, lora: true)
-    guard let adapterGrads = loraGrads.lora else { throw LorascopeError.usage("no adapter gradients") }
-    let loraOpt = AdamW(config: AdamWConfig(), groups: [.init(parameters: adapter, gradients: adapterGrads)])
-    let tPeso = try median(warmup: 2, iterations: iterations) {
-      loraGrads.zero()
-      try lora.lossAndGradients(data, into: loraGrads)
-      penalty.evaluate(adapter, strength: try penalty.strength(lambda: 2), gradient: adapterGrads)
-      loraOpt.step(learningRate: 1e-4)
-    }
-    let tLora = try median(warmup: 1, iterations: iterations) {
-      loraGrads.zero()
-      try lora.lossAndGradients(data, into: loraGrads)
-      loraOpt.step(learningRate: 1e-4)
-    }
+    progress("per-phase breakdown of the steps")
+    let fullPhases = try profile(steps: max(3, iterations / 2), fullStep)
+    let pesoPhases = try profile(steps: max(3, iterations / 2), pesoStep)
 
     progress("forward, logits at every position")
     let tForward = try median(warmup: 2, iterations: iterations) { _ = try full.logits(data) }
 
-    progress("per-example gradients of 128 examples, and the spectrum solves")
-    let probeBatch = randomBatch(vocab: config.vocabSize, batch: 128, seqLen: seqLen, seed: fixtureSeeds.seed(.fixture, 5))
-    let probeRows = (0..<128).map { r in
-      TrainingPair(
-        inputs: Array(probeBatch.tokens[(r * seqLen)..<((r + 1) * seqLen)]),
-        targets: Array(probeBatch.targets[(r * seqLen)..<((r + 1) * seqLen)]))
-    }
-    // B ≠ 0 so every factor has gradient (a fresh adapter has zero A gradients).
-    for i in 0..<adapter.count { adapter[i] += Float(1e-2 * rng.nextNormal()) }
-    let tBatched = try median(warmup: 1, iterations: max(3, iterations / 3)) {
-      for start in stride(from: 0, to: 128, by: 32) {
-        loraGrads.zero()
-        try lora.lossAndGradients(TokenBatch(rows: Array(probeRows[start..<(start + 32)])), into: loraGrads)
+    var spectrumFigures: (perExample: Double, batched: Double, joint: Double, dense: Double)?
+    if parts.contains(.spectrum) {
+      progress("per-example gradients of 128 examples, and the spectrum solves")
+      let probeBatch = randomBatch(vocab: config.vocabSize, batch: 128, seqLen: seqLen, seed: fixtureSeeds.seed(.fixture, 5))
+      let probeRows = (0..<128).map { r in
+        TrainingPair(
+          inputs: Array(probeBatch.tokens[(r * seqLen)..<((r + 1) * seqLen)]),
+          targets: Array(probeBatch.targets[(r * seqLen)..<((r + 1) * seqLen)]))
       }
+      // B ≠ 0 so every factor has gradient (a fresh adapter has zero A gradients).
+      for i in 0..<adapter.count { adapter[i] += Float(1e-2 * rng.nextNormal()) }
+      let tBatched = try median(warmup: 1, iterations: max(3, iterations / 3)) {
+        for start in stride(from: 0, to: 128, by: 32) {
+          loraGrads.zero()
+          try lora.lossAndGradients(TokenBatch(rows: Array(probeRows[start..<(start + 32)])), into: loraGrads)
+        }
+      }
+      var probe: ProbeGradients?
+      let tPerExample = try median(warmup: 1, iterations: max(3, iterations / 3)) {
+        probe = try ProbeGradients.compute(model: lora, sequences: probeRows, fisher: .empirical)
+      }
+      guard let probeGradients = probe else { throw LorascopeError.invalidConfiguration("no probe gradients were computed") }
+      let tJoint = try median(warmup: 1, iterations: max(3, iterations / 3)) {
+        _ = try SpectrumAnalysis.solve(
+          gradients: probeGradients, layout: loraLayout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
+          selection: .joint, directions: 0)
+      }
+      let module1024 = loraLayout.modules.firstIndex { $0.count == 1024 } ?? 0
+      let tDense = try median(warmup: 1, iterations: max(3, iterations / 3)) {
+        _ = try SpectrumAnalysis.solve(
+          gradients: probeGradients, layout: loraLayout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
+          selection: .module(module1024), dense: true, directions: 0)
+      }
+      spectrumFigures = (tPerExample, tBatched, tJoint, tDense)
     }
-    var computed: ProbeGradients?
-    let tPerExample = try median(warmup: 1, iterations: max(3, iterations / 3)) {
-      computed = try ProbeGradients.compute(model: lora, sequences: probeRows, fisher: .empirical)
-    }
-    guard let probe = computed else { throw LorascopeError.usage("no probe gradients were computed") }
-    let tJoint = try median(warmup: 1, iterations: max(3, iterations / 3)) {
-      _ = try SpectrumAnalysis.solve(
-        gradients: probe, layout: layout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
-        selection: .joint, directions: 0)
-    }
-    let module1024 = layout.modules.firstIndex { $0.count == 1024 } ?? 0
-    let tDense = try median(warmup: 1, iterations: max(3, iterations / 3)) {
-      _ = try SpectrumAnalysis.solve(
-        gradients: probe, layout: layout, anchor: anchor, metricKind: .softmaxKL, fisherDiagonal: nil,
-        selection: .module(module1024), dense: true, directions: 0)
+
+    var evaluation: EvaluationBenchmarkReport?
+    if parts.contains(.evaluation) {
+      progress("constrained beam search, beam 10, \(evalUsers) Video_Games-like histories")
+      evaluation = try EvaluationBenchmark.run(config: config, users: evalUsers, iterations: max(2, iterations / 5))
     }
 
     return EngineBenchmarkReport(
@@ -192,7 +262,26 @@ public enum EngineBenchmark {
       loraStepSequencesPerS: Double(batch) / tLora,
       forwardTokensPerS: Double(bt) / tForward,
       sgemmGflops: gemm, sgemmGflopsAtModelShapes: atShapes,
-      perExampleGradientsSeconds: tPerExample, batchedBackwardSeconds: tBatched,
-      jointLowRankSpectrumSeconds: tJoint, jointParameters: layout.count, dense1024SpectrumSeconds: tDense)
+      perExampleGradientsSeconds: spectrumFigures?.perExample, batchedBackwardSeconds: spectrumFigures?.batched,
+      jointLowRankSpectrumSeconds: spectrumFigures?.joint, jointParameters: spectrumFigures == nil ? nil : loraLayout.count,
+      dense1024SpectrumSeconds: spectrumFigures?.dense,
+      loraVsFullStepRatio: tFull / tPeso, stepPhases: ["full": fullPhases, "lora_peso": pesoPhases],
+      evalUsers: evaluation?.users, evalUsersPerS: evaluation?.usersPerS, evalGflops: evaluation?.gflops)
+  }
+
+  /// Runs `steps` steps with `StepPhaseClock` on (after one unclocked warm-up) and returns the
+  /// mean split of one step.
+  static func profile(steps: Int, _ step: () throws -> Void) rethrows -> StepPhaseBreakdown {
+    try step()
+    StepPhaseClock.reset()
+    StepPhaseClock.isRunning = true
+    defer { StepPhaseClock.isRunning = false }
+    let start = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<steps { try step() }
+    let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps)
+    let linear = StepPhaseClock.linearSeconds / Double(steps), attention = StepPhaseClock.attentionSeconds / Double(steps)
+    return StepPhaseBreakdown(
+      stepSeconds: total, linearGemmSeconds: linear, attentionSeconds: attention,
+      otherSeconds: max(0, total - linear - attention))
   }
 }

@@ -28,6 +28,10 @@ public struct ConstrainedBeamSearch: Sendable {
   /// How many prefixes survive each step (10 by default, Docs/Design.md §5).
   public let beamWidth: Int
 
+  /// Histories per mini-batch when the caller does not say: each level of a mini-batch is one
+  /// scorer call, so larger batches give the decoder's GEMMs more rows (Docs/Design.md §5).
+  public static let defaultBatchSize = 64
+
   public init(trie: ItemTrie, beamWidth: Int = 10) {
     self.trie = trie
     self.beamWidth = beamWidth
@@ -49,7 +53,7 @@ public struct ConstrainedBeamSearch: Sendable {
   /// - Throws: `LorascopeError.invalidConfiguration` for a bad width, batch size, history token
   ///   or scorer output shape; whatever the scorer throws.
   public func search(
-    histories: [[Int32]], scorer: some NextTokenScorer, batchSize: Int = 64,
+    histories: [[Int32]], scorer: some NextTokenScorer, batchSize: Int = defaultBatchSize,
     resultCount: Int? = nil
   ) throws -> [[RankedTuple]] {
     guard beamWidth >= 1 else {

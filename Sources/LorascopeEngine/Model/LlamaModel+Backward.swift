@@ -128,8 +128,10 @@ extension LlamaModel {
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
     // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
     let wOff = layout.layers[l].linear[kind]!
+    // With the adapter folded (no dropout), dx = dy (W + s·B·A) is the whole input gradient.
+    let folded = forwardFolded && loraLayout?.linears[l][kind] != nil ? foldedLinears : nil
     BLAS.linearBackwardInput(
-      dinp: dinp.base, dout: dout, weight: weights.pointer(wOff), rows: rows, inF: inF, outF: outF,
+      dinp: dinp.base, dout: dout, weight: (folded ?? weights).pointer(wOff), rows: rows, inF: inF, outF: outF,
       accumulate: accumulate)
     if let g = fullBackbone(grads) {
       BLAS.linearBackwardWeight(dweight: g.pointer(wOff), dout: dout, inp: inp.base, rows: rows, inF: inF, outF: outF)
@@ -138,11 +140,14 @@ extension LlamaModel {
     let r = ll.lora.rank, scale = ll.lora.scale
     // Safe unwrap: the LoRA slot exists (guard above), and Activations allocates loraAx for every adapted kind.
     let ax = a.loraAx[kind]!
-    let x = a.loraInput[kind] ?? inp
+    // The adapter's input: after dropout, unless this pass folded (then no mask was drawn).
+    let x = folded != nil ? inp : (a.loraInput[kind] ?? inp)
     // d(ax) = s · dy · B   [rows, r]
-    BLAS.gemm(
-      transA: false, transB: false, m: rows, n: r, k: outF, alpha: scale, a: dout, lda: outF,
-      b: lora.pointer(slot.b), ldb: r, beta: 0, c: s.dAx.base, ldc: r)
+    StepPhaseClock.linear {
+      BLAS.gemm(
+        transA: false, transB: false, m: rows, n: r, k: outF, alpha: scale, a: dout, lda: outF,
+        b: lora.pointer(slot.b), ldb: r, beta: 0, c: s.dAx.base, ldc: r)
+    }
     if let gl = grads.lora {
       BLAS.linearBackwardWeight(
         dweight: gl.pointer(slot.b), dout: dout, inp: ax.base, rows: rows, inF: r, outF: outF, alpha: scale)
@@ -164,7 +169,8 @@ extension LlamaModel {
         }
       }
     }
-    // dx += mask ⊙ (d(ax) · A)
+    // dx += mask ⊙ (d(ax) · A), already in dx when folded.
+    if folded != nil { return }
     if let mask = a.loraMask[kind] {
       BLAS.linearBackwardInput(
         dinp: s.dLoRAInput.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF,

@@ -22,6 +22,7 @@ extension LlamaModel {
       x0.pointer(i * c).update(from: w.pointer(layout.embedding + tokIndex * c), count: c)
     }
 
+    forwardFolded = foldAdapter()
     for l in 0..<config.numLayers {
       let a = acts.layers[l]
       let out = l + 1 < config.numLayers ? acts.layers[l + 1].input : acts.output
@@ -86,12 +87,22 @@ extension LlamaModel {
     inp: FloatBuffer, rows: Int, seed: UInt64
   ) {
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
-    BLAS.linearForward(
-      // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
-      out: out, inp: inp.base, weight: weights.pointer(layout.layers[l].linear[kind]!),
-      rows: rows, inF: inF, outF: outF)
-    guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else { return }
+    // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
+    let offset = layout.layers[l].linear[kind]!
+    guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else {
+      BLAS.linearForward(out: out, inp: inp.base, weight: weights.pointer(offset), rows: rows, inF: inF, outF: outF)
+      return
+    }
     let r = ll.lora.rank
+    if forwardFolded, let folded = foldedLinears {
+      // y = x (W + s·B·A)ᵀ in one GEMM; A·x is still needed by the adapter's gradients.
+      BLAS.linearForward(out: out, inp: inp.base, weight: folded.pointer(offset), rows: rows, inF: inF, outF: outF)
+      if let ax = a.loraAx[kind] {
+        BLAS.linearForward(out: ax.base, inp: inp.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
+      }
+      return
+    }
+    BLAS.linearForward(out: out, inp: inp.base, weight: weights.pointer(offset), rows: rows, inF: inF, outF: outF)
     var x = inp
     if let dropped = a.loraInput[kind], let mask = a.loraMask[kind] {
       let p = ll.lora.dropout
@@ -113,6 +124,30 @@ extension LlamaModel {
     BLAS.linearForward(
       out: out, inp: ax.base, weight: lora.pointer(slot.b), rows: rows, inF: r, outF: outF,
       accumulate: true, alpha: ll.lora.scale)
+  }
+}
+
+extension LlamaModel {
+  /// Fills `foldedLinears` with W + s·B·A for every adapted linear when that is exact for this
+  /// pass (Docs/Math.md §10): the adapter sees the same input as W, i.e. no dropout mask is drawn.
+  /// Then each adapted linear's forward and input gradient are one GEMM instead of three; the
+  /// result changes only by float rounding, the same way at every run. Returns whether it folded.
+  func foldAdapter() -> Bool {
+    guard foldsAdapter, let ll = loraLayout, let lora else { return false }
+    if ll.lora.dropout > 0 && dropoutEnabled { return false }
+    let folded = foldedLinears ?? FloatBuffer(count: layout.count)
+    foldedLinears = folded
+    for l in 0..<config.numLayers {
+      for (kind, slot) in ll.linears[l] {
+        guard let offset = layout.layers[l].linear[kind] else { continue }
+        folded.pointer(offset).update(from: weights.pointer(offset), count: slot.outFeatures * slot.inFeatures)
+        BLAS.gemm(
+          transA: false, transB: false, m: slot.outFeatures, n: slot.inFeatures, k: ll.lora.rank,
+          alpha: ll.lora.scale, a: lora.pointer(slot.b), lda: ll.lora.rank, b: lora.pointer(slot.a),
+          ldb: slot.inFeatures, beta: 1, c: folded.pointer(offset), ldc: slot.inFeatures)
+      }
+    }
+    return true
   }
 }
 

@@ -29,6 +29,14 @@ public final class LlamaModel: @unchecked Sendable {
   let rotary: RotaryTable
   var activations: Activations?
   var scratch: BackwardScratch?
+  /// W + s·B·A of every adapted linear at the offsets of `weights` (Docs/Math.md §10), refreshed
+  /// by each forward pass that runs without dropout; nil without an adapter.
+  var foldedLinears: FloatBuffer?
+  /// Whether the last forward pass used `foldedLinears` (its backward must do the same).
+  var forwardFolded = false
+  /// Folds the adapter into W where exact (see `foldAdapter`); off only to compare against the
+  /// unfolded three-GEMM path in tests and measurements.
+  var foldsAdapter = true
 
   public init(config: ModelConfig, seed: UInt64) throws {
     try config.validate()
@@ -68,6 +76,7 @@ public final class LlamaModel: @unchecked Sendable {
     self.lora = values
     activations = nil
     scratch = nil
+    foldedLinears = nil
   }
 
   public func detachLoRA() {
@@ -75,6 +84,7 @@ public final class LlamaModel: @unchecked Sendable {
     lora = nil
     activations = nil
     scratch = nil
+    foldedLinears = nil
   }
 
   /// Adds s·B·A of the given adapter into the backbone weights (used by cumulative methods,

@@ -14,11 +14,13 @@ public enum BLAS {
     rows: Int, inF: Int, outF: Int, accumulate: Bool = false, alpha: Float = 1
   ) {
     let chunk = rows * inF * outF >= splitThreshold ? 32 : rows
-    Parallel.forChunks(rows, minChunk: chunk) { r in
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r.count), Int32(outF), Int32(inF),
-        alpha, inp + r.lowerBound * inF, Int32(inF), weight, Int32(inF), accumulate ? 1 : 0,
-        out + r.lowerBound * outF, Int32(outF))
+    StepPhaseClock.linear {
+      Parallel.forChunks(rows, minChunk: chunk) { r in
+        cblas_sgemm(
+          CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r.count), Int32(outF), Int32(inF),
+          alpha, inp + r.lowerBound * inF, Int32(inF), weight, Int32(inF), accumulate ? 1 : 0,
+          out + r.lowerBound * outF, Int32(outF))
+      }
     }
   }
 
@@ -29,11 +31,13 @@ public enum BLAS {
     rows: Int, inF: Int, outF: Int, alpha: Float = 1, accumulate: Bool = true
   ) {
     let chunk = rows * inF * outF >= splitThreshold ? 32 : rows
-    Parallel.forChunks(rows, minChunk: chunk) { r in
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(inF), Int32(outF),
-        alpha, dout + r.lowerBound * outF, Int32(outF), weight, Int32(inF), accumulate ? 1 : 0,
-        dinp + r.lowerBound * inF, Int32(inF))
+    StepPhaseClock.linear {
+      Parallel.forChunks(rows, minChunk: chunk) { r in
+        cblas_sgemm(
+          CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(inF), Int32(outF),
+          alpha, dout + r.lowerBound * outF, Int32(outF), weight, Int32(inF), accumulate ? 1 : 0,
+          dinp + r.lowerBound * inF, Int32(inF))
+      }
     }
   }
 
@@ -44,11 +48,13 @@ public enum BLAS {
     rows: Int, inF: Int, outF: Int, alpha: Float = 1, accumulate: Bool = true
   ) {
     let chunk = rows * inF * outF >= splitThreshold ? 8 : outF
-    Parallel.forChunks(outF, minChunk: chunk) { o in
-      cblas_sgemm(
-        CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.count), Int32(inF), Int32(rows),
-        alpha, dout + o.lowerBound, Int32(outF), inp, Int32(inF), accumulate ? 1 : 0,
-        dweight + o.lowerBound * inF, Int32(inF))
+    StepPhaseClock.linear {
+      Parallel.forChunks(outF, minChunk: chunk) { o in
+        cblas_sgemm(
+          CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.count), Int32(inF), Int32(rows),
+          alpha, dout + o.lowerBound, Int32(outF), inp, Int32(inF), accumulate ? 1 : 0,
+          dweight + o.lowerBound * inF, Int32(inF))
+      }
     }
   }
 

@@ -18,13 +18,31 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Timed iterations per figure (the median is reported).")
   var iterations: Int = 10
 
+  @Option(help: "Run only this part: 'evaluation' (beam search, JSON) or 'steps' (sgemm, steps, forward).")
+  var only: BenchPart?
+
+  @Option(help: "Histories the evaluation figure decodes.")
+  var evalUsers: Int = 512
+
+  @Option(help: "Histories per beam-search mini-batch in the evaluation figure.")
+  var evalBatch: Int = ConstrainedBeamSearch.defaultBatchSize
+
+  enum BenchPart: String, ExpressibleByArgument { case evaluation, steps }
+
   mutating func validate() throws {
     guard iterations >= 1, iterations <= 10_000 else { throw ValidationError("--iterations must be between 1 and 10000, not \(iterations)") }
+    guard evalUsers >= 1, evalUsers <= 1_000_000 else { throw ValidationError("--eval-users must be between 1 and 1000000, not \(evalUsers)") }
+    guard evalBatch >= 1, evalBatch <= 100_000 else { throw ValidationError("--eval-batch must be between 1 and 100000, not \(evalBatch)") }
   }
 
   func run() throws {
-    let r = try EngineBenchmark.run(iterations: iterations, progress: { msg in
-      FileHandle.standardError.write("bench: \(msg)\n".data(using: .utf8)!)
+    if only == .evaluation {
+      try printJSON(EvaluationBenchmark.run(users: evalUsers, batchSize: evalBatch, iterations: iterations))
+      return
+    }
+    let parts: Set<EngineBenchmarkPart> = only == .steps ? [] : Set(EngineBenchmarkPart.allCases)
+    let r = try EngineBenchmark.run(iterations: iterations, parts: parts, evalUsers: evalUsers, progress: { msg in
+      FileHandle.standardError.write(Data("bench: \(msg)\n".utf8))
     })
     if json {
       try printJSON(r)
@@ -40,13 +58,28 @@ struct BenchCommand: ParsableCommand {
       t.add(["sgemm \(shape)", String(format: "%.1f", g), "GFLOP/s"])
     }
     t.add(["sgemm at the step's shapes", String(format: "%.1f", r.sgemmGflopsAtModelShapes), "GFLOP/s"])
-    t.add(["per-example LoRA gradients, 128 ex.", String(format: "%.3f", r.perExampleGradientsSeconds), "s"])
-    t.add(["  one batched backward, same 128", String(format: "%.3f", r.batchedBackwardSeconds), "s"])
-    t.add(["joint low-rank spectrum, p = \(r.jointParameters)", String(format: "%.3f", r.jointLowRankSpectrumSeconds), "s"])
-    t.add(["dense spectrum, one module p = 1024", String(format: "%.3f", r.dense1024SpectrumSeconds), "s"])
+    t.add(["LoRA + PESO step / full step", String(format: "%.2f", r.loraVsFullStepRatio), "×"])
+    for (name, phases) in r.stepPhases.sorted(by: { $0.key < $1.key }) {
+      t.add(["  \(name) step: linear GEMMs", String(format: "%.1f", 1000 * phases.linearGemmSeconds), "ms"])
+      t.add(["  \(name) step: attention", String(format: "%.1f", 1000 * phases.attentionSeconds), "ms"])
+      t.add(["  \(name) step: everything else", String(format: "%.1f", 1000 * phases.otherSeconds), "ms"])
+    }
+    if let perExample = r.perExampleGradientsSeconds, let batched = r.batchedBackwardSeconds,
+       let joint = r.jointLowRankSpectrumSeconds, let p = r.jointParameters, let dense = r.dense1024SpectrumSeconds {
+      t.add(["per-example LoRA gradients, 128 ex.", String(format: "%.3f", perExample), "s"])
+      t.add(["  one batched backward, same 128", String(format: "%.3f", batched), "s"])
+      t.add(["joint low-rank spectrum, p = \(p)", String(format: "%.3f", joint), "s"])
+      t.add(["dense spectrum, one module p = 1024", String(format: "%.3f", dense), "s"])
+    }
+    if let users = r.evalUsers, let rate = r.evalUsersPerS, let gflops = r.evalGflops {
+      t.add(["beam search, beam 10, \(users) users", String(format: "%.1f", rate), "users/s"])
+      t.add(["  its matmul rate", String(format: "%.1f", gflops), "GFLOP/s"])
+    }
     print("BLAS kernel: \(r.blasKernel) · engine on \(r.engineThreads) cores (OpenBLAS 1 thread per call) · batch \(r.batch) × \(r.seqLen) tokens")
     print(t.render())
     print(String(format: "step matmul rate / sgemm at the same shapes: %.0f%%", 100 * r.fullStepGflops / r.sgemmGflopsAtModelShapes))
-    print(String(format: "per-example gradients / batched backward: %.2f×", r.perExampleGradientsSeconds / r.batchedBackwardSeconds))
+    if let perExample = r.perExampleGradientsSeconds, let batched = r.batchedBackwardSeconds {
+      print(String(format: "per-example gradients / batched backward: %.2f×", perExample / batched))
+    }
   }
 }

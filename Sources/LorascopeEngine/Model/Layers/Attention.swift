@@ -11,29 +11,31 @@ enum CausalAttention {
     let width = heads * d
     let scale = 1 / Float(d).squareRoot()
     // (sequence, head) pairs are independent: split them over the cores.
-    Parallel.forChunks(batch * heads, minChunk: 1) { pairs in
-      for pair in pairs {
-        let b = pair / heads, h = pair % heads
-        let off = b * t * width + h * d
-        let p = probs + (b * heads + h) * t * t
-        BLAS.gemm(
-          transA: false, transB: true, m: t, n: t, k: d, alpha: scale,
-          a: q + off, lda: width, b: k + off, ldb: width, beta: 0, c: p, ldc: t)
-        for i in 0..<t {
-          let row = p + i * t
-          var mx = -Float.infinity
-          for j in 0...i where row[j] > mx { mx = row[j] }
-          for j in 0...i { row[j] -= mx }
-          FastMath.expInPlace(row, count: i + 1)
-          var sum: Float = 0
-          for j in 0...i { sum += row[j] }
-          let inv = 1 / sum
-          for j in 0...i { row[j] *= inv }
-          for j in (i + 1)..<max(t, i + 1) { row[j] = 0 }
+    StepPhaseClock.attention {
+      Parallel.forChunks(batch * heads, minChunk: 1) { pairs in
+        for pair in pairs {
+          let b = pair / heads, h = pair % heads
+          let off = b * t * width + h * d
+          let p = probs + (b * heads + h) * t * t
+          BLAS.gemm(
+            transA: false, transB: true, m: t, n: t, k: d, alpha: scale,
+            a: q + off, lda: width, b: k + off, ldb: width, beta: 0, c: p, ldc: t)
+          for i in 0..<t {
+            let row = p + i * t
+            var mx = -Float.infinity
+            for j in 0...i where row[j] > mx { mx = row[j] }
+            for j in 0...i { row[j] -= mx }
+            FastMath.expInPlace(row, count: i + 1)
+            var sum: Float = 0
+            for j in 0...i { sum += row[j] }
+            let inv = 1 / sum
+            for j in 0...i { row[j] *= inv }
+            for j in (i + 1)..<max(t, i + 1) { row[j] = 0 }
+          }
+          BLAS.gemm(
+            transA: false, transB: false, m: t, n: d, k: t, alpha: 1,
+            a: p, lda: t, b: v + off, ldb: width, beta: 0, c: out + off, ldc: width)
         }
-        BLAS.gemm(
-          transA: false, transB: false, m: t, n: d, k: t, alpha: 1,
-          a: p, lda: t, b: v + off, ldb: width, beta: 0, c: out + off, ldc: width)
       }
     }
   }
@@ -48,31 +50,33 @@ enum CausalAttention {
   ) {
     let width = heads * d
     let scale = 1 / Float(d).squareRoot()
-    Parallel.forChunks(batch * heads, minChunk: 1) { pairs in
-      for pair in pairs {
-        let b = pair / heads, h = pair % heads
-        let off = b * t * width + h * d
-        let p = probs + (b * heads + h) * t * t
-        let dp = scratch + (b * heads + h) * t * t
-        BLAS.gemm(
-          transA: false, transB: true, m: t, n: t, k: d, alpha: 1,
-          a: dout + off, lda: width, b: v + off, ldb: width, beta: 0, c: dp, ldc: t)
-        BLAS.gemm(
-          transA: true, transB: false, m: t, n: d, k: t, alpha: 1,
-          a: p, lda: t, b: dout + off, ldb: width, beta: 0, c: dv + off, ldc: width)
-        for i in 0..<t {
-          let pr = p + i * t, dr = dp + i * t
-          var dot: Float = 0
-          for j in 0...i { dot += pr[j] * dr[j] }
-          for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
-          for j in (i + 1)..<max(t, i + 1) { dr[j] = 0 }
+    StepPhaseClock.attention {
+      Parallel.forChunks(batch * heads, minChunk: 1) { pairs in
+        for pair in pairs {
+          let b = pair / heads, h = pair % heads
+          let off = b * t * width + h * d
+          let p = probs + (b * heads + h) * t * t
+          let dp = scratch + (b * heads + h) * t * t
+          BLAS.gemm(
+            transA: false, transB: true, m: t, n: t, k: d, alpha: 1,
+            a: dout + off, lda: width, b: v + off, ldb: width, beta: 0, c: dp, ldc: t)
+          BLAS.gemm(
+            transA: true, transB: false, m: t, n: d, k: t, alpha: 1,
+            a: p, lda: t, b: dout + off, ldb: width, beta: 0, c: dv + off, ldc: width)
+          for i in 0..<t {
+            let pr = p + i * t, dr = dp + i * t
+            var dot: Float = 0
+            for j in 0...i { dot += pr[j] * dr[j] }
+            for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
+            for j in (i + 1)..<max(t, i + 1) { dr[j] = 0 }
+          }
+          BLAS.gemm(
+            transA: false, transB: false, m: t, n: d, k: t, alpha: 1,
+            a: dp, lda: t, b: k + off, ldb: width, beta: 0, c: dq + off, ldc: width)
+          BLAS.gemm(
+            transA: true, transB: false, m: t, n: d, k: t, alpha: 1,
+            a: dp, lda: t, b: q + off, ldb: width, beta: 0, c: dk + off, ldc: width)
         }
-        BLAS.gemm(
-          transA: false, transB: false, m: t, n: d, k: t, alpha: 1,
-          a: dp, lda: t, b: k + off, ldb: width, beta: 0, c: dq + off, ldc: width)
-        BLAS.gemm(
-          transA: true, transB: false, m: t, n: d, k: t, alpha: 1,
-          a: dp, lda: t, b: q + off, ldb: width, beta: 0, c: dk + off, ldc: width)
       }
     }
   }

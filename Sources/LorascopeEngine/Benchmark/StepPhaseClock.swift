@@ -1,0 +1,41 @@
+import Dispatch
+import Synchronization
+
+/// Wall time a training step spends in its linear-layer GEMMs and in attention, for `bench`'s
+/// per-phase breakdown (issue 10: GEMM time against the rest). Off unless a benchmark turns it
+/// on; when off each instrumented call pays one load of a flag.
+///
+/// Times are taken on the calling thread around each whole call (the call itself may split its
+/// work over the cores), so phases add up to at most the step's wall time.
+public enum StepPhaseClock {
+  /// Set only by benchmarks, between steps (never while a step runs).
+  nonisolated(unsafe) public static var isRunning = false
+  static let linearNanoseconds = Atomic<UInt64>(0)
+  static let attentionNanoseconds = Atomic<UInt64>(0)
+
+  /// Seconds in the linear layers' GEMMs (backbone, adapter factors and lm_head) since `reset`.
+  public static var linearSeconds: Double { Double(linearNanoseconds.load(ordering: .relaxed)) / 1e9 }
+  /// Seconds in causal attention (its per-head GEMMs and softmax) since `reset`.
+  public static var attentionSeconds: Double { Double(attentionNanoseconds.load(ordering: .relaxed)) / 1e9 }
+
+  public static func reset() {
+    linearNanoseconds.store(0, ordering: .relaxed)
+    attentionNanoseconds.store(0, ordering: .relaxed)
+  }
+
+  @inline(__always)
+  static func linear(_ body: () -> Void) {
+    guard isRunning else { return body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    linearNanoseconds.add(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
+  }
+
+  @inline(__always)
+  static func attention(_ body: () -> Void) {
+    guard isRunning else { return body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    attentionNanoseconds.add(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
+  }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// One new token per context for `IncrementalDecoder`: each row attends to its parent's cached
+/// keys and values (a shared prefix plus the beam's own few extra tokens) and to itself.
+///
+/// The beams of one history share their prefix, so rows are grouped by prefix and each group's
+/// attention over the prefix is, per head, one GEMM for the scores (beams × prefix) and one for
+/// the weighted values; the extra tokens and the row itself are short dot products.
+struct StepPass {
+  let kernels: DecodingKernels
+  let tokens: [Int32]
+  let parents: [IncrementalDecoder.Cache]
+  /// Rows grouped by shared prefix, in order of first appearance.
+  let groups: [[Int]]
+  private let newKeys: FloatBuffer    // [layer, row, C]
+  private let newValues: FloatBuffer
+
+  init(decoder: IncrementalDecoder, tokens: [Int32], parents: [IncrementalDecoder.Cache]) {
+    kernels = DecodingKernels(model: decoder.model, weights: decoder.weights)
+    self.tokens = tokens
+    self.parents = parents
+    var groupOf: [ObjectIdentifier: Int] = [:]
+    var groups: [[Int]] = []
+    for (row, parent) in parents.enumerated() {
+      let id = ObjectIdentifier(parent.prefix)
+      if let g = groupOf[id] {
+        groups[g].append(row)
+      } else {
+        groupOf[id] = groups.count
+        groups.append([row])
+      }
+    }
+    self.groups = groups
+    let cfg = decoder.model.config
+    newKeys = FloatBuffer(count: cfg.numLayers * tokens.count * cfg.hiddenSize)
+    newValues = FloatBuffer(count: cfg.numLayers * tokens.count * cfg.hiddenSize)
+  }
+
+  /// Log-probabilities after each row's new token.
+  func run() -> [[Float]] {
+    let cfg = kernels.config
+    let c = cfg.hiddenSize, inter = cfg.intermediateSize, n = tokens.count
+    let x = FloatBuffer(count: n * c), h = FloatBuffer(count: n * c), normed = FloatBuffer(count: n * c)
+    let qkv = FloatBuffer(count: n * 3 * c), attended = FloatBuffer(count: n * c), rstd = FloatBuffer(count: n)
+    let gateUp = FloatBuffer(count: n * 2 * inter), act = FloatBuffer(count: n * inter)
+    kernels.embed(tokens, into: x)
+    let positions = parents.map(\.length)
+    for l in 0..<cfg.numLayers {
+      kernels.attentionInput(layer: l, x: x, normed: normed, rstd: rstd, qkv: qkv, rows: n)
+      kernels.rotate(qkv: qkv, positions: positions)
+      for r in 0..<n {
+        let row = qkv.pointer(r * 3 * c)
+        newKeys.pointer((l * n + r) * c).update(from: row + c, count: c)
+        newValues.pointer((l * n + r) * c).update(from: row + 2 * c, count: c)
+      }
+      attend(layer: l, qkv: qkv, into: attended)
+      kernels.finishLayer(layer: l, x: x, attended: attended, h: h, normed: normed, rstd: rstd,
+                          gateUp: gateUp, act: act, rows: n)
+    }
+    return kernels.logProbs(x: x, rows: Array(0..<n))
+  }
+
+  /// Row `r`'s cache after `run`: its parent's plus the new token.
+  func cache(of r: Int) -> IncrementalDecoder.Cache {
+    let cfg = kernels.config
+    let c = cfg.hiddenSize, n = tokens.count
+    var cache = parents[r]
+    for l in 0..<cfg.numLayers {
+      let at = (l * n + r) * c
+      cache.extraKeys[l].append(contentsOf: UnsafeBufferPointer(start: newKeys.pointer(at), count: c))
+      cache.extraValues[l].append(contentsOf: UnsafeBufferPointer(start: newValues.pointer(at), count: c))
+    }
+    cache.extraCount += 1
+    return cache
+  }
+
+  /// attended[row] = softmax over (prefix, extras, itself) of q·k/√d, times the values.
+  private func attend(layer l: Int, qkv: FloatBuffer, into attended: FloatBuffer) {
+    let cfg = kernels.config
+    let c = cfg.hiddenSize, heads = cfg.numHeads, d = cfg.headDim, n = tokens.count
+    let scale = 1 / Float(d).squareRoot()
+    let widest = groups.map(\.count).max() ?? 0
+    let longest = (parents.map(\.length).max() ?? 0) + 1
+    Parallel.forChunks(groups.count, minChunk: 2) { range in
+      // Per chunk: the group's queries [m, C], outputs [m, C] and scores [m, longest].
+      var scratch = [Float](repeating: 0, count: widest * (2 * c + longest))
+      scratch.withUnsafeMutableBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return }
+        let queries = base, outputs = base + widest * c, scores = base + 2 * widest * c
+        for g in range {
+          let rows = groups[g], m = rows.count
+          let prefix = parents[rows[0]].prefix, plen = prefix.length
+          for (j, r) in rows.enumerated() { (queries + j * c).update(from: qkv.pointer(r * 3 * c), count: c) }
+          prefix.keys[l].withUnsafeBufferPointer { pk in
+            prefix.values[l].withUnsafeBufferPointer { pv in
+              guard let keys = pk.baseAddress, let vals = pv.baseAddress else { return }
+              for head in 0..<heads {
+                let hd = head * d
+                BLAS.gemm(transA: false, transB: true, m: m, n: plen, k: d, alpha: scale,
+                          a: queries + hd, lda: c, b: keys + hd, ldb: c, beta: 0, c: scores, ldc: longest)
+                for (j, r) in rows.enumerated() {
+                  let parent = parents[r], len = parent.length, q = queries + j * c + hd
+                  let s = scores + j * longest
+                  parent.extraKeys[l].withUnsafeBufferPointer { ek in
+                    guard let extra = ek.baseAddress else { return }  // nil only with no extra tokens
+                    for e in 0..<parent.extraCount { s[plen + e] = Self.dot(q, extra + e * c + hd, d) * scale }
+                  }
+                  s[len] = Self.dot(q, newKeys.pointer((l * n + r) * c + hd), d) * scale
+                  DecodingKernels.softmax(s, count: len + 1)
+                }
+                BLAS.gemm(transA: false, transB: false, m: m, n: d, k: plen, alpha: 1,
+                          a: scores, lda: longest, b: vals + hd, ldb: c, beta: 0, c: outputs + hd, ldc: c)
+                for (j, r) in rows.enumerated() {
+                  let parent = parents[r], len = parent.length
+                  let s = scores + j * longest, o = outputs + j * c + hd
+                  parent.extraValues[l].withUnsafeBufferPointer { ev in
+                    guard let extra = ev.baseAddress else { return }
+                    for e in 0..<parent.extraCount { Self.axpy(s[plen + e], extra + e * c + hd, o, d) }
+                  }
+                  Self.axpy(s[len], newValues.pointer((l * n + r) * c + hd), o, d)
+                }
+              }
+            }
+          }
+          for (j, r) in rows.enumerated() { attended.pointer(r * c).update(from: outputs + j * c, count: c) }
+        }
+      }
+    }
+  }
+
+  @inline(__always)
+  private static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    var sum: Float = 0
+    for e in 0..<count { sum += a[e] * b[e] }
+    return sum
+  }
+
+  @inline(__always)
+  private static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+    for e in 0..<count { y[e] += alpha * x[e] }
+  }
+}
