@@ -51,6 +51,7 @@ struct StageRaceTests {
     let lanes = try #require(json?["lanes"] as? [[String: Any]])
     #expect(lanes[1]["lambda"] as? Double == 1e7)
     #expect(lanes[1]["displacement_h"] is Double)
+    #expect((lanes[1]["ndcg5"] as? [Double])?.count == 2)
     let differences = try #require(json?["differences"] as? [[String: Any]])
     #expect((differences[0]["ci95"] as? [Double])?.count == 2)
   }

@@ -136,7 +136,7 @@ public final class StageRace {
           displacementH: h, displacementFrobenius: fro,
           finalCE: lane.records.last?.ce, finalPenalty: lane.records.last?.penalty,
           validationCE: try session.evaluator.validationCrossEntropy(model: model, examples: session.splits[stage].valid),
-          metric: ranks.map { $0.metrics.value(rankingMetric) }))
+          metric: ranks.map { $0.metrics.value(rankingMetric) }, ndcg5: ranks.map { $0.metrics.ndcg5 }))
       ranksPerLane.append(ranks)
     }
     var differences: [RaceResult.Difference] = []
@@ -166,13 +166,15 @@ public struct RaceResult: Codable, Sendable {
     public var finalCE: Double?
     public var finalPenalty: Double?
     public var validationCE: Double
-    /// The ranking metric per block 0…t.
+    /// The compared ranking metric per block 0…t.
     public var metric: [Double]
+    /// NDCG@5 per block 0…t (whatever metric was compared: scripts read it by name).
+    public var ndcg5: [Double]
 
     enum CodingKeys: String, CodingKey {
       case lambda, lambdaEffective = "lambda_eff", displacementH = "displacement_h"
       case displacementFrobenius = "displacement_fro", finalCE = "final_ce", finalPenalty = "final_penalty"
-      case validationCE = "validation_ce", metric = "per_block"
+      case validationCE = "validation_ce", metric = "per_block", ndcg5
     }
   }
 
