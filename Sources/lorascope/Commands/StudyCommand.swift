@@ -38,6 +38,9 @@ struct StudyCommand: ParsableCommand {
   @Flag(name: .customLong("skip-spectrum"), help: "Do not compute the spectrum and the theory check per stage.")
   var skipSpectrum = false
 
+  @Option(parsing: .upToNextOption, help: "Instead of running: build the sweep report and figures from finished run directories under these directories (e.g. a `sweep --plan` run directory) into --out.")
+  var collect: [String] = []
+
   /// Checks every option before the first run trains (each run's options are checked again).
   mutating func validate() throws {
     _ = try SweepCommand.parseLambdas(lambdas)
@@ -48,6 +51,7 @@ struct StudyCommand: ParsableCommand {
   }
 
   func run() throws {
+    if !collect.isEmpty { return try runCollect() }
     let lambdaGrid = try parseList(lambdas, "--lambdas", Double.init)
     let seedList = try parseList(seeds, "--seeds") { UInt64($0) }
     let recipeList = try parseList(recipes, "--recipes") { RunOptions.Recipe(rawValue: $0) }
@@ -56,8 +60,11 @@ struct StudyCommand: ParsableCommand {
     let progress = ProgressReporter()
     var results: [StudyRun] = []
     var spectra: [StudySpectrum] = []
+    var figures = ""
 
     for recipe in recipeList {
+      // The runs of the figures: one per (method, λ, seed), the --no-inherit variants left out.
+      var figureRuns: [SweepRunResult] = []
       var plan: [(String, [String], UInt64)] = []   // (variant name, option arguments, seed)
       let first = seedList[0]
       for l in lambdaGrid { plan.append(("peso λ=\(fmt(l))", ["--method", "peso", "--lambda", String(l)], first)) }
@@ -96,6 +103,11 @@ struct StudyCommand: ParsableCommand {
             dataSpec: options.dataSpec)
           metrics = try session.run(onEvent: progress.handle)
         }
+        if !args.contains("--no-inherit") {
+          figureRuns.append(SweepRunResult(
+            method: config.method, lambda: config.lambda, seed: seed, metrics: metrics, ranks: try dir.readRanks()))
+        }
+        dir.releaseWriterLock()
         results.append(StudyRun(recipe: recipe.rawValue, variant: variant, seed: seed, lambda: config.lambda,
                                 wallSeconds: Date().timeIntervalSince(start), report: RunReport(metrics: metrics)))
 
@@ -108,8 +120,26 @@ struct StudyCommand: ParsableCommand {
         }
         try write(results: results, spectra: spectra, to: outURL, lambdaGrid: lambdaGrid)
       }
+      let report = try SweepReport(dataset: data, metric: .ndcg5, results: figureRuns)
+      let figureDirectory = outURL.appendingPathComponent(recipe.rawValue)
+      try SweepFigures.writeSVG(report, to: figureDirectory)
+      try AtomicFile.write(try report.json(), to: figureDirectory.appendingPathComponent("sweep.json"))
+      figures += "\n## Recipe \(recipe.rawValue): every arm against single (figures in \(figureDirectory.path))\n\n"
+        + report.table() + "\n\n" + SweepFigures.text(report)
     }
-    print(try String(contentsOf: outURL.appendingPathComponent("Results.md"), encoding: .utf8))
+    print(try String(contentsOf: outURL.appendingPathComponent("Results.md"), encoding: .utf8) + figures)
+  }
+
+  /// `study --collect DIR…`: the sweep report of finished run directories (the jobs of a
+  /// `sweep --plan`), written to --out as sweep.json, lambda_curve.svg and frontier.svg.
+  func runCollect() throws {
+    let (report, found) = try SweepCommand.collected(roots: collect, metric: .ndcg5)
+    for u in found.unfinished { FileHandle.standardError.write(Data("skipped (unfinished): \(u.path): \(u.reason)\n".utf8)) }
+    for d in found.duplicates { FileHandle.standardError.write(Data("skipped (same run as \(d.sameAs)): \(d.path)\n".utf8)) }
+    let outURL = URL(fileURLWithPath: out)
+    try SweepFigures.writeSVG(report, to: outURL)
+    try AtomicFile.write(try report.json(), to: outURL.appendingPathComponent("sweep.json"))
+    print(report.table() + "\n\n" + SweepFigures.text(report))
   }
 
   func write(results: [StudyRun], spectra: [StudySpectrum], to url: URL, lambdaGrid: [Double]) throws {

@@ -38,6 +38,9 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "With --plan: the lorascope executable each job line runs (default: this one, by its absolute path).")
   var executable: String?
 
+  @Option(help: "Write lambda_curve.svg and frontier.svg into this directory.")
+  var svg: String?
+
   @Flag(help: "Print the results as JSON on stdout.")
   var json = false
 
@@ -97,7 +100,7 @@ struct SweepCommand: ParsableCommand {
   }
 
   func run() throws {
-    if !collect.isEmpty { return try Self.report(collecting: collect, metric: metric, json: json) }
+    if !collect.isEmpty { return try Self.report(collecting: collect, metric: metric, json: json, svg: svg) }
     let sweep = try jobs()
     if let plan {
       let root = URL(fileURLWithPath: options.runDir ?? ".").standardizedFileURL.path
@@ -106,7 +109,7 @@ struct SweepCommand: ParsableCommand {
       FileHandle.standardError.write(Data("wrote \(sweep.jobs.count) jobs to \(plan)\n".utf8))
       return
     }
-    try Self.print(try runInProcess(sweep), json: json)
+    try Self.print(try runInProcess(sweep), json: json, svg: svg)
   }
 
   /// Runs every job of `sweep` in this process, one after another (the backbone of each seed is
@@ -139,12 +142,12 @@ struct SweepCommand: ParsableCommand {
 
   /// `--collect`: the same report from finished run directories; unfinished and duplicate
   /// directories are listed on stderr, not counted.
-  static func report(collecting roots: [String], metric: RankingMetricName, json: Bool) throws {
+  static func report(collecting roots: [String], metric: RankingMetricName, json: Bool, svg: String?) throws {
     let (report, found) = try collected(roots: roots, metric: metric)
     for u in found.unfinished { FileHandle.standardError.write(Data("skipped (unfinished): \(u.path): \(u.reason)\n".utf8)) }
     for d in found.duplicates { FileHandle.standardError.write(Data("skipped (same run as \(d.sameAs)): \(d.path)\n".utf8)) }
     FileHandle.standardError.write(Data("collected \(found.runs.count) finished runs\n".utf8))
-    try print(report, json: json)
+    try print(report, json: json, svg: svg)
   }
 
   /// The report of the finished runs under `roots`, and what was collected and skipped.
@@ -154,12 +157,18 @@ struct SweepCommand: ParsableCommand {
     return (try SweepReport(dataset: found.datasetName, metric: metric, results: found.runs), found)
   }
 
-  static func print(_ report: SweepReport, json: Bool) throws {
+  /// The table and the text plots (or the JSON) on stdout; the SVG figures into `svg`.
+  static func print(_ report: SweepReport, json: Bool, svg: String?) throws {
+    if let svg {
+      for url in try SweepFigures.writeSVG(report, to: URL(fileURLWithPath: svg)) {
+        FileHandle.standardError.write(Data("wrote \(url.path)\n".utf8))
+      }
+    }
     if json {
       FileHandle.standardOutput.write(try report.json())
       FileHandle.standardOutput.write(Data("\n".utf8))
     } else {
-      Swift.print(report.table())
+      Swift.print(report.table() + "\n\n" + SweepFigures.text(report))
     }
   }
 }
