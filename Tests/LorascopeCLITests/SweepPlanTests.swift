@@ -39,7 +39,7 @@ struct SweepPlanTests {
     let cache = Self.tempDir()
     let sweep = try SweepCommand.parse(
       Self.tinyArguments(cache: cache) + ["--methods", "peso,l2", "--lambdas", "0,1e1:1e3:x10", "--seed-count", "3", "--run-dir", "/r"])
-    let plan = try sweep.jobs()
+    let plan = try sweep.jobs { Issue.record("the spectrum default was asked for though --lambdas was given"); return [] }
     // peso and l2 × 4 λ × 3 seeds, single and frozen × 3 seeds.
     #expect(plan.jobs.count == 2 * 4 * 3 + 2 * 3)
     #expect(Set(plan.jobs.compactMap(\.runDirectory)).count == plan.jobs.count)
@@ -50,15 +50,32 @@ struct SweepPlanTests {
       let o = try RunOptions.parse(job.arguments)
       #expect(o.method == job.method && o.lambda == job.lambda && o.seed == job.seed && o.cacheURL.path == cache.path)
     }
-    // Defaults: the one --method (plus the baselines), the paper's grid, the one --seed.
-    let plain = try SweepCommand.parse(["--seed", "7"]).jobs()
+    // Defaults: the one --method (plus the baselines), PESO's grid from the spectrum, the one --seed.
+    let plain = try SweepCommand.parse(["--seed", "7"]).jobs { [0, 3, 4e4] }
     #expect(Set(plain.jobs.map(\.method)) == [.peso, .single, .frozen])
-    #expect(plain.jobs.filter { $0.method == .peso }.map(\.lambda) == [0, 0.5, 1, 2, 5, 8])
+    #expect(plain.jobs.filter { $0.method == .peso }.map(\.lambda) == [0, 3, 4e4])
+    let quadratic = try SweepCommand.parse(["--methods", "l2,ewc"]).jobs { Issue.record("PESO's grid asked for l2"); return [] }
+    #expect(quadratic.jobs.filter { $0.method == .ewc }.map(\.lambda) == LambdaGrid.quadraticDefault)
     #expect(Set(plain.jobs.map(\.seed)) == [7])
     for bad in [["--methods", "peso,nope"], ["--seeds", "0,x"], ["--seeds", "0", "--seed-count", "2"], ["--seed-count", "0"],
                 ["--plan", "p.txt"], ["--lambdas", "1:0:x10"]] {
       #expect(throws: (any Error).self, "\(bad)") { _ = try SweepCommand.parse(bad) }
     }
+  }
+
+  @Test("PESO's default grid comes from the first seed's stage-1 spectrum: 0, the paper's grid, decades around ρ")
+  func spectrumDefaultGrid() throws {
+    let cache = Self.tempDir()
+    let options = try RunOptions.parse(Self.tinyArguments(cache: cache))
+    let dataset = try options.loadDataset()
+    let grid = try SweepCommand.spectrumGrid(options: options, seed: 0, dataset: dataset, progress: ProgressReporter(quiet: true))
+    #expect(grid.first == 0)
+    #expect(LambdaGrid.paperGrid.allSatisfy(grid.contains))
+    let decades = grid.filter { !($0 == 0 || LambdaGrid.paperGrid.contains($0)) }
+    #expect(decades.count >= 7)
+    for (a, b) in zip(decades, decades.dropFirst()) { #expect(abs(b / a - 10) < 1e-6) }
+    // The backbone it trained is in the cache for the sweep.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).contains { !$0.contains(".tmp-") })
   }
 
   @Test("--plan run by xargs -P 2, then --collect, equals the in-process sweep; unfinished and duplicate runs are skipped")
@@ -70,7 +87,8 @@ struct SweepPlanTests {
 
     let inProcessRoot = root.appendingPathComponent("in-process")
     let inProcess = try SweepCommand.parse(Self.tinyArguments(cache: cache) + grid + ["--run-dir", inProcessRoot.path])
-    let expected = try inProcess.runInProcess(try inProcess.jobs())
+    let expected = try inProcess.runInProcess(
+      try inProcess.jobs { [] }, dataset: try inProcess.options.loadDataset(), progress: ProgressReporter(quiet: true))
     #expect(expected.runs.count == 6)
     #expect(expected.arms.count == 3)
     #expect(expected.arms.allSatisfy { $0.method == .single || $0.plasticityDifference != nil })

@@ -17,8 +17,8 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "Comma-separated methods (default: the one --method). single and frozen are always added as the baseline and the frontier's end.")
   var methods: String?
 
-  @Option(help: "λ values of methods with a λ: a comma-separated list and/or ranges start:stop:xF, e.g. 0,1e1:1e6:x10.")
-  var lambdas: String = "0,0.5,1,2,5,8"
+  @Option(help: "λ values of methods with a λ: a comma-separated list and/or ranges start:stop:xF, e.g. 0,1e1:1e6:x10 (default: for peso from the first seed's stage-1 spectrum, 0, the paper's grid and λ_eff from 10⁻³·min ρ to 10³·max ρ by decades; for l2/ewc 0, the paper's grid and 1e-2…1e6).")
+  var lambdas: String?
 
   @Option(help: "Comma-separated seeds (default: --seed alone, or 0…n−1 with --seed-count).")
   var seeds: String?
@@ -85,23 +85,68 @@ struct SweepCommand: ParsableCommand {
 
   /// Rejects bad options when the command line is parsed, before any training.
   mutating func validate() throws {
-    _ = try Self.parseLambdas(lambdas)
+    if let lambdas { _ = try Self.parseLambdas(lambdas) }
     if let methods { _ = try Self.parseMethods(methods) }
     _ = try Self.parseSeeds(seeds, count: seedCount, single: options.seed)
     if plan != nil && options.runDir == nil { throw ValidationError("--plan needs --run-dir: every job writes its own run directory under it") }
     if plan != nil && !collect.isEmpty { throw ValidationError("give --plan or --collect, not both") }
   }
 
-  func jobs() throws -> SweepPlan {
-    SweepPlan(
-      methods: try methods.map(Self.parseMethods) ?? [options.method], lambdas: try Self.parseLambdas(lambdas),
+  /// The jobs; `pesoGrid` gives PESO's default grid and is called only when --lambdas is not given.
+  func jobs(pesoGrid: () throws -> [Double]) throws -> SweepPlan {
+    let given = try lambdas.map(Self.parseLambdas)
+    var peso: [Double]?
+    return try SweepPlan(
+      methods: try methods.map(Self.parseMethods) ?? [options.method],
+      lambdas: { method in
+        if let given { return given }
+        guard method == .peso else { return LambdaGrid.quadraticDefault }
+        if let peso { return peso }
+        let grid = try pesoGrid()
+        peso = grid
+        return grid
+      },
       seeds: try Self.parseSeeds(seeds, count: seedCount, single: options.seed),
       shared: options.sharedJobArguments, runRoot: options.runDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
   }
 
+  /// PESO's default grid from the stage-1 spectrum of the first seed (Docs/Statistics.md, "λ over
+  /// decades"): stage 0 is trained (its backbone lands in the shared cache, so the sweep reuses
+  /// it), then the joint spectrum with the empirical Fisher on a probe of 128 block-1 sequences.
+  static func spectrumGrid(options: RunOptions, seed: UInt64, dataset: ContinualDataset, progress: ProgressReporter) throws -> [Double] {
+    var o = options
+    o.method = .peso
+    o.seed = seed
+    o.runDir = nil
+    let session = try ContinualSession(
+      config: try o.runConfig(for: dataset), dataset: dataset, backboneCache: o.cacheURL, dataSpec: o.dataSpec)
+    progress.line("default λ grid: the stage-1 spectrum of seed \(seed)")
+    try session.finishCurrentStage(onEvent: progress.handle)
+    let source = try session.spectrumSource(stage: 1, probeSize: 128, seed: seed)
+    let analysis = try SpectrumPipeline.run(source: source, selection: .joint, fisher: .empirical, directions: 16)
+    let rho = analysis.spectrum.nonZeroRho
+    guard let grid = LambdaGrid.spectrumDefault(resolvedRho: rho, adaptedLinears: session.adaptedLinears) else {
+      throw ValidationError("the stage-1 spectrum resolved no ρ > 0 to derive a λ grid from; pass --lambdas")
+    }
+    progress.line(String(format: "default λ grid: resolved ρ in [%.3g, %.3g], |L| = %d → %d values from %g to %g",
+                         rho.min() ?? 0, rho.max() ?? 0, session.adaptedLinears, grid.count, grid.first ?? 0, grid.last ?? 0))
+    return grid
+  }
+
   func run() throws {
     if !collect.isEmpty { return try Self.report(collecting: collect, metric: metric, json: json, svg: svg) }
-    let sweep = try jobs()
+    let progress = ProgressReporter()
+    var loaded: ContinualDataset?
+    func dataset() throws -> ContinualDataset {
+      if let loaded { return loaded }
+      let d = try options.loadDataset()
+      loaded = d
+      return d
+    }
+    let seedList = try Self.parseSeeds(seeds, count: seedCount, single: options.seed)
+    let sweep = try jobs {
+      try Self.spectrumGrid(options: options, seed: seedList[0], dataset: try dataset(), progress: progress)
+    }
     if let plan {
       let root = URL(fileURLWithPath: options.runDir ?? ".").standardizedFileURL.path
       let program = executable ?? Self.runningExecutable()
@@ -109,14 +154,12 @@ struct SweepCommand: ParsableCommand {
       FileHandle.standardError.write(Data("wrote \(sweep.jobs.count) jobs to \(plan)\n".utf8))
       return
     }
-    try Self.print(try runInProcess(sweep), json: json, svg: svg)
+    try Self.print(try runInProcess(sweep, dataset: try dataset(), progress: progress), json: json, svg: svg)
   }
 
   /// Runs every job of `sweep` in this process, one after another (the backbone of each seed is
   /// pretrained by its first job and loaded from the cache by the others).
-  func runInProcess(_ sweep: SweepPlan) throws -> SweepReport {
-    let dataset = try options.loadDataset()
-    let progress = ProgressReporter()
+  func runInProcess(_ sweep: SweepPlan, dataset: ContinualDataset, progress: ProgressReporter) throws -> SweepReport {
     var results: [SweepRunResult] = []
     for (i, job) in sweep.jobs.enumerated() {
       progress.line("run \(i + 1)/\(sweep.jobs.count): \(job.method.rawValue)\(job.method.usesLambda ? " λ=\(fmt(job.lambda))" : "") seed \(job.seed)")

@@ -21,14 +21,14 @@ struct SweepPlan {
 
   /// - Parameters:
   ///   - methods: the methods asked for; `single` and `frozen` are added when missing.
-  ///   - lambdas: the grid of every method that has a λ; methods without one run once per seed.
+  ///   - lambdas: the grid of each method that has a λ; methods without one run once per seed.
   ///   - shared: `lorascope run` options every job shares (data, recipe, schedule, cache).
-  init(methods: [ContinualMethod], lambdas: [Double], seeds: [UInt64], shared: [String], runRoot: String?) {
+  init(methods: [ContinualMethod], lambdas: (ContinualMethod) throws -> [Double], seeds: [UInt64], shared: [String], runRoot: String?) rethrows {
     var all = methods
     for baseline in [ContinualMethod.single, .frozen] where !all.contains(baseline) { all.append(baseline) }
     var jobs: [Job] = []
     for method in all {
-      for lambda in method.usesLambda ? lambdas : [0] {
+      for lambda in method.usesLambda ? try lambdas(method) : [0] {
         for seed in seeds {
           let dir = runRoot.map { Self.runDirectory(root: $0, method: method, lambda: lambda, seed: seed) }
           var argv = shared + ["--method", method.rawValue, "--lambda", Self.lambdaText(lambda), "--seed", String(seed)]
