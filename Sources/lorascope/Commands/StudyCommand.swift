@@ -61,6 +61,7 @@ struct StudyCommand: ParsableCommand {
     var results: [StudyRun] = []
     var spectra: [StudySpectrum] = []
     var figures = ""
+    var runIndex = 0
 
     for recipe in recipeList {
       // The runs of the figures: one per (method, λ, seed), the --no-inherit variants left out.
@@ -80,7 +81,9 @@ struct StudyCommand: ParsableCommand {
       plan.append(("cumulative-latest --no-inherit", ["--method", "cumulative-latest", "--no-inherit"], first))
       plan.append(("frozen", ["--method", "frozen"], first))
 
+      let runCount = plan.count * recipeList.count
       for (variant, args, seed) in plan {
+        defer { runIndex += 1 }
         let dirName = "\(recipe.rawValue)/seed_\(seed)/" + variant.replacingOccurrences(of: " ", with: "_")
           .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "λ", with: "lambda").replacingOccurrences(of: "--", with: "")
         var argv = ["--data", data, "--seed", String(seed), "--recipe", recipe.rawValue, "--eval-users", evalUsers,
@@ -93,10 +96,10 @@ struct StudyCommand: ParsableCommand {
         let start = Date()
         var metrics: RunMetrics
         if let done = try dir.readMetrics(), done.stages.count == dataset.numBlocks, try dir.readManifest()?.config == config {
-          progress.line("\(recipe.rawValue) · seed \(seed) · \(variant): already finished")
+          progress.job(runIndex, of: runCount, "\(recipe.rawValue) · seed \(seed) · \(variant): already finished")
           metrics = done
         } else {
-          progress.line("\(recipe.rawValue) · seed \(seed) · \(variant)")
+          progress.job(runIndex, of: runCount, "\(recipe.rawValue) · seed \(seed) · \(variant)")
           let resume = try dir.readManifest()?.config == config
           let session = try ContinualSession(
             config: config, dataset: dataset, runDirectory: dir, backboneCache: options.cacheURL, resume: resume,

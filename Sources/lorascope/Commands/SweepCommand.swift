@@ -162,7 +162,7 @@ struct SweepCommand: ParsableCommand {
   func runInProcess(_ sweep: SweepPlan, dataset: ContinualDataset, progress: ProgressReporter) throws -> SweepReport {
     var results: [SweepRunResult] = []
     for (i, job) in sweep.jobs.enumerated() {
-      progress.line("run \(i + 1)/\(sweep.jobs.count): \(job.method.rawValue)\(job.method.usesLambda ? " λ=\(fmt(job.lambda))" : "") seed \(job.seed)")
+      progress.job(i, of: sweep.jobs.count, "\(job.method.rawValue)\(job.method.usesLambda ? " λ=\(fmt(job.lambda))" : "") seed \(job.seed)")
       let jobOptions = try RunOptions.parse(job.arguments)
       let config = try jobOptions.runConfig(for: dataset)
       let dir = try job.runDirectory.map { try RunDirectory(url: URL(fileURLWithPath: $0)) }
