@@ -123,12 +123,17 @@ struct StudyCommand: ParsableCommand {
         }
         try write(results: results, spectra: spectra, to: outURL, lambdaGrid: lambdaGrid)
       }
-      let report = try SweepReport(dataset: data, metric: .ndcg5, results: figureRuns)
-      let figureDirectory = outURL.appendingPathComponent(recipe.rawValue)
-      try SweepFigures.writeSVG(report, to: figureDirectory)
-      try AtomicFile.write(try report.json(), to: figureDirectory.appendingPathComponent("sweep.json"))
-      figures += "\n## Recipe \(recipe.rawValue): every arm against single (figures in \(figureDirectory.path))\n\n"
-        + report.table() + "\n\n" + SweepFigures.text(report)
+      // The figures must not cost the finished runs: a failure here is reported, not thrown.
+      do {
+        let report = try SweepReport(dataset: data, metric: .ndcg5, results: figureRuns)
+        let figureDirectory = outURL.appendingPathComponent(recipe.rawValue)
+        try SweepFigures.writeSVG(report, to: figureDirectory)
+        try AtomicFile.write(try report.json(), to: figureDirectory.appendingPathComponent("sweep.json"))
+        figures += "\n## Recipe \(recipe.rawValue): every arm against single (figures in \(figureDirectory.path))\n\n"
+          + report.table() + "\n\n" + SweepFigures.text(report)
+      } catch {
+        progress.line("recipe \(recipe.rawValue): no sweep figures: \(error)")
+      }
     }
     print(try String(contentsOf: outURL.appendingPathComponent("Results.md"), encoding: .utf8) + figures)
   }
