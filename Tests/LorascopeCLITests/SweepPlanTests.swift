@@ -113,6 +113,13 @@ struct SweepPlanTests {
     let (collected, found) = try SweepCommand.collected(roots: [planRoot.path], metric: .ndcg5)
     #expect(found.unfinished.isEmpty && found.duplicates.isEmpty)
     #expect(String(decoding: try collected.json(), as: UTF8.self) == String(decoding: try expected.json(), as: UTF8.self))
+    // study --collect writes the same report and both figures.
+    let studyOut = root.appendingPathComponent("study")
+    try StudyCommand.parse(["--collect", planRoot.path, "--out", studyOut.path]).run()
+    #expect(try Data(contentsOf: studyOut.appendingPathComponent("sweep.json")) == expected.json())
+    for name in ["lambda_curve.svg", "frontier.svg"] {
+      #expect(FileManager.default.fileExists(atPath: studyOut.appendingPathComponent(name).path), "\(name)")
+    }
     let (again, _) = try SweepCommand.collected(roots: [inProcessRoot.path], metric: .ndcg5)
     #expect(try again.json() == expected.json())
 

@@ -10,6 +10,7 @@ final class ProgressReporter {
   private let interactive: Bool
   private var phaseSteps = 0
   private var phaseName = ""
+  private var phaseIsBackbone = false
   private var lastDraw = Date.distantPast
   private var phaseStart = Date()
   private let quiet: Bool
@@ -29,6 +30,7 @@ final class ProgressReporter {
     case .phaseStarted(let stage, let phase, let steps):
       phaseSteps = steps
       phaseName = "stage \(stage) \(phase.rawValue)"
+      phaseIsBackbone = phase == .backbone
       phaseStart = Date()
       lastDraw = Date()
       if !interactive { line("\(phaseName): \(steps) steps") }
@@ -37,6 +39,12 @@ final class ProgressReporter {
     case .step(let r):
       let now = Date()
       let elapsed = now.timeIntervalSince(phaseStart)
+      if r.step == r.totalSteps && !phaseIsBackbone {
+        // The session evaluates next and reports nothing until the stage is finished.
+        if interactive { write("\r\u{1B}[2K") }
+        line("\(phaseName): \(r.totalSteps) steps in \(Self.duration(elapsed)); evaluating blocks 0…\(r.stage)")
+        return
+      }
       if interactive {
         guard now.timeIntervalSince(lastDraw) > 0.1 || r.step == r.totalSteps else { return }
         lastDraw = now
