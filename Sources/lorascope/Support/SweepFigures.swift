@@ -129,8 +129,8 @@ enum TextPlot {
       out += label.padding(toLength: 9, withPad: " ", startingAt: 0) + "│" + String(line) + "\n"
     }
     out += String(repeating: " ", count: 9) + "└" + String(repeating: "─", count: width) + "\n"
-    let left = logX ? (zeroColumn > 0 ? "0 | " : "") + String(format: "%g", pow(10, xlo)) : String(format: "%.4f", xlo)
-    let right = logX ? String(format: "%g", pow(10, xhi)) : String(format: "%.4f", xhi)
+    let left = logX ? (zeroColumn > 0 ? "0 | " : "") + String(format: "%.3g", pow(10, xlo)) : String(format: "%.4f", xlo)
+    let right = logX ? String(format: "%.3g", pow(10, xhi)) : String(format: "%.4f", xhi)
     out += String(repeating: " ", count: 10) + left.padding(toLength: max(width - right.count, left.count + 1), withPad: " ", startingAt: 0)
       + right + "  " + chart.xLabel + "\n"
     out += String(repeating: " ", count: 10) + legend.joined(separator: "   ") + "\n"
