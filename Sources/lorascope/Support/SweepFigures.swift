@@ -70,6 +70,7 @@ enum SweepFigures {
 
   static func seedText(_ report: SweepReport) -> String {
     let counts = Set(report.arms.map(\.seeds.count))
+    if counts == [1] { return "1 seed" }
     return counts.count == 1 ? "\(counts.first ?? 0) seeds" : "\(counts.sorted().map(String.init).joined(separator: "/")) seeds"
   }
 
