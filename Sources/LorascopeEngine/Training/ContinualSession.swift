@@ -38,6 +38,9 @@ public final class ContinualSession {
   public private(set) var stage: Int
   /// v_t of every finished stage (the trainable adapter only).
   public private(set) var adapters: [FloatBuffer] = []
+  /// Per finished stage t, the per-user ranks of blocks 0…t (ranks.json); nil once a resumed run
+  /// lacks them for an earlier stage (a run directory from before ranks were recorded).
+  public private(set) var ranks: RunRanks? = RunRanks(stages: [])
   /// The penalty of the running stage (anchored at v_{t−1}); for methods without one, a
   /// softmax-KL with weight 0 so the screen can still show how far each module moved.
   public private(set) var penalty: ProximalPenalty?
@@ -249,7 +252,8 @@ public final class ContinualSession {
     pretrained = m.weights.clone()
     metrics.backboneSeconds = Date().timeIntervalSince(backboneStart)
     if let dir = backboneDirectory {
-      try ModelCheckpoint.writeBackbone(m, to: dir)
+      // Concurrent jobs of a sweep may race to build the same entry: the first complete copy wins.
+      try BackboneCachePublisher.publish(m, to: dir)
       try runDirectory?.linkBackbone(to: dir)
     }
     try flushLog()
@@ -318,10 +322,12 @@ public final class ContinualSession {
     }
     let ownRecord = lastRecord.flatMap { $0.stage == t ? $0 : nil }
     let evalStart = Date()
-    var perBlock: [RankingMetrics] = []
+    var blockRanks: [ExampleRanks] = []
     for j in 0...t {
-      perBlock.append(try evaluator.rankingMetrics(model: m, examples: evaluationExamples(block: j)))
+      blockRanks.append(try evaluator.exampleRanks(model: m, examples: evaluationExamples(block: j)))
     }
+    let perBlock = blockRanks.map(\.metrics)
+    ranks?.stages.append(blockRanks)
     let validCE = try evaluator.validationCrossEntropy(model: m, examples: splits[t].valid)
     let result = StageMetrics(
       stage: t, own: perBlock[t], perBlock: perBlock, validationCE: validCE,
@@ -336,6 +342,8 @@ public final class ContinualSession {
       try ModelCheckpoint.writeAdapter(
         layout: layout, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
         baseModelPath: backboneDirectory?.path ?? "backbone", to: stageDir)
+      // ranks.json before metrics.json: a stage metrics.json lists always has its ranks.
+      if let ranks { try dir.writeRanks(ranks) }
       try dir.writeMetrics(metrics)
     }
     stage += 1
@@ -437,6 +445,11 @@ public final class ContinualSession {
     }
     metrics.stages = restored
     metrics.backboneSeconds = saved.backboneSeconds
+    if let saved = try dir.readRanks(), saved.stages.count >= restored.count {
+      ranks = RunRanks(stages: Array(saved.stages.prefix(restored.count)))
+    } else {
+      ranks = restored.isEmpty ? RunRanks(stages: []) : nil
+    }
     stage = restored.count
     // λ settings of finished stages carry on; those of the stage being retrained are dropped
     // with its log lines (the stage restarts at the λ in force when it began).

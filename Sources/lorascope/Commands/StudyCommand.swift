@@ -38,6 +38,9 @@ struct StudyCommand: ParsableCommand {
   @Flag(name: .customLong("skip-spectrum"), help: "Do not compute the spectrum and the theory check per stage.")
   var skipSpectrum = false
 
+  @Option(parsing: .upToNextOption, help: "Instead of running: build the sweep report and figures from finished run directories under these directories (e.g. a `sweep --plan` run directory) into --out.")
+  var collect: [String] = []
+
   /// Checks every option before the first run trains (each run's options are checked again).
   mutating func validate() throws {
     _ = try SweepCommand.parseLambdas(lambdas)
@@ -48,6 +51,7 @@ struct StudyCommand: ParsableCommand {
   }
 
   func run() throws {
+    if !collect.isEmpty { return try runCollect() }
     let lambdaGrid = try parseList(lambdas, "--lambdas", Double.init)
     let seedList = try parseList(seeds, "--seeds") { UInt64($0) }
     let recipeList = try parseList(recipes, "--recipes") { RunOptions.Recipe(rawValue: $0) }
@@ -56,8 +60,12 @@ struct StudyCommand: ParsableCommand {
     let progress = ProgressReporter()
     var results: [StudyRun] = []
     var spectra: [StudySpectrum] = []
+    var figures = ""
+    var runIndex = 0
 
     for recipe in recipeList {
+      // The runs of the figures: one per (method, λ, seed), the --no-inherit variants left out.
+      var figureRuns: [SweepRunResult] = []
       var plan: [(String, [String], UInt64)] = []   // (variant name, option arguments, seed)
       let first = seedList[0]
       for l in lambdaGrid { plan.append(("peso λ=\(fmt(l))", ["--method", "peso", "--lambda", String(l)], first)) }
@@ -73,7 +81,9 @@ struct StudyCommand: ParsableCommand {
       plan.append(("cumulative-latest --no-inherit", ["--method", "cumulative-latest", "--no-inherit"], first))
       plan.append(("frozen", ["--method", "frozen"], first))
 
+      let runCount = plan.count * recipeList.count
       for (variant, args, seed) in plan {
+        defer { runIndex += 1 }
         let dirName = "\(recipe.rawValue)/seed_\(seed)/" + variant.replacingOccurrences(of: " ", with: "_")
           .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "λ", with: "lambda").replacingOccurrences(of: "--", with: "")
         var argv = ["--data", data, "--seed", String(seed), "--recipe", recipe.rawValue, "--eval-users", evalUsers,
@@ -86,16 +96,21 @@ struct StudyCommand: ParsableCommand {
         let start = Date()
         var metrics: RunMetrics
         if let done = try dir.readMetrics(), done.stages.count == dataset.numBlocks, try dir.readManifest()?.config == config {
-          progress.line("\(recipe.rawValue) · seed \(seed) · \(variant): already finished")
+          progress.job(runIndex, of: runCount, "\(recipe.rawValue) · seed \(seed) · \(variant): already finished")
           metrics = done
         } else {
-          progress.line("\(recipe.rawValue) · seed \(seed) · \(variant)")
+          progress.job(runIndex, of: runCount, "\(recipe.rawValue) · seed \(seed) · \(variant)")
           let resume = try dir.readManifest()?.config == config
           let session = try ContinualSession(
             config: config, dataset: dataset, runDirectory: dir, backboneCache: options.cacheURL, resume: resume,
             dataSpec: options.dataSpec)
           metrics = try session.run(onEvent: progress.handle)
         }
+        if !args.contains("--no-inherit") {
+          figureRuns.append(SweepRunResult(
+            method: config.method, lambda: config.lambda, seed: seed, metrics: metrics, ranks: try dir.readRanks()))
+        }
+        dir.releaseWriterLock()
         results.append(StudyRun(recipe: recipe.rawValue, variant: variant, seed: seed, lambda: config.lambda,
                                 wallSeconds: Date().timeIntervalSince(start), report: RunReport(metrics: metrics)))
 
@@ -108,8 +123,31 @@ struct StudyCommand: ParsableCommand {
         }
         try write(results: results, spectra: spectra, to: outURL, lambdaGrid: lambdaGrid)
       }
+      // The figures must not cost the finished runs: a failure here is reported, not thrown.
+      do {
+        let report = try SweepReport(dataset: data, metric: .ndcg5, results: figureRuns)
+        let figureDirectory = outURL.appendingPathComponent(recipe.rawValue)
+        try SweepFigures.writeSVG(report, to: figureDirectory)
+        try AtomicFile.write(try report.json(), to: figureDirectory.appendingPathComponent("sweep.json"))
+        figures += "\n## Recipe \(recipe.rawValue): every arm against single (figures in \(figureDirectory.path))\n\n"
+          + report.table() + "\n\n" + SweepFigures.text(report)
+      } catch {
+        progress.line("recipe \(recipe.rawValue): no sweep figures: \(error)")
+      }
     }
-    print(try String(contentsOf: outURL.appendingPathComponent("Results.md"), encoding: .utf8))
+    print(try String(contentsOf: outURL.appendingPathComponent("Results.md"), encoding: .utf8) + figures)
+  }
+
+  /// `study --collect DIR…`: the sweep report of finished run directories (the jobs of a
+  /// `sweep --plan`), written to --out as sweep.json, lambda_curve.svg and frontier.svg.
+  func runCollect() throws {
+    let (report, found) = try SweepCommand.collected(roots: collect, metric: .ndcg5)
+    for u in found.unfinished { FileHandle.standardError.write(Data("skipped (unfinished): \(u.path): \(u.reason)\n".utf8)) }
+    for d in found.duplicates { FileHandle.standardError.write(Data("skipped (same run as \(d.sameAs)): \(d.path)\n".utf8)) }
+    let outURL = URL(fileURLWithPath: out)
+    try SweepFigures.writeSVG(report, to: outURL)
+    try AtomicFile.write(try report.json(), to: outURL.appendingPathComponent("sweep.json"))
+    print(report.table() + "\n\n" + SweepFigures.text(report))
   }
 
   func write(results: [StudyRun], spectra: [StudySpectrum], to url: URL, lambdaGrid: [Double]) throws {

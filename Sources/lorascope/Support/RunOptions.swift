@@ -146,3 +146,28 @@ struct RunOptions: ParsableArguments {
     return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/lorascope/backbones")
   }
 }
+
+extension RunOptions {
+  /// The options a sweep's jobs share, as `lorascope run` arguments (method, λ, seed and run
+  /// directory are each job's own). Paths are made absolute and the cache is always named, so
+  /// that a job line runs the same from any directory and every job shares one backbone cache.
+  var sharedJobArguments: [String] {
+    var argv: [String] = []
+    switch (try? DataArgument.resolve(data)) ?? .directory(data) {
+    case .synthetic: argv += ["--data", "synthetic"]
+    case .directory(let path): argv += ["--data", URL(fileURLWithPath: path).standardizedFileURL.path]
+    }
+    argv += ["--recipe", recipe.rawValue]
+    if let epochs { argv += ["--epochs", "\(epochs)"] }
+    if let backboneEpochs { argv += ["--backbone-epochs", "\(backboneEpochs)"] }
+    if let lr { argv += ["--lr", "\(lr)"] }
+    if let ceTemperature { argv += ["--ce-temperature", "\(ceTemperature)"] }
+    if trainEmbeddings { argv.append("--train-embeddings") }
+    if noInherit { argv.append("--no-inherit") }
+    if plainSum { argv.append("--plain-sum") }
+    argv += ["--eval-users", evalUsers, "--beam", "\(beam)", "--cache", cacheURL.standardizedFileURL.path]
+    argv += ["--synthetic-drift", "\(syntheticDrift)", "--synthetic-users", "\(syntheticUsers)"]
+    argv += ["--penalty-precision", penaltyPrecision.rawValue]
+    return argv
+  }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+@testable import LorascopeEngine
+@testable import lorascope
+
+/// The sweep's figures (Docs/Statistics.md, "Sweeps: every arm against single"): well-formed SVG
+/// with one marker per arm and the intervals that exist, and the same plots as text.
+@Suite("Sweep figures")
+struct SweepFigureTests {
+  final class ElementCounter: NSObject, XMLParserDelegate {
+    var counts: [String: Int] = [:]
+    func parser(
+      _ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+      qualifiedName: String?, attributes: [String: String] = [:]
+    ) {
+      if let cls = attributes["class"] { counts["\(name).\(cls)", default: 0] += 1 }
+    }
+  }
+
+  static func parse(_ url: URL) throws -> (ok: Bool, counts: [String: Int]) {
+    let parser = XMLParser(data: try Data(contentsOf: url))
+    let counter = ElementCounter()
+    parser.delegate = counter
+    return (parser.parse(), counter.counts)
+  }
+
+  static func run(_ method: ContinualMethod, lambda: Double, seed: UInt64, shift: Int) -> SweepRunResult {
+    let ranks = (0..<3).map { t in
+      (0...t).map { j in ExampleRanks(users: Array(0..<12), ranks: (0..<12).map { ($0 + j + Int(seed) + shift) % 9 }) }
+    }
+    var metrics = RunMetrics(method: method, lambda: lambda, seed: seed, blocks: 3)
+    metrics.stages = ranks.enumerated().map { t, blocks in
+      StageMetrics(
+        stage: t, own: blocks[t].metrics, perBlock: blocks.map(\.metrics), validationCE: 1, trainSteps: 1,
+        trainSeconds: 0, evaluationSeconds: 0, finalCE: nil, finalPenalty: nil, penaltyGradientRatio: nil, penaltyNats: nil)
+    }
+    return SweepRunResult(method: method, lambda: lambda, seed: seed, metrics: metrics, ranks: RunRanks(stages: ranks))
+  }
+
+  @Test("lambda_curve.svg and frontier.svg parse as XML with one point per arm; the text plots name every method")
+  func figures() throws {
+    let lambdas = [0.0, 1, 1e2, 1e4, 1e6]
+    var runs: [SweepRunResult] = []
+    for seed: UInt64 in [0, 1, 2] {
+      runs.append(Self.run(.single, lambda: 0, seed: seed, shift: 0))
+      runs.append(Self.run(.frozen, lambda: 0, seed: seed, shift: 3))
+      for (i, l) in lambdas.enumerated() { runs.append(Self.run(.peso, lambda: l, seed: seed, shift: i)) }
+      for (i, l) in lambdas.prefix(3).enumerated() { runs.append(Self.run(.l2, lambda: l, seed: seed, shift: 2 * i)) }
+    }
+    let report = try SweepReport(dataset: "test", metric: .ndcg5, results: runs)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-fig-\(UUID().uuidString)")
+    let urls = try SweepFigures.writeSVG(report, to: dir)
+    let curve = try Self.parse(urls[0])
+    #expect(curve.ok)
+    // λ curve: peso's 5 λ and l2's 3, each with its interval; one connected curve per method.
+    #expect(curve.counts["circle.point"] == 8)
+    #expect(curve.counts["line.interval"] == 8)
+    #expect(curve.counts["path.curve"] == 2)
+    let frontier = try Self.parse(urls[1])
+    #expect(frontier.ok)
+    // Frontier: every arm (single, frozen, 5 peso, 3 l2), each with intervals on both axes.
+    #expect(frontier.counts["circle.point"] == 10)
+    #expect(frontier.counts["line.interval"] == 20)
+    let text = SweepFigures.text(report)
+    for name in ["peso", "l2", "single", "frozen"] { #expect(text.contains(name), "\(name)") }
+    #expect(report.table().contains("no effect measured") || report.table().contains("better") || report.table().contains("worse"))
+  }
+}

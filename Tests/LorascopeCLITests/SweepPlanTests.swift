@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import LorascopeEngine
+import Testing
+
+@testable import lorascope
+
+/// `sweep` over methods × λ × seeds, `--plan`, `--collect` (Docs/Reproduce.md, "Sweeps on a cluster";
+/// Docs/Statistics.md, "Sweeps: every arm against single"), on tiny synthetic settings.
+@Suite("Sweep plans and collection", .serialized)
+struct SweepPlanTests {
+  static func tempDir() -> URL {
+    let u = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-sweep-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+    return u
+  }
+
+  /// The built `lorascope` next to the test bundle (swift build puts both in .build/<config>/).
+  static func builtExecutable() throws -> URL {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent()
+    for _ in 0..<4 {
+      let candidate = dir.appendingPathComponent("lorascope")
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        return candidate
+      }
+      dir = dir.deletingLastPathComponent()
+    }
+    throw ValidationError("the lorascope executable was not found next to \(CommandLine.arguments[0]); run `swift build` first")
+  }
+
+  static func tinyArguments(cache: URL) -> [String] {
+    ["--data", "synthetic", "--synthetic-users", "60", "--backbone-epochs", "1", "--epochs", "0.3",
+     "--eval-users", "20", "--beam", "5", "--cache", cache.path]
+  }
+
+  @Test("the job list: methods × λ × seeds plus single and frozen, one run directory each; seeds and grid defaults")
+  func jobList() throws {
+    let cache = Self.tempDir()
+    let sweep = try SweepCommand.parse(
+      Self.tinyArguments(cache: cache) + ["--methods", "peso,l2", "--lambdas", "0,1e1:1e3:x10", "--seed-count", "3", "--run-dir", "/r"])
+    let plan = try sweep.jobs { Issue.record("the spectrum default was asked for though --lambdas was given"); return [] }
+    // peso and l2 × 4 λ × 3 seeds, single and frozen × 3 seeds.
+    #expect(plan.jobs.count == 2 * 4 * 3 + 2 * 3)
+    #expect(Set(plan.jobs.compactMap(\.runDirectory)).count == plan.jobs.count)
+    #expect(plan.jobs.contains { $0.runDirectory == "/r/peso/lambda_1000.0/seed_2" })
+    #expect(plan.jobs.contains { $0.runDirectory == "/r/single/seed_0" && $0.lambda == 0 })
+    // Every job line parses as `lorascope run` options and yields that job's method, λ and seed.
+    for job in plan.jobs {
+      let o = try RunOptions.parse(job.arguments)
+      #expect(o.method == job.method && o.lambda == job.lambda && o.seed == job.seed && o.cacheURL.path == cache.path)
+    }
+    // Defaults: the one --method (plus the baselines), PESO's grid from the spectrum, the one --seed.
+    let plain = try SweepCommand.parse(["--seed", "7"]).jobs { [0, 3, 4e4] }
+    #expect(Set(plain.jobs.map(\.method)) == [.peso, .single, .frozen])
+    #expect(plain.jobs.filter { $0.method == .peso }.map(\.lambda) == [0, 3, 4e4])
+    let quadratic = try SweepCommand.parse(["--methods", "l2,ewc"]).jobs { Issue.record("PESO's grid asked for l2"); return [] }
+    #expect(quadratic.jobs.filter { $0.method == .ewc }.map(\.lambda) == LambdaGrid.quadraticDefault)
+    #expect(Set(plain.jobs.map(\.seed)) == [7])
+    for bad in [["--methods", "peso,nope"], ["--seeds", "0,x"], ["--seeds", "0", "--seed-count", "2"], ["--seed-count", "0"],
+                ["--plan", "p.txt"], ["--lambdas", "1:0:x10"]] {
+      #expect(throws: (any Error).self, "\(bad)") { _ = try SweepCommand.parse(bad) }
+    }
+  }
+
+  @Test("PESO's default grid comes from the first seed's stage-1 spectrum: 0, the paper's grid, decades around ρ")
+  func spectrumDefaultGrid() throws {
+    let cache = Self.tempDir()
+    let options = try RunOptions.parse(Self.tinyArguments(cache: cache))
+    let dataset = try options.loadDataset()
+    let grid = try SweepCommand.spectrumGrid(options: options, seed: 0, dataset: dataset, progress: ProgressReporter(quiet: true))
+    #expect(grid.first == 0)
+    #expect(LambdaGrid.paperGrid.allSatisfy(grid.contains))
+    let decades = grid.filter { !($0 == 0 || LambdaGrid.paperGrid.contains($0)) }
+    #expect(decades.count >= 7)
+    for (a, b) in zip(decades, decades.dropFirst()) { #expect(abs(b / a - 10) < 1e-6) }
+    // The backbone it trained is in the cache for the sweep.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).contains { !$0.contains(".tmp-") })
+  }
+
+  @Test("--plan run by xargs -P 2, then --collect, equals the in-process sweep; unfinished and duplicate runs are skipped")
+  func planExecuteCollect() throws {
+    let executable = try Self.builtExecutable()
+    let cache = Self.tempDir()
+    let root = Self.tempDir()
+    let grid = ["--methods", "peso", "--lambdas", "1e3", "--seeds", "0,1"]
+
+    let inProcessRoot = root.appendingPathComponent("in-process")
+    let inProcess = try SweepCommand.parse(Self.tinyArguments(cache: cache) + grid + ["--run-dir", inProcessRoot.path])
+    let expected = try inProcess.runInProcess(
+      try inProcess.jobs { [] }, dataset: try inProcess.options.loadDataset(), progress: ProgressReporter(quiet: true))
+    #expect(expected.runs.count == 6)
+    #expect(expected.arms.count == 3)
+    #expect(expected.arms.allSatisfy { $0.method == .single || $0.plasticityDifference != nil })
+
+    // A fresh cache, so the jobs race to build the two seeds' backbones.
+    let jobCache = Self.tempDir()
+    let planRoot = root.appendingPathComponent("planned")
+    let planFile = root.appendingPathComponent("plan.txt")
+    try SweepCommand.parse(
+      Self.tinyArguments(cache: jobCache) + grid + ["--run-dir", planRoot.path, "--plan", planFile.path, "--executable", executable.path]
+    ).run()
+    let text = try String(contentsOf: planFile, encoding: .utf8)
+    let lines = text.split(separator: "\n")
+    #expect(lines.prefix(6).allSatisfy { !$0.hasPrefix("#") } && lines.dropFirst(6).allSatisfy { $0.hasPrefix("#") })
+    let shell = Process()
+    shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+    shell.arguments = ["-c", "tr '\\n' '\\0' < \(shellQuoted(planFile.path)) | xargs -0 -P 2 -n 1 sh -c"]
+    try shell.run()
+    shell.waitUntilExit()
+    #expect(shell.terminationStatus == 0)
+
+    let (collected, found) = try SweepCommand.collected(roots: [planRoot.path], metric: .ndcg5)
+    #expect(found.unfinished.isEmpty && found.duplicates.isEmpty)
+    #expect(String(decoding: try collected.json(), as: UTF8.self) == String(decoding: try expected.json(), as: UTF8.self))
+    // study --collect writes the same report and both figures.
+    let studyOut = root.appendingPathComponent("study")
+    try StudyCommand.parse(["--collect", planRoot.path, "--out", studyOut.path]).run()
+    #expect(try Data(contentsOf: studyOut.appendingPathComponent("sweep.json")) == expected.json())
+    for name in ["lambda_curve.svg", "frontier.svg"] {
+      #expect(FileManager.default.fileExists(atPath: studyOut.appendingPathComponent(name).path), "\(name)")
+    }
+    let (again, _) = try SweepCommand.collected(roots: [inProcessRoot.path], metric: .ndcg5)
+    #expect(try again.json() == expected.json())
+
+    // A copied run directory is the same run; a run with a stage missing is unfinished.
+    let copy = root.appendingPathComponent("extra/copy")
+    let partial = root.appendingPathComponent("extra/partial")
+    try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: planRoot.appendingPathComponent("single/seed_0"), to: copy)
+    try FileManager.default.copyItem(at: planRoot.appendingPathComponent("frozen/seed_1"), to: partial)
+    var metrics = try #require(try RunDirectory.openForInspection(partial).readMetrics())
+    metrics.stages.removeLast()
+    try AtomicFile.writeJSON(metrics, to: partial.appendingPathComponent("metrics.json"))
+    let (withExtra, extraFound) = try SweepCommand.collected(roots: [planRoot.path, copy.deletingLastPathComponent().path], metric: .ndcg5)
+    #expect(extraFound.duplicates.count == 1)
+    #expect(Set(extraFound.duplicates.flatMap { [$0.path, $0.sameAs] })
+      == [copy.path, planRoot.appendingPathComponent("single/seed_0").standardizedFileURL.path])
+    #expect(extraFound.unfinished.map(\.path) == [partial.path])
+    #expect(try withExtra.json() == expected.json())
+  }
+}
