@@ -228,7 +228,7 @@ struct RaceAndTheoryTests {
     s.theory.status = .retraining
     s.theory.stepsTaken = 7
     s.theory.totalSteps = 39
-    #expect(render(state, s, size: size).text().contains("step 7 of 39"))
+    #expect(render(state, s, size: size).text().contains("retraining 7/39"))
   }
 
   @Test func penaltyPanelShowsExactAndBFloat16() {
@@ -237,7 +237,8 @@ struct RaceAndTheoryTests {
       stage: 1,
       rows: (0..<56).map { PenaltyPrecisionComparison(module: "m\($0)", exact: 1.25e-5, bf16: 1.5e-5, gradientCosine: 0.9987) })
     let text = render(freshState(), s, size: TerminalSize(rows: 60, cols: 200)).text()
-    #expect(text.contains("stage 1 P exact 1.25e-05 · bf16 1.5e-05 · ∇ cos 0.9987"))
+    let exact = NumberFormat.compact(1.25e-5, significant: 4), bf16 = NumberFormat.compact(1.5e-5, significant: 4)
+    #expect(text.contains("stage 1 P exact \(exact) · bf16 \(bf16) · ∇ cos 0.9987"))
     let ascii = render(freshState(), s, size: TerminalSize(rows: 60, cols: 200), glyphs: .ascii).text()
     #expect(ascii.unicodeScalars.allSatisfy { $0.isASCII })
     #expect(ascii.contains("bf16"))
