@@ -99,6 +99,14 @@ final class EngineLoop: @unchecked Sendable {
   private func apply(_ commands: [EngineCommand]) {
     for command in commands {
       switch command {
+      case .toggleRun where forks.isBusy:
+        // The race or check keeps the engine; the run starts or stays paused after it.
+        runningBeforeFork.toggle()
+        status = runningBeforeFork ? "the run goes on after the race or check" : "the run stays paused after the race or check"
+      case .run where forks.isBusy:
+        runningBeforeFork = true
+      case .pause where forks.isBusy:
+        runningBeforeFork = false
       case .toggleRun:
         if session.isFinished {
           status = "the run is finished (q quits)"
