@@ -116,7 +116,7 @@ struct RaceAndTheoryTests {
       #expect(map.action(for: .char(Character(key)), context: .main) == action)
     }
     let markdown = map.markdownTable()
-    #expect(markdown.contains("λ race") && markdown.contains("predicted w_k vs realized") && markdown.contains("target w*"))
+    #expect(markdown.contains("race λ vs λ(w*=0.5)") && markdown.contains("w_k predicted vs realized") && markdown.contains("λ becomes λ(w*)"))
   }
 
   // MARK: - Panels

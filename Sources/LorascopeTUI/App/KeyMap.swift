@@ -169,14 +169,14 @@ public struct KeyMap: Sendable {
       .lambdaFromSpectrum, keys: [.character("w")], "λ from the spectrum (median ρ at w = 0.5)",
       bar: "λ fit", rank: 14),
     KeyBinding(
-      .targetWeightEdit, keys: [.character("W")], "type a target w* in (0, 1): λ = λ(w*) of the spectrum",
+      .targetWeightEdit, keys: [.character("W")], "type w* in (0, 1): λ becomes λ(w*)",
       bar: "w*", rank: 15),
     KeyBinding(
-      .raceToggle, keys: [.character("r")], "λ race: this stage at λ and λ(w*=0.5) in lockstep (again/Esc: leave)",
+      .raceToggle, keys: [.character("r")], "race λ vs λ(w*=0.5) (r/Esc leaves)",
       bar: "race", rank: 9),
-    KeyBinding(.raceTyped, keys: [.character("t")], "λ race at typed λ values (2–4, commas)", bar: "race λs", rank: 16),
+    KeyBinding(.raceTyped, keys: [.character("t")], "λ race at typed λ values (2–4)", bar: "race λs", rank: 16),
     KeyBinding(
-      .theoryToggle, keys: [.character("v")], "predicted w_k vs realized ratios (Corollary 2; again/Esc: leave)",
+      .theoryToggle, keys: [.character("v")], "w_k predicted vs realized (v/Esc leaves)",
       bar: "verify", rank: 10),
     KeyBinding(
       .modulePrev, keys: [.named(.left), .character("h"), .character("[")], "previous module",

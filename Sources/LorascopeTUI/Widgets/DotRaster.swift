@@ -109,13 +109,15 @@ struct DotRaster {
     }
   }
 
-  /// Solid, dashed (4 on, 2 off) or dotted (1 in 3) by series; ASCII uses markers instead.
+  /// Solid, dashed (4 on, 2 off), dotted (1 in 3) or dash-dot (3 on, 1 off, 1 on, 1 off) by
+  /// series; ASCII uses markers instead.
   private func showsDot(series: Int, counter: Int) -> Bool {
     if mode == .ascii { return true }
-    switch series % 3 {
+    switch series % CellStyle.seriesCount {
     case 0: return true
     case 1: return counter % 6 < 4
-    default: return counter % 3 == 0
+    case 2: return counter % 3 == 0
+    default: return counter % 6 != 3 && counter % 6 != 5
     }
   }
 
