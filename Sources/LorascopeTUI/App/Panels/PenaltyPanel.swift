@@ -16,12 +16,18 @@ struct PenaltyPanel {
 
   /// The selected module's penalty of the last finished stage exactly and in the released
   /// code's bf16 arithmetic, with the cosine of their gradients (issue 11 item 5).
-  func precisionLine() -> String? {
+  /// The long form when it fits `width`, else a short one (80 columns give the panel 38).
+  func precisionLine(width: Int, glyphs: GlyphSet) -> String? {
     guard let precision = snapshot.precision, state.selectedModule < precision.rows.count else { return nil }
     let row = precision.rows[state.selectedModule]
     let cosine = row.gradientCosine.map { NumberFormat.fixed($0, decimals: 4) } ?? "–"
-    return "stage \(precision.stage) P exact \(NumberFormat.compact(row.exact, significant: 4))"
-      + " · bf16 \(NumberFormat.compact(row.bf16, significant: 4)) · ∇ cos \(cosine)"
+    let long = glyphs.text(
+      "stage \(precision.stage) P exact \(NumberFormat.compact(row.exact, significant: 4))"
+        + " · bf16 \(NumberFormat.compact(row.bf16, significant: 4)) · ∇ cos \(cosine)")
+    if DisplayWidth.of(long) <= width { return long }
+    let shortCosine = row.gradientCosine.map { NumberFormat.fixed($0, decimals: 3) } ?? "–"
+    return glyphs.text(
+      "exact \(NumberFormat.compact(row.exact)) bf16 \(NumberFormat.compact(row.bf16)) ∇cos \(shortCosine)")
   }
 
   /// Draws the panel and records where the modules went (for mouse clicks).
@@ -37,8 +43,8 @@ struct PenaltyPanel {
     let title = state.penaltyView == .bars ? "P_g, largest first" : "P_g per module"
     var inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard !inner.isEmpty else { return }
-    if inner.height >= PenaltyPanel.precisionLineHeight, let line = precisionLine() {
-      canvas.put(row: inner.bottom - 1, col: inner.col, text: glyphs.text(line), style: .dim, clippedTo: inner)
+    if inner.height >= PenaltyPanel.precisionLineHeight, let line = precisionLine(width: inner.width, glyphs: glyphs) {
+      canvas.put(row: inner.bottom - 1, col: inner.col, text: line, style: .dim, clippedTo: inner)
       inner = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - 1)
     }
     let message: String?

@@ -94,16 +94,18 @@ struct TheoryPanel {
     let gap = check.medianGap.map { NumberFormat.fixed($0, decimals: 3) } ?? "–"
     switch check.agreement {
     case .holds:
-      lines.append(("The quadratic model holds here: realized ratios follow w_k (median gap \(gap)).", .good))
+      let factor = check.medianFactor.map { ", realized/w_k " + NumberFormat.compact($0, significant: 2) } ?? ""
+      lines.append(("The quadratic model holds here: realized ratios follow w_k (median gap \(gap)\(factor)).", .good))
     case .scatters:
       lines.append((
         "Realized ratios scatter around w_k (median gap \(gap)): large AdamW steps and a non-convex loss"
           + " take training outside the quadratic model's range.", .warn))
     case .breaksAtLargeLambda:
       let excess = check.medianExcess.map { NumberFormat.fixed($0, decimals: 2) } ?? "–"
+      let factor = check.medianFactor.map { " (" + NumberFormat.compact($0, significant: 2) + "× w_k)" } ?? ""
       lines.append((
         "The quadratic picture breaks at this λ: directions keep \(excess) more of their free"
-          + " displacement than w_k predicts (median). AdamW moves every coordinate by about lr per step"
+          + " displacement than w_k predicts\(factor), in the median. AdamW moves every coordinate by about lr per step"
           + " whatever its curvature, so a stiff direction is held only to about ±lr around the anchor,"
           + " not pulled to w_k·c_k(0).", .bad))
     case .tooFewDirections:
