@@ -222,6 +222,7 @@ struct RaceAndTheoryTests {
     s.theory.check = Self.check(predicted: [0.01, 0.02, 0.05, 0.1, 0.2], realized: [0.6, 0.7, 0.8, 0.9, -0.1])
     let text = render(state, s, size: size).text()
     #expect(text.contains("breaks"))
+    #expect(text.contains("w_k·c_k(0)."))  // the explanation is whole, at 80×24 too
     #expect(text.contains("1 off the log axes"))
     #expect(s.theory.check?.agreement == .breaksAtLargeLambda)
     // Small weights are judged by ratio: 0.05 realized against 0.001 predicted is a small gap

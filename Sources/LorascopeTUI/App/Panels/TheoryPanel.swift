@@ -10,6 +10,8 @@ struct TheoryPanel {
 
   /// Below this width the numbers go under the scatter instead of beside it.
   static let sideBySideWidth = 100
+  /// The scatter's smallest height when the words go under it.
+  static let minimumPlotRows = 6
 
   func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
     let title = "Predicted w_k vs realized" + (theory.stage.map { " · stage \($0)" } ?? "")
@@ -47,7 +49,9 @@ struct TheoryPanel {
       plotRect = Rect(row: inner.row, col: inner.col, width: inner.width - textWidth - 1, height: inner.height)
       textRect = Rect(row: inner.row, col: plotRect.right + 1, width: textWidth, height: inner.height)
     } else {
-      let textHeight = min(inner.height / 2, 6)
+      // The words need their room (the verdict is the point); the scatter keeps at least 6 rows.
+      let needed = textLines.reduce(0) { $0 + WordWrap.lines(glyphs.text($1.0), width: inner.width).count }
+      let textHeight = max(0, min(needed, inner.height - Self.minimumPlotRows))
       plotRect = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - textHeight)
       textRect = Rect(row: plotRect.bottom, col: inner.col, width: inner.width, height: textHeight)
     }
