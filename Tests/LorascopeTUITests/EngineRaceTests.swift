@@ -28,6 +28,7 @@ struct EngineRaceTests {
     engine.send(.startRace([2, 2]))
     s = helper.waitFor(engine, seconds: 120, "the race of stage 1") { $0.race.status == .finished }
     #expect(s.race.stage == 1)
+    #expect(s.status.contains("race of stage 1 evaluated"))
     #expect(s.race.lanes.count == 2)
     #expect(s.race.stepsTaken == s.race.totalSteps && s.race.totalSteps > 0)
     let a = s.race.lanes[0], b = s.race.lanes[1]

@@ -72,7 +72,10 @@ final class EngineLoop: @unchecked Sendable {
       if quitting { break }
       if forks.isBusy {
         forks.advance(announce: { publish() })
-        if !forks.isBusy { endFork() }
+        if !forks.isBusy {
+          endFork()
+          status = forks.lastOutcome
+        }
         publishIfDue()
       } else if (running || stepsToTake > 0) && !session.isFinished {
         advanceOnce()

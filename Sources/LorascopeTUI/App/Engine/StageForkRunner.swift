@@ -22,6 +22,8 @@ final class StageForkRunner {
   /// The bf16 vs exact softmax-KL per module for the last finished stage ≥ 1 (issue 11 item 5).
   private(set) var precision: PenaltyPrecisionPanel?
   private var active: (purpose: Purpose, race: StageRace)?
+  /// One line about how the last race or check ended, for the header's status.
+  private(set) var lastOutcome = ""
 
   init(session: ContinualSession) {
     self.session = session
@@ -132,11 +134,15 @@ final class StageForkRunner {
         }
         race.result = result
         race.status = .finished
+        lastOutcome = "race of stage \(stageRace.stage) evaluated: Esc leaves it, the run is where it was"
       case .theory:
         theory.status = .solving
         announce()
-        theory.check = try Self.check(session: session, race: stageRace)
+        let check = try Self.check(session: session, race: stageRace)
+        theory.check = check
         theory.status = .finished
+        lastOutcome = "stage \(stageRace.stage) checked: ‖Δ_λ‖/‖Δ_0‖ "
+          + NumberFormat.fixed(check.displacementRatio, decimals: 4)
       }
       active = nil
     } catch {
@@ -144,6 +150,7 @@ final class StageForkRunner {
       case .race: race.status = .failed(Self.message(error))
       case .theory: theory.status = .failed(Self.message(error))
       }
+      lastOutcome = (purpose == .race ? "the race" : "the check") + " stopped: " + Self.message(error)
       active = nil
     }
   }
