@@ -189,6 +189,65 @@ run_signal_scenario() { # NAME KEYS-OR-SIGNAL EXPECTED-STATUS
   tm kill-session -t "$session" 2>/dev/null || true
 }
 
+run_lambda_scenario() {
+  local session="lambda" dir="$WORK/lambda"
+  echo "== λ guidance, race and predicted vs realized (TERM=xterm-256color, 100x30)"
+  start "$session" xterm-256color "$dir" tui --paused --run-dir "$dir/run" --cache "$dir/cache" \
+    --synthetic-users 60 --backbone-epochs 1 --epochs 1 --eval-users 10
+  wait_for "$session" "^lorascope (│|\|) " 20
+  tm send-keys -t "$session" s
+  wait_for "$session" "stage 1/4" 180
+  check "[λ] s finishes stage 0" $?
+  tm send-keys -t "$session" n
+  wait_for "$session" "[0-9]+ dirs" 120
+  check "[λ] n enters stage 1 and the spectrum comes" $?
+  tm send-keys -t "$session" "*"
+  wait_for "$session" "λ 20 " 5
+  check "[λ] * multiplies λ by 10 (2 to 20)" $?
+  tm send-keys -t "$session" w
+  local shown expected=""
+  for _ in $(seq 1 100); do
+    shown="$(header_lambda "$session")"
+    [ -n "$shown" ] && [ "$shown" != "20" ] && break
+    sleep 0.05
+  done
+
+  tm send-keys -t "$session" r
+  wait_for "$session" "λ race stage 1" 10
+  check "[λ] r opens the race of stage 1" $?
+  wait_for "$session" "finished · Esc leaves" 180
+  check "[λ] the race runs to its end and is evaluated" $?
+  screen "$session" | grep -Eq "─── λ [0-9.e+-]+ [0-9.]+ +╌╌╌ λ 0 [0-9.]+"
+  check "[λ] two curves in the race chart's legend (λ(w*=½) and 0)" $?
+  screen "$session" | grep -q "no effect measured\|better\|worse"
+  check "[λ] each difference against the first λ has its interval" $?
+  tm send-keys -t "$session" Escape
+  wait_for "$session" "Loss: CE, penalty, total" 5
+  check "[λ] Esc leaves the race; the dashboard is back" $?
+
+  tm send-keys -t "$session" s
+  wait_for "$session" "stage 2/4" 180
+  check "[λ] s finishes stage 1" $?
+  # spectrum --json reports the stage's penalty comparison too, so it wants stage 1 finished;
+  # its spectrum is taken at v_0 like the screen's at the start of stage 1.
+  expected="$("$BIN" spectrum --run-dir "$dir/run" --cache "$dir/cache" --stage 1 --json 2>"$dir/spectrum.err" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["suggested_lambda"]["0.5"])' 2>/dev/null)"
+  python3 -c "import sys; s, e = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if abs(s - e) <= 1e-3 * abs(e) else 1)" \
+    "$shown" "$expected" 2>/dev/null
+  local matched=$?
+  check "[λ] w sets λ to spectrum --json's suggested_lambda 0.5 (screen $shown, json $expected)" $matched
+  [ "$matched" -eq 0 ] || sed 's/^/     spectrum: /' "$dir/spectrum.err"
+  tm send-keys -t "$session" v
+  wait_for "$session" "Predicted w_k vs realized" 10
+  check "[λ] v opens the predicted-vs-realized panel" $?
+  wait_for "$session" "corr\(w_k, realized\)" 180
+  check "[λ] the panel shows the correlation and ‖Δ_λ‖/‖Δ_0‖" $?
+  tm send-keys -t "$session" q
+  restored "$session"
+  check "[λ] q restores the terminal" $?
+  tm kill-session -t "$session" 2>/dev/null || true
+}
+
 measure_latency() {
   local session="latency" dir="$WORK/latency"
   echo "== key press to redraw while training runs (TERM=xterm-256color, 100x30)"
@@ -227,6 +286,7 @@ measure_latency() {
 
 run_main_scenario xterm-256color
 run_main_scenario vt100
+run_lambda_scenario
 run_signal_scenario ctrl-c C-c 0
 run_signal_scenario sigterm TERM 143
 measure_latency

@@ -47,7 +47,7 @@ struct HelpAndBarsTests {
     #expect(
       b.text() == """
 
-         ┌─ Keys ────────────────────────────────────── page 1/6 ─┐
+         ┌─ Keys ────────────────────────────────────── page 1/7 ─┐
          │ Main screen                                            │
          │ Space     run / pause training                         │
          │ n         one optimizer step                           │

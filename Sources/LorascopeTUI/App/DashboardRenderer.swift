@@ -16,7 +16,7 @@ public enum DashboardRenderer {
     var hits = HitMap(glyphs: glyphs)
     canvas.clear(Rect(size: size))
     var visible = state.visiblePanels
-    if case .editLambda = state.mode { visible.insert(.keyBar) }  // the entry line lives there
+    if state.context == .edit { visible.insert(.keyBar) }  // the entry line lives there
     let layout = Layout.compute(size: size, visible: visible)
     if layout.isTooSmall {
       TooSmall(actual: size).draw(into: &canvas, glyphs: glyphs)
@@ -25,6 +25,39 @@ public enum DashboardRenderer {
     if let header = layout.header {
       HeaderPanel(state: state, snapshot: snapshot).draw(into: &canvas, rect: header, glyphs: glyphs)
     }
+    if state.view != .dashboard {
+      let top = layout.header?.bottom ?? 0
+      let bottom = layout.rect(for: .keyBar)?.row ?? size.rows
+      let body = Rect(row: top, col: 0, width: size.cols, height: bottom - top)
+      if state.view == .race {
+        RacePanel(race: snapshot.race).draw(into: &canvas, rect: body, glyphs: glyphs)
+      } else {
+        TheoryPanel(theory: snapshot.theory).draw(into: &canvas, rect: body, glyphs: glyphs)
+      }
+    } else {
+      drawPanels(state: state, snapshot: snapshot, layout: layout, into: &canvas, glyphs: glyphs, hits: &hits)
+    }
+    if let rect = layout.rect(for: .keyBar) {
+      drawBottomLine(state: state, snapshot: snapshot, into: &canvas, rect: rect, glyphs: glyphs)
+    }
+    if let caption = state.caption {
+      CaptionOverlay(caption: caption).draw(into: &canvas, screen: size, glyphs: glyphs)
+    }
+    if state.showsError(snapshot), let error = snapshot.error {
+      ErrorOverlay(message: error.message).draw(into: &canvas, screen: size, glyphs: glyphs)
+    }
+    if case .help(let page) = state.mode {
+      HelpOverlay(keyMap: state.keyMap, page: page).draw(into: &canvas, screen: size, glyphs: glyphs)
+    }
+    return hits
+  }
+
+  /// The four panels of Docs/Design.md §7 where the layout put them.
+  static func drawPanels(
+    state: DashboardState, snapshot: DashboardSnapshot, layout: ScreenLayout, into canvas: inout some Canvas,
+    glyphs: GlyphSet, hits: inout HitMap
+  ) {
+    let size = layout.size
     if let rect = layout.rect(for: .loss) {
       LossPanel(snapshot: snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs)
     }
@@ -43,19 +76,6 @@ public enum DashboardRenderer {
       canvas.put(
         row: size.rows / 2, col: max(0, (size.cols - DisplayWidth.of(text)) / 2), text: text, style: .dim)
     }
-    if let rect = layout.rect(for: .keyBar) {
-      drawBottomLine(state: state, snapshot: snapshot, into: &canvas, rect: rect, glyphs: glyphs)
-    }
-    if let caption = state.caption {
-      CaptionOverlay(caption: caption).draw(into: &canvas, screen: size, glyphs: glyphs)
-    }
-    if state.showsError(snapshot), let error = snapshot.error {
-      ErrorOverlay(message: error.message).draw(into: &canvas, screen: size, glyphs: glyphs)
-    }
-    if case .help(let page) = state.mode {
-      HelpOverlay(keyMap: state.keyMap, page: page).draw(into: &canvas, screen: size, glyphs: glyphs)
-    }
-    return hits
   }
 
   /// The key line of the current context (generated from the key table), or
@@ -64,9 +84,12 @@ public enum DashboardRenderer {
   static func drawBottomLine(
     state: DashboardState, snapshot: DashboardSnapshot, into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet
   ) {
-    if case .editLambda(let entry) = state.mode {
+    switch state.mode {
+    case .editLambda(let entry), .editTargetWeight(let entry), .editRaceLambdas(let entry):
       entry.draw(into: &canvas, rect: rect, glyphs: glyphs, keyMap: state.keyMap)
       return
+    case .main, .help:
+      break
     }
     var status = snapshot.activity.label
     if let notice = state.notice { status = notice + " · " + status }

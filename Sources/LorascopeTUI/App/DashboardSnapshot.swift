@@ -39,6 +39,12 @@ public struct DashboardSnapshot: Sendable {
   public var error: EngineFailure?
   /// The last demo cue the engine stopped at, with a serial that grows by one per stop.
   public var cue: CueStop?
+  /// The λ race (`r`): lanes, curves, and at the end the paired intervals.
+  public var race: RacePanelState
+  /// The predicted-vs-realized check (`v`) of the last finished stage.
+  public var theory: TheoryPanelState
+  /// The bf16 vs exact penalty per module of the last finished stage ≥ 1.
+  public var precision: PenaltyPrecisionPanel?
 
   public init(run: RunSummary, strength: ProximalStrength) {
     self.run = run
@@ -57,6 +63,9 @@ public struct DashboardSnapshot: Sendable {
     status = ""
     error = nil
     cue = nil
+    race = RacePanelState()
+    theory = TheoryPanelState()
+    precision = nil
   }
 }
 

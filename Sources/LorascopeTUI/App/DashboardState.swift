@@ -50,9 +50,24 @@ public struct DashboardState: Sendable {
     case main
     case help(page: Int)
     case editLambda(NumberEntry)
+    /// `W`: typing a target weight w*.
+    case editTargetWeight(NumberEntry)
+    /// `t`: typing the race's λ values.
+    case editRaceLambdas(NumberEntry)
+  }
+
+  /// What fills the body between the header and the key bar.
+  public enum BodyView: Sendable, Equatable {
+    /// The four panels of Docs/Design.md §7.
+    case dashboard
+    /// The λ race (`r`).
+    case race
+    /// Predicted vs realized (`v`).
+    case theory
   }
 
   public var mode: Mode = .main
+  public var view: BodyView = .dashboard
   public var lambda: Double
   /// `false` for methods without a penalty: λ keys only explain that.
   public let usesLambda: Bool
@@ -90,7 +105,7 @@ public struct DashboardState: Sendable {
     switch mode {
     case .main: return .main
     case .help: return .help
-    case .editLambda: return .edit
+    case .editLambda, .editTargetWeight, .editRaceLambdas: return .edit
     }
   }
 
@@ -123,6 +138,36 @@ public struct DashboardState: Sendable {
       case .confirmed(let value):
         mode = .main
         return setLambda(value)
+      case .confirmedList:
+        return []
+      case .cancelled:
+        mode = .main
+        return []
+      case .action(let action):
+        return perform(action, snapshot: snapshot)
+      }
+    case .editTargetWeight(var entry):
+      switch entry.handle(event, keyMap: keyMap) {
+      case .editing, .confirmedList:
+        mode = .editTargetWeight(entry)
+        return []
+      case .confirmed(let target):
+        mode = .main
+        return setLambda(forTargetWeight: target, snapshot: snapshot)
+      case .cancelled:
+        mode = .main
+        return []
+      case .action(let action):
+        return perform(action, snapshot: snapshot)
+      }
+    case .editRaceLambdas(var entry):
+      switch entry.handle(event, keyMap: keyMap) {
+      case .editing, .confirmed:
+        mode = .editRaceLambdas(entry)
+        return []
+      case .confirmedList(let lambdas):
+        mode = .main
+        return startRace(lambdas)
       case .cancelled:
         mode = .main
         return []
@@ -133,6 +178,9 @@ public struct DashboardState: Sendable {
       if event == .named(.escape), showsError(snapshot), let error = snapshot.error {
         dismissedErrorSerial = error.serial
         return []
+      }
+      if event == .named(.escape), view != .dashboard {
+        return leaveView()
       }
       if case .mouse(let mouse) = event, mouse.kind == .click {
         guard let module = hits.module(atRow: mouse.row, col: mouse.col, grid: grid) else { return [] }
@@ -170,6 +218,29 @@ public struct DashboardState: Sendable {
       guard usesLambda else { return explainNoLambda() }
       mode = .editLambda(NumberEntry())
       return []
+    case .targetWeightEdit:
+      guard usesLambda else { return explainNoLambda() }
+      mode = .editTargetWeight(NumberEntry(prompt: "w*"))
+      return []
+    case .raceToggle:
+      if view == .race { return leaveView() }
+      guard usesLambda else { return explainNoLambda() }
+      guard let lambdas = RacePlan.defaultLambdas(current: lambda, snapshot: snapshot) else {
+        notice = "λ = 0 and no spectrum yet: e computes one, t types the race's λ values"
+        return []
+      }
+      return startRace(lambdas)
+    case .raceTyped:
+      guard usesLambda else { return explainNoLambda() }
+      mode = .editRaceLambdas(NumberEntry(prompt: "race λ", acceptsList: true))
+      return []
+    case .theoryToggle:
+      if view == .theory { return leaveView() }
+      guard usesLambda else { return explainNoLambda() }
+      var effects = view == .race ? leaveView() : []
+      view = .theory
+      effects.append(.engine(.checkTheory))
+      return effects
     case .moduleNext: return select(grid.step(from: selectedModule, forward: true))
     case .modulePrev: return select(grid.step(from: selectedModule, forward: false))
     case .layerNext: return select(grid.vertical(from: selectedModule, down: true))
@@ -228,6 +299,45 @@ public struct DashboardState: Sendable {
     guard value != lambda else { return [] }
     lambda = value
     return [.engine(.setLambda(value))]
+  }
+
+  /// λ = λ(w*) of the shown spectrum: the median resolved ρ gets weight w* (issue 11 item 1).
+  public mutating func setLambda(forTargetWeight target: Double, snapshot: DashboardSnapshot) -> [UIEffect] {
+    guard target > 0, target < 1 else {
+      notice = "w* must lie strictly between 0 and 1, not \(NumberFormat.compact(target))"
+      return []
+    }
+    guard let result = snapshot.spectrum.result,
+      let guidance = LambdaGuidance(resolvedRho: result.rho, adaptedLinears: snapshot.run.adaptedLinears),
+      let value = guidance.lambda(forWeight: target)
+    else {
+      notice = "no resolved spectrum yet: press e"
+      return []
+    }
+    return setLambda(value)
+  }
+
+  /// Opens the race view and asks the engine for a race of `lambdas` (2–4 finite values ≥ 0).
+  public mutating func startRace(_ lambdas: [Double]) -> [UIEffect] {
+    if let problem = RacePlan.problem(with: lambdas) {
+      notice = problem
+      return []
+    }
+    var effects = view == .theory ? leaveView() : []
+    view = .race
+    effects.append(.engine(.startRace(lambdas)))
+    return effects
+  }
+
+  /// Back to the four panels; a race or check still running is dropped and the main run goes on.
+  public mutating func leaveView() -> [UIEffect] {
+    let left = view
+    view = .dashboard
+    switch left {
+    case .dashboard: return []
+    case .race: return [.engine(.stopRace)]
+    case .theory: return [.engine(.stopTheory)]
+    }
   }
 
   private mutating func explainNoLambda() -> [UIEffect] {

@@ -18,6 +18,16 @@ public enum EngineCommand: Sendable, Equatable {
   case spectrum(SpectrumRequest)
   /// Pause when the run reaches one of these positions (the demo's cues).
   case setCues([CuePosition])
+  /// `r`: fork the current stage from its start into these 2–4 λ and race them in lockstep
+  /// (the main run waits until the race ends or is left).
+  case startRace([Double])
+  /// Leave the race: drop it if it is still running; the main run goes on as before.
+  case stopRace
+  /// `v`: the predicted-vs-realized check of the last finished stage, and again after every
+  /// stage that finishes while the panel is open.
+  case checkTheory
+  /// The panel closed: drop a check under way and stop checking new stages.
+  case stopTheory
   /// Finish the current step, write the log and stop the thread.
   case quit
 }

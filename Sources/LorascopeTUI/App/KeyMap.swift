@@ -18,6 +18,14 @@ public enum Action: Hashable, Sendable {
   case lambdaFromSpectrum
   /// `L`: type an exact λ.
   case lambdaEdit
+  /// `W`: type a target weight w* in (0, 1); λ becomes λ(w*) of the shown spectrum.
+  case targetWeightEdit
+  /// `r`: race the current stage at the current λ and λ(w* = ½) (again: leave the race).
+  case raceToggle
+  /// `t`: race the current stage at typed λ values.
+  case raceTyped
+  /// `v`: predicted w_k vs realized displacement ratios (again: leave the panel).
+  case theoryToggle
   case moduleNext, modulePrev
   case layerNext, layerPrev
   /// `J`: the selected module's spectrum, or the joint one over all modules.
@@ -160,6 +168,16 @@ public struct KeyMap: Sendable {
     KeyBinding(
       .lambdaFromSpectrum, keys: [.character("w")], "λ from the spectrum (median ρ at w = 0.5)",
       bar: "λ fit", rank: 14),
+    KeyBinding(
+      .targetWeightEdit, keys: [.character("W")], "type w* in (0, 1): λ becomes λ(w*)",
+      bar: "w*", rank: 15),
+    KeyBinding(
+      .raceToggle, keys: [.character("r")], "race λ vs λ(w*=0.5) (r/Esc leaves)",
+      bar: "race", rank: 9),
+    KeyBinding(.raceTyped, keys: [.character("t")], "λ race at typed λ values (2–4)", bar: "race λs", rank: 16),
+    KeyBinding(
+      .theoryToggle, keys: [.character("v")], "w_k predicted vs realized (v/Esc leaves)",
+      bar: "verify", rank: 10),
     KeyBinding(
       .modulePrev, keys: [.named(.left), .character("h"), .character("[")], "previous module",
       bar: "module", rank: 4),

@@ -10,6 +10,8 @@ public struct NumberEntry: Sendable, Equatable {
     case editing
     /// Enter with a valid number.
     case confirmed(Double)
+    /// Enter with a valid list (an entry made with `acceptsList`).
+    case confirmedList([Double])
     /// Esc: leave the entry, keep the old value.
     case cancelled
     /// Another action of the edit context (quit, repaint) for the app to run.
@@ -22,12 +24,35 @@ public struct NumberEntry: Sendable, Equatable {
   public private(set) var text: String
   /// Why the last Enter was refused, until the next edit.
   public private(set) var error: String?
+  /// Whether the entry takes a comma-separated list ("0, 2e4, 1e5": the race's λ values).
+  public let acceptsList: Bool
   /// The longest text accepted.
   public static let maximumLength = 24
+  /// The longest list text accepted (four λ with exponents and separators).
+  public static let maximumListLength = 48
 
-  public init(prompt: String = "λ", text: String = "") {
+  public init(prompt: String = "λ", text: String = "", acceptsList: Bool = false) {
     self.prompt = prompt
-    self.text = String(text.prefix(NumberEntry.maximumLength))
+    self.acceptsList = acceptsList
+    self.text = String(text.prefix(acceptsList ? NumberEntry.maximumListLength : NumberEntry.maximumLength))
+  }
+
+  /// The typed list's numbers, or why it is not a list of finite numbers ≥ 0.
+  static func parseList(_ text: String) -> Result<[Double], ListError> {
+    let parts = text.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+    guard !parts.isEmpty else { return .failure(ListError(message: "type numbers separated by commas")) }
+    var values: [Double] = []
+    for part in parts {
+      guard let value = Double(part), value.isFinite, value >= 0 else {
+        return .failure(ListError(message: "not a number ≥ 0: \(part)"))
+      }
+      values.append(value)
+    }
+    return .success(values)
+  }
+
+  struct ListError: Error, Equatable {
+    var message: String
   }
 
   /// Applies one input event.
@@ -35,6 +60,14 @@ public struct NumberEntry: Sendable, Equatable {
     if let action = keyMap.action(for: event, context: .edit) {
       switch action {
       case .editConfirm:
+        if acceptsList {
+          switch NumberEntry.parseList(text) {
+          case .success(let values): return .confirmedList(values)
+          case .failure(let failure):
+            error = failure.message
+            return .editing
+          }
+        }
         guard let value = Double(text), value.isFinite, value >= 0 else {
           error = text.isEmpty ? "type a number" : "not a number ≥ 0: \(text)"
           return .editing
@@ -48,8 +81,8 @@ public struct NumberEntry: Sendable, Equatable {
     case .key(.named(.backspace)):
       if !text.isEmpty { text.removeLast() }
       error = nil
-    case .key(.character(let c)) where "0123456789.eE+-".contains(c):
-      if text.count < NumberEntry.maximumLength { text.append(c) }
+    case .key(.character(let c)) where "0123456789.eE+-".contains(c) || (acceptsList && ", ".contains(c)):
+      if text.count < (acceptsList ? NumberEntry.maximumListLength : NumberEntry.maximumLength) { text.append(c) }
       error = nil
     default:
       break

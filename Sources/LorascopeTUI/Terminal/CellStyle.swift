@@ -75,12 +75,18 @@ public enum CellStyle: Hashable, Sendable {
   /// Every style once, in `code` order.
   public static var allStyles: [CellStyle] { (0..<UInt8(count)).map(CellStyle.init(code:)) }
 
-  /// The style of data series `index` (0, 1, 2, then repeating).
+  /// The style of data series `index` (0, 1, 2, 3, then repeating). The fourth series (the
+  /// fourth λ of a race) borrows the `good` colour: the themes give the three series colours
+  /// and `good` four different hues.
   public static func series(_ index: Int) -> CellStyle {
-    switch ((index % 3) + 3) % 3 {
+    switch ((index % seriesCount) + seriesCount) % seriesCount {
     case 0: return .series1
     case 1: return .series2
-    default: return .series3
+    case 2: return .series3
+    default: return .good
     }
   }
+
+  /// How many series the charts tell apart (by colour and by pattern).
+  public static let seriesCount = 4
 }

@@ -83,7 +83,7 @@ public struct GlyphSet: Sendable, Equatable {
       ellipsis = "~"
       times = "x"
       pointer = ">"
-      legendLines = ["---", "- -", ". ."]
+      legendLines = ["---", "- -", ". .", "-.-"]
     } else {
       horizontal = "─"
       vertical = "│"
@@ -99,9 +99,9 @@ public struct GlyphSet: Sendable, Equatable {
       ellipsis = "…"
       times = "×"
       pointer = "▶"
-      legendLines = ["───", "╌╌╌", "┈┈┈"]
+      legendLines = ["───", "╌╌╌", "┈┈┈", "─·─"]
     }
-    seriesMarkers = ["*", "+", "o"]
+    seriesMarkers = ["*", "+", "o", "x"]
   }
 
   /// Chooses the mode the way htop does: braille when the locale's codeset is
@@ -145,7 +145,8 @@ extension GlyphSet {
       case "ε": result += "eps"
       case "α": result += "alpha"
       case "Δ": result += "Delta"
-      case "–", "—", "─", "╌", "┈": result += "-"
+      case "–", "—", "−", "─", "╌", "┈": result += "-"
+      case "‖": result += "||"
       case "·", "•": result += "-"
       case "≈": result += "~"
       case "≤": result += "<="

@@ -64,6 +64,20 @@ struct DotRaster {
     }
   }
 
+  /// One dot per point, not joined (a scatter plot); points outside `bounds` or not finite are
+  /// left out. The points are already in plot coordinates (log10 taken by the caller).
+  mutating func scatter(_ points: [ChartPoint], series: Int, bounds: LineChart.Bounds) {
+    let width = plot.width * dotsAcross
+    let height = plot.height * dotsDown
+    guard width > 0, height > 0, bounds.xMax > bounds.xMin, bounds.yMax > bounds.yMin else { return }
+    for p in points where p.x.isFinite && p.y.isFinite {
+      let fx = (p.x - bounds.xMin) / (bounds.xMax - bounds.xMin)
+      let fy = (bounds.yMax - p.y) / (bounds.yMax - bounds.yMin)
+      guard (0...1).contains(fx), (0...1).contains(fy) else { continue }
+      set(Int((fx * Double(width - 1)).rounded()), Int((fy * Double(height - 1)).rounded()), series: series)
+    }
+  }
+
   /// Bresenham between two dots; `counter` runs along the whole polyline so
   /// the dash pattern continues across segments.
   private mutating func line(
@@ -95,13 +109,15 @@ struct DotRaster {
     }
   }
 
-  /// Solid, dashed (4 on, 2 off) or dotted (1 in 3) by series; ASCII uses markers instead.
+  /// Solid, dashed (4 on, 2 off), dotted (1 in 3) or dash-dot (3 on, 1 off, 1 on, 1 off) by
+  /// series; ASCII uses markers instead.
   private func showsDot(series: Int, counter: Int) -> Bool {
     if mode == .ascii { return true }
-    switch series % 3 {
+    switch series % CellStyle.seriesCount {
     case 0: return true
     case 1: return counter % 6 < 4
-    default: return counter % 3 == 0
+    case 2: return counter % 3 == 0
+    default: return counter % 6 != 3 && counter % 6 != 5
     }
   }
 

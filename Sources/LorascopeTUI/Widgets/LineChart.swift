@@ -33,13 +33,13 @@ public enum AxisScale: Sendable {
   case log10
 }
 
-/// An XY line chart of up to three series (CE, penalty, total; Docs/Design.md §7).
+/// An XY line chart of up to four series (CE, penalty, total; the λ of a race; Docs/Design.md §7).
 ///
 /// Braille mode plots 2×4 dots per cell (the bottom/ratatui XY grid), block
 /// mode 1×2 half blocks per cell, ASCII one marker per cell. Consecutive points
 /// are joined with straight lines. Series are told apart by colour *and* by
-/// pattern: series 1 solid, series 2 dashed, series 3 dotted in braille and block
-/// mode, the markers `*`, `+`, `o` in ASCII; the legend shows the same sample
+/// pattern: series 1 solid, series 2 dashed, series 3 dotted, series 4 dash-dot in
+/// braille and block mode, the markers `*`, `+`, `o`, `x` in ASCII; the legend shows the same sample
 /// next to each name with its latest value. The y axis is labelled with its
 /// maximum and minimum (and middle when there is room), optionally log10.
 public struct LineChart: Sendable {

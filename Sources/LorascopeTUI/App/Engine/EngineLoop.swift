@@ -22,6 +22,12 @@ final class EngineLoop: @unchecked Sendable {
   private var stopAtStageEnd: Int?
   private var cues: [CuePosition: Int] = [:]
   private var quitting = false
+  /// The race and the predicted-vs-realized check (they pause the main run while they work).
+  private let forks: StageForkRunner
+  /// Whether the main run was running when a fork started (it resumes so afterwards).
+  private var runningBeforeFork = false
+  /// The predicted-vs-realized panel is open: check every stage that finishes.
+  private var theoryFollowsStages = false
 
   // What the engine publishes (the spectrum worker owns `spectrum`).
   private var phase: PhaseProgress?
@@ -53,6 +59,7 @@ final class EngineLoop: @unchecked Sendable {
     self.store = store
     self.inbox = inbox
     self.spectrum = spectrum
+    forks = StageForkRunner(session: session)
     running = startRunning && !session.isFinished
   }
 
@@ -63,7 +70,14 @@ final class EngineLoop: @unchecked Sendable {
     while !quitting {
       apply(inbox.takeAll())
       if quitting { break }
-      if (running || stepsToTake > 0) && !session.isFinished {
+      if forks.isBusy {
+        forks.advance(announce: { publish() })
+        if !forks.isBusy {
+          endFork()
+          status = forks.lastOutcome
+        }
+        publishIfDue()
+      } else if (running || stepsToTake > 0) && !session.isFinished {
         advanceOnce()
         publishIfDue()
       } else {
@@ -88,6 +102,14 @@ final class EngineLoop: @unchecked Sendable {
   private func apply(_ commands: [EngineCommand]) {
     for command in commands {
       switch command {
+      case .toggleRun where forks.isBusy:
+        // The race or check keeps the engine; the run starts or stays paused after it.
+        runningBeforeFork.toggle()
+        status = runningBeforeFork ? "the run goes on after the race or check" : "the run stays paused after the race or check"
+      case .run where forks.isBusy:
+        runningBeforeFork = true
+      case .pause where forks.isBusy:
+        runningBeforeFork = false
       case .toggleRun:
         if session.isFinished {
           status = "the run is finished (q quits)"
@@ -118,11 +140,56 @@ final class EngineLoop: @unchecked Sendable {
       case .setCues(let positions):
         cues = [:]
         for (index, position) in positions.enumerated() where cues[position] == nil { cues[position] = index }
+      case .startRace(let lambdas):
+        beginFork { forks.startRace(lambdas: lambdas) }
+        status = forks.race.isActive
+          ? "racing stage \(forks.race.stage ?? 0): λ " + lambdas.map { NumberFormat.compact($0, significant: 4) }.joined(separator: " vs ")
+          : "no race"
+      case .stopRace:
+        if forks.race.isActive {
+          forks.cancel(.race)
+          endFork()
+          status = "race left; the run goes on as before"
+        }
+      case .checkTheory:
+        theoryFollowsStages = true
+        beginFork { forks.startTheory() }
+        if forks.theory.isActive {
+          status = "checking stage \(forks.theory.stage ?? 0): retraining from v_{t−1} with λ = 0 and λ"
+        }
+      case .stopTheory:
+        theoryFollowsStages = false
+        if forks.theory.isActive {
+          forks.cancel(.theory)
+          endFork()
+        }
       case .quit:
         quitting = true
       }
       lastPublish = 0  // show the effect of a command at once
     }
+  }
+
+  /// Starts a race or a check: the main run waits for it (its state is remembered once, so a
+  /// fork replacing another does not forget that the run was running).
+  private func beginFork(_ start: () -> Void) {
+    let wasBusy = forks.isBusy
+    forks.cancel()
+    if !wasBusy { runningBeforeFork = running }
+    start()
+    if forks.isBusy {
+      running = false
+      stepsToTake = 0
+      rate.reset()
+    } else if wasBusy {
+      endFork()
+    }
+  }
+
+  /// The fork is over (finished, failed or left): the main run resumes as it was.
+  private func endFork() {
+    running = runningBeforeFork && !session.isFinished
+    runningBeforeFork = false
   }
 
   /// λ for the next step: the session validates it and records the change in log.jsonl and
@@ -198,6 +265,10 @@ final class EngineLoop: @unchecked Sendable {
       if stopAtStageEnd == metrics.stage {
         stopAtStageEnd = nil
         running = false
+      }
+      forks.stageFinished(metrics.stage)
+      if theoryFollowsStages && metrics.stage >= 1 && !forks.isBusy {
+        beginFork { forks.startTheory() }
       }
     case .finished:
       phase = nil
@@ -282,7 +353,9 @@ final class EngineLoop: @unchecked Sendable {
   private func publish(now: UInt64 = DispatchTime.now().uptimeNanoseconds) {
     lastPublish = now
     let activity: EngineActivity
-    if session.isFinished {
+    if forks.isBusy {
+      activity = .running
+    } else if session.isFinished {
       activity = .finished
     } else if running || stepsToTake > 0 {
       activity = .running
@@ -295,6 +368,7 @@ final class EngineLoop: @unchecked Sendable {
     let (phase, backbone, adapter, penalty, status, failure, cue) =
       (self.phase, backboneLoss, adapterLoss, modulePenalty, self.status, self.failure, self.cue)
     let inertness = self.inertness
+    let (race, theory, precision) = (forks.race, forks.theory, forks.precision)
     let perSecond = rate.perSecond(now: now)
     let stage = session.stage
     let strength = session.strength
@@ -315,6 +389,9 @@ final class EngineLoop: @unchecked Sendable {
       s.status = status
       s.error = failure
       s.cue = cue
+      s.race = race
+      s.theory = theory
+      s.precision = precision
     }
   }
 }

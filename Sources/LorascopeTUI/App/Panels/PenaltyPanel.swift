@@ -11,6 +11,24 @@ struct PenaltyPanel {
 
   /// Rows of bars worth adding under the heat map.
   static let minimumExtraBars = 3
+  /// From this inner height on, the last row compares the exact and the bf16 penalty.
+  static let precisionLineHeight = 6
+
+  /// The selected module's penalty of the last finished stage exactly and in the released
+  /// code's bf16 arithmetic, with the cosine of their gradients (issue 11 item 5).
+  /// The long form when it fits `width`, else a short one (80 columns give the panel 38).
+  func precisionLine(width: Int, glyphs: GlyphSet) -> String? {
+    guard let precision = snapshot.precision, state.selectedModule < precision.rows.count else { return nil }
+    let row = precision.rows[state.selectedModule]
+    let cosine = row.gradientCosine.map { NumberFormat.fixed($0, decimals: 4) } ?? "–"
+    let long = glyphs.text(
+      "stage \(precision.stage) P exact \(NumberFormat.compact(row.exact, significant: 4))"
+        + " · bf16 \(NumberFormat.compact(row.bf16, significant: 4)) · ∇ cos \(cosine)")
+    if DisplayWidth.of(long) <= width { return long }
+    let shortCosine = row.gradientCosine.map { NumberFormat.fixed($0, decimals: 3) } ?? "–"
+    return glyphs.text(
+      "exact \(NumberFormat.compact(row.exact)) bf16 \(NumberFormat.compact(row.bf16)) ∇cos \(shortCosine)")
+  }
 
   /// Draws the panel and records where the modules went (for mouse clicks).
   func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet, hits: inout HitMap) {
@@ -23,8 +41,12 @@ struct PenaltyPanel {
       if selected < values.count { trailer += " " + NumberFormat.compact(values[selected]) }
     }
     let title = state.penaltyView == .bars ? "P_g, largest first" : "P_g per module"
-    let inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
+    var inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard !inner.isEmpty else { return }
+    if inner.height >= PenaltyPanel.precisionLineHeight, let line = precisionLine(width: inner.width, glyphs: glyphs) {
+      canvas.put(row: inner.bottom - 1, col: inner.col, text: line, style: .dim, clippedTo: inner)
+      inner = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - 1)
+    }
     let message: String?
     if values.isEmpty || values.count != modules.count {
       if snapshot.stage == 0 {
