@@ -140,7 +140,7 @@ struct RaceAndTheoryTests {
           RaceResult.Lane(
             lambda: lane.lambda, lambdaEffective: lane.lambdaEffective, displacementH: 0.5 / Double(index + 1),
             displacementFrobenius: 1, finalCE: 3, finalPenalty: 0, validationCE: 4.29 + Double(index),
-            metric: [0.031, 0.042, 0.053])
+            metric: [0.031, 0.042, 0.053], ndcg5: [0.031, 0.042, 0.053])
         },
         differences: (0..<3).map { j in
           RaceResult.Difference(

@@ -53,9 +53,6 @@ extension TheoryCheck {
   }
 
   static func median(_ values: [Double]) -> Double? {
-    guard !values.isEmpty else { return nil }
-    let sorted = values.sorted()
-    let middle = sorted.count / 2
-    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    values.isEmpty ? nil : Quantile.of(sorted: values.sorted(), at: 0.5)
   }
 }
