@@ -121,3 +121,28 @@ struct CommandLineTests {
     #expect(throws: LorascopeError.self) { try check.run() }
   }
 }
+
+extension CommandLineTests {
+  @Test("`spectrum` of a stage still training reports the spectrum (its anchor is finished) instead of failing")
+  func spectrumOfAStageInProgress() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-cli-\(UUID().uuidString)")
+    let cache = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-cli-cache-\(UUID().uuidString)")
+    let options = try RunOptions.parse([
+      "--synthetic-users", "40", "--backbone-epochs", "1", "--epochs", "0.3", "--eval-users", "10", "--cache", cache.path,
+    ])
+    let dataset = try options.loadDataset()
+    do {
+      let session = try ContinualSession(
+        config: try options.runConfig(for: dataset), dataset: dataset, runDirectory: try RunDirectory(url: dir),
+        backboneCache: options.cacheURL, dataSpec: options.dataSpec)
+      while session.stage < 2 { _ = try session.advance() }
+      _ = try session.advance()  // stage 2's phase starts: stage 2 is in progress, stage 1 finished
+      try session.flush()
+      session.runDirectory?.releaseWriterLock()
+    }
+    let spectrum = try SpectrumCommand.parse(["--run-dir", dir.path, "--stage", "2", "--joint", "--json", "--probe", "16", "--cache", cache.path])
+    #expect(throws: Never.self) { try spectrum.run() }
+    let finished = try SpectrumCommand.parse(["--run-dir", dir.path, "--stage", "1", "--joint", "--json", "--probe", "16", "--cache", cache.path])
+    #expect(throws: Never.self) { try finished.run() }
+  }
+}

@@ -91,12 +91,17 @@ struct SpectrumCommand: ParsableCommand {
       dense: dense, directions: directions)
     let strength = try analysis.strength(lambda: options.lambda ?? session.metrics.lambda(atEndOfStage: options.stage))
     let names = Set(analysis.modules.map(\.name))
-    let precision = try session.penaltyPrecisionComparison(stage: options.stage).filter { names.contains($0.module) }
-    let inertness = try session.penaltyInertness(
-      stage: options.stage, lambda: strength.lambda, probeSize: options.probe, seed: session.config.seed)
+    // The spectrum needs only stage t − 1; the penalty at v_t (exact vs bf16, inertness) needs
+    // stage t finished: while it trains, those fields are empty and the text says why.
+    let finished = options.stage < session.adapters.count
+    let precision = finished
+      ? try session.penaltyPrecisionComparison(stage: options.stage).filter { names.contains($0.module) } : nil
+    let inertness = finished
+      ? try session.penaltyInertness(
+        stage: options.stage, lambda: strength.lambda, probeSize: options.probe, seed: session.config.seed) : nil
     let report = SpectrumReport(
       analysis: analysis, strength: strength, directions: directions, modulePenalties: precision,
-      penaltyGradientRatio: inertness.ratio, penaltyNats: inertness.nats)
+      penaltyGradientRatio: inertness?.ratio, penaltyNats: inertness?.nats)
     if let dump { try report.dump(to: URL(fileURLWithPath: dump)) }
     if json { try printJSON(report) } else { print(report.render()) }
   }
@@ -108,11 +113,12 @@ struct SpectrumReport: Encodable {
   let analysis: SpectrumAnalysis
   let strength: ProximalStrength
   let directions: Int
-  /// Per module of the selection: the stage's softmax-KL exact and in bf16, and their gradients' cosine.
-  let modulePenalties: [PenaltyPrecisionComparison]
+  /// Per module of the selection: the stage's softmax-KL exact and in bf16, and their gradients'
+  /// cosine; nil while stage t is not finished (there is no v_t yet).
+  let modulePenalties: [PenaltyPrecisionComparison]?
   /// ‖λ_eff ∇P‖/‖∇CE‖ over the adapter at v_t (probe of block t), and λ_eff·Σ_g P_g in nats.
   let penaltyGradientRatio: Double?
-  let penaltyNats: Double
+  let penaltyNats: Double?
 
   enum CodingKeys: String, CodingKey {
     case selection, method, metric, fisher, rho, weights, eps, lambda, lambdaEff = "lambda_eff", shiftRho = "shift_rho"
@@ -163,7 +169,7 @@ struct SpectrumReport: Encodable {
     try c.encode(analysis.probeExamples, forKey: .probe)
     try c.encode(s.dimension, forKey: .dimension)
     try c.encode(topDirections, forKey: .topDirections)
-    try c.encode(modulePenalties, forKey: .modules)
+    try c.encode(modulePenalties ?? [], forKey: .modules)
     try c.encode(suggestedLambda, forKey: .suggestedLambda)
     try c.encode(penaltyGradientRatio, forKey: .penaltyGradientRatio)
     try c.encode(penaltyNats, forKey: .penaltyNats)
@@ -182,9 +188,11 @@ struct SpectrumReport: Encodable {
     if !s.shiftRho.isEmpty {
       out += "shift ρ: " + s.shiftRho.prefix(6).map { String(format: "%.3g", $0) }.joined(separator: ", ") + (s.shiftRho.count > 6 ? ", …" : "") + "\n"
     }
-    if let ratio = penaltyGradientRatio {
+    if let ratio = penaltyGradientRatio, let penaltyNats {
       out += String(format: "whole adapter at v_t: penalty %.4g nats, ‖λ_eff ∇P‖/‖∇CE‖ = %.3g%@\n", penaltyNats, ratio,
                     ratio < PenaltyInertness.inertThreshold ? " (λ inert)" : "")
+    } else if modulePenalties == nil {
+      out += "the stage is not finished: no v_t yet, so no penalty, inertness or bf16 comparison\n"
     }
     if !suggestedLambda.isEmpty {
       out += "λ that puts the median resolved ρ at w = 0.9 / 0.5 / 0.1: "
