@@ -37,25 +37,16 @@ from safetensors.torch import load_file, save_file
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import export_gradients as eg  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import checks as checklib  # noqa: E402
+
 TARGETS = ["q_proj", "v_proj", "down_proj"]
 RANK, ALPHA = 4, 8
 LAMBDA = 2.0
 STAGES = 3
 
 
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def record(self, name, ok, detail=""):
-        line = f"{'PASS' if ok else 'FAIL'}  {name}" + (f"  {detail}" if detail else "")
-        print(line, flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed.append(line)
-
+class Checks(checklib.Checks):
     def relative(self, name, got, want, rtol):
         got = np.asarray(got, dtype=np.float64)
         want = np.asarray(want, dtype=np.float64)
@@ -313,8 +304,7 @@ def main():
     except Exception as exc:  # a crash is one failed check with its traceback
         checks.record("check_import ran to the end", False, f"{type(exc).__name__}: {exc}")
         traceback.print_exc()
-    print(f"{checks.passed} passed, {len(checks.failed)} failed")
-    sys.exit(1 if checks.failed else 0)
+    sys.exit(checks.summary())
 
 
 if __name__ == "__main__":

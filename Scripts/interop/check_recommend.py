@@ -30,24 +30,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Scripts"))
+sys.path.insert(0, str(REPO / "Scripts" / "interop"))
+from checks import Checks  # noqa: E402
 
 DATASET = "Video_Games_cl_0.6_0_5_3_0"
 
 
-class Checks:
-    """Counts passed and failed checks and prints one line per check."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def record(self, name, ok, detail=""):
-        line = f"{'PASS' if ok else 'FAIL'}  {name}" + (f"  {detail}" if detail else "")
-        print(line, flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed.append(line)
 
 
 def default_data():
@@ -239,8 +227,7 @@ def main():
                       result.returncode == 2 and expect in result.stderr and "Traceback" not in result.stderr,
                       f"exit {result.returncode}: {result.stderr.strip()[:120]}")
 
-    print(f"{checks.passed} passed, {len(checks.failed)} failed")
-    return 1 if checks.failed else 0
+    return checks.summary()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import transformers
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import checks as checklib  # noqa: E402
 from peft import LoraConfig, PeftModel, get_peft_model
 from safetensors.torch import load_file, save_file
 from transformers import LlamaConfig, LlamaForCausalLM
@@ -51,21 +54,12 @@ _major_minor = tuple(int(x) for x in transformers.__version__.split(".")[:2])
 DTYPE_KW = "dtype" if _major_minor >= (4, 56) else "torch_dtype"
 
 
-class Checks:
-    """Counts passed and failed checks and prints one line per check."""
+class Checks(checklib.Checks):
+    """The shared bookkeeping plus tensor comparisons within `atol`."""
 
     def __init__(self, atol):
+        super().__init__()
         self.atol = atol
-        self.passed = 0
-        self.failed = []
-
-    def record(self, name, ok, detail=""):
-        line = f"{'PASS' if ok else 'FAIL'}  {name}" + (f"  {detail}" if detail else "")
-        print(line, flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed.append(line)
 
     def compare(self, name, got, want):
         got = torch.as_tensor(got).to(torch.float64)
@@ -296,12 +290,7 @@ def main():
         except Exception as exc:  # noqa: BLE001
             checks.error(f"{name} hf->lorascope", exc)
 
-    if checks.failed:
-        print("\nFailures:", file=sys.stderr)
-        for line in checks.failed:
-            print("  " + line, file=sys.stderr)
-    print(f"{checks.passed} passed, {len(checks.failed)} failed")
-    sys.exit(1 if checks.failed else 0)
+    sys.exit(checks.summary())
 
 
 if __name__ == "__main__":
