@@ -164,8 +164,8 @@ public enum PenaltyInspection {
   ) -> ModulePenalty {
     let v = current.values.map(Double.init)
     let anchor = previous.values.map(Double.init)
-    let logP = logSoftmax(v)
-    let logQ = logSoftmax(anchor)
+    let logP = ProximalPenalty.logSoftmax(current.values)
+    let logQ = ProximalPenalty.logSoftmax(previous.values)
     var kl = 0.0
     for i in v.indices { kl += exp(logP[i]) * (logP[i] - logQ[i]) }
     let q = logQ.map(exp)
@@ -191,13 +191,5 @@ public enum PenaltyInspection {
       stiffness: stiffness, weightedPenalty: lambdaEff * exact,
       bf16RelativeError: exact > 0 ? abs(bf16 - exact) / exact : (bf16 == 0 ? 0 : .infinity),
       verdict: verdict(exact: exact, bf16: bf16, stiffness: stiffness, curvatureFloor: curvatureFloor))
-  }
-
-  static func logSoftmax(_ x: [Double]) -> [Double] {
-    guard let top = x.max() else { return [] }
-    var sum = 0.0
-    for v in x { sum += exp(v - top) }
-    let lse = top + log(sum)
-    return x.map { $0 - lse }
   }
 }

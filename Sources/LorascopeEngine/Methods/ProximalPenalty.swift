@@ -142,6 +142,15 @@ public struct ProximalPenalty: Sendable {
     }
   }
 
+  /// log softmax(x) in Float64 of a whole flattened module.
+  static func logSoftmax(_ x: [Float]) -> [Double] {
+    var out = [Double](repeating: 0, count: x.count)
+    x.withUnsafeBufferPointer { b in
+      if let base = b.baseAddress { logSoftmax(base, x.count, into: &out, at: 0) }
+    }
+    return out
+  }
+
   static func logSoftmax(_ x: UnsafePointer<Float>, _ n: Int, into out: inout [Double], at offset: Int) {
     var mx = -Double.infinity
     for j in 0..<n { mx = max(mx, Double(x[j])) }

@@ -54,32 +54,25 @@ public final class StageRace {
     }
     self.stage = t
     self.session = session
+    // One source (model at v_{t−1}, anchor, EWC's Fisher): built once, its model copied per lane.
+    let source = try session.spectrumSource(stage: t, probeSize: 0)
     var lanes: [Lane] = []
-    var anchor: FloatBuffer?
-    var metric: JointProximalMetric?
-    for lambda in lambdas {
-      // Each lane gets its own model at v_{t−1}; the source also carries the metric's anchor.
-      let source = try session.spectrumSource(stage: t, probeSize: 0)
+    for (index, lambda) in lambdas.enumerated() {
       let strength = try ProximalStrength(lambda: lambda, layout: source.layout)
       let penalty = ProximalPenalty(
         kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal)
       let trainer = PhaseTrainer(
-        stage: t, phase: .adapter, model: source.model,
+        stage: t, phase: .adapter, model: index == 0 ? source.model : source.model.copy(),
         plan: BatchPlan(
           pairs: session.trainingPairs(block: t), batchSize: session.config.adapter.batchSize,
           seed: session.stageSeed(t)),
         config: session.config.adapter,
         backbone: session.config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)
       lanes.append(Lane(strength: strength, trainer: trainer))
-      if anchor == nil {
-        anchor = source.anchor
-        metric = try source.metric(for: .joint)
-      }
     }
-    guard let anchor, let metric else { throw LorascopeError.usage("a race needs λ values") }
     self.lanes = lanes
-    self.anchor = anchor
-    self.metric = metric
+    self.anchor = source.anchor
+    self.metric = try source.metric(for: .joint)
   }
 
   public var totalSteps: Int { lanes[0].trainer.totalSteps }
