@@ -17,12 +17,16 @@ public struct StageMetrics: Codable, Equatable, Sendable {
   public var penaltyGradientRatio: Double?
   /// The mean over the stage's steps of the penalty λ_eff·Σ_g P_g, in nats.
   public var penaltyNats: Double?
+  /// The stage-0 cache entry this stage was taken from instead of being trained here (nil: trained
+  /// in this run; Docs/Architecture.md, "Stage-0 reuse").
+  public var reusedFrom: String?
 
   enum CodingKeys: String, CodingKey {
     case stage, own, perBlock = "per_block", validationCE = "validation_ce", trainSteps = "train_steps"
     case trainSeconds = "train_seconds", evaluationSeconds = "evaluation_seconds"
     case finalCE = "final_ce", finalPenalty = "final_penalty"
     case penaltyGradientRatio = "penalty_gradient_ratio", penaltyNats = "penalty_nats"
+    case reusedFrom = "reused_from"
   }
 }
 

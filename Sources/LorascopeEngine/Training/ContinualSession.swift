@@ -25,6 +25,9 @@ public final class ContinualSession {
   public let evaluator: ModelEvaluator
   public let runDirectory: RunDirectory?
   public let backboneCache: URL?
+  /// Take a finished stage 0 from the cache when it holds one for these settings, and publish
+  /// stage 0 there when it is trained here (`StageZeroCache`; needs `backboneCache`).
+  public let reuseStageZero: Bool
   /// λ of Docs/Design.md §2 in force now (read at every step): the last setting of
   /// `metrics.lambdaHistory`.
   public var lambda: Double { metrics.currentLambda }
@@ -54,9 +57,12 @@ public final class ContinualSession {
   /// The running stage's per-step penalty gradient ratios and penalties (for StageMetrics).
   private var stageRatios: [Double] = []
   private var stagePenalties: [Double] = []
+  /// The warm start's log lines, kept for publishing stage 0 (only with `reuseStageZero`).
+  private var stageZeroLog: [StepRecord] = []
 
   public init(config: RunConfig, dataset: ContinualDataset, runDirectory: RunDirectory? = nil,
-              backboneCache: URL? = nil, resume: Bool = false, dataSpec: DataSpec? = nil) throws {
+              backboneCache: URL? = nil, resume: Bool = false, dataSpec: DataSpec? = nil,
+              reuseStageZero: Bool = false) throws {
     guard dataset.numBlocks >= 2 else {
       throw LorascopeError.invalidDataset(path: dataset.source, entry: nil, reason: "a continual run needs at least 2 blocks, found \(dataset.numBlocks)")
     }
@@ -67,6 +73,7 @@ public final class ContinualSession {
     self.evaluator = try ModelEvaluator(items: dataset.items, beamWidth: config.beamWidth)
     self.runDirectory = runDirectory
     self.backboneCache = backboneCache
+    self.reuseStageZero = reuseStageZero && backboneCache != nil
     try ProximalStrength.validate(lambda: config.lambda)
     adaptedLinears = LoRALayout(config: config.model, lora: config.lora).adaptedLinearCount
     metrics = RunMetrics(method: config.method, lambda: config.lambda, seed: config.seed, blocks: dataset.numBlocks)
@@ -153,6 +160,7 @@ public final class ContinualSession {
         stagePenalties.append(record.penalty)
       }
       pendingLog.append(record)
+      if reuseStageZero && t.phase == .adapterWarmStart { stageZeroLog.append(record) }
       if pendingLog.count >= 50 { try flushLog() }
       return .step(record)
     }
@@ -221,6 +229,7 @@ public final class ContinualSession {
         if let loaded = try loadCachedBackbone() { return loaded }
         return try startBackbonePretraining()
       }
+      if reuseStageZero, let reused = try reuseCachedStageZero() { return reused }
       return try startAdapterPhase(stage: 0)
     }
     return try startAdapterPhase(stage: stage)
@@ -346,6 +355,7 @@ public final class ContinualSession {
       if let ranks { try dir.writeRanks(ranks) }
       try dir.writeMetrics(metrics)
     }
+    if t == 0 && reuseStageZero { try publishStageZero(result, model: m, layout: layout, values: v) }
     stage += 1
     return result
   }
@@ -413,6 +423,60 @@ public final class ContinualSession {
 
   /// Makes sure every step so far is on disk.
   public func flush() throws { try flushLog() }
+
+  // MARK: - Stage-0 reuse (Docs/Architecture.md, "Stage-0 reuse")
+
+  private var stageZeroKey: String { config.stageZeroKey(datasetFingerprint: dataset.fingerprint) }
+
+  /// Finishes stage 0 from the cache: v_0 (and its embeddings), its metrics, ranks and log lines,
+  /// copied into the run directory as if trained here. Nil when the cache has no entry.
+  private func reuseCachedStageZero() throws -> Event? {
+    guard let cache = backboneCache, let record = try StageZeroCache.read(cache: cache, key: stageZeroKey) else { return nil }
+    let entry = StageZeroCache.entry(cache: cache, key: stageZeroKey)
+    let adapterDirectory = StageZeroCache.adapterDirectory(of: entry)
+    let a = try ModelCheckpoint.readAdapter(from: adapterDirectory, config: config.model)
+    // The key already names these settings; the check guards against a tampered entry.
+    guard a.lora.rank == config.lora.rank, Set(a.lora.targets) == Set(config.lora.targets),
+          a.values.count == LoRALayout(config: config.model, lora: config.lora).count,
+          config.trainEmbeddings == (a.embeddings != nil)
+    else {
+      throw LorascopeError.invalidFile(path: adapterDirectory.path, reason: "the cached adapter does not fit the run's configuration")
+    }
+    var reused = record.metrics
+    reused.reusedFrom = entry.path
+    adapters.append(a.values)
+    if let e = a.embeddings, let h = a.lmHead { embeddingStates.append((e, h)) }
+    ranks?.stages.append(record.ranks)
+    metrics.stages.append(reused)
+    lastRecord = record.log.last.map { var r = $0; r.lambda = currentLambda; return r }
+    if let dir = runDirectory {
+      try AtomicFile.replaceDirectory(at: dir.stageURL(0)) { staging in
+        for name in try FileManager.default.contentsOfDirectory(atPath: adapterDirectory.path) {
+          try FileManager.default.copyItem(
+            at: adapterDirectory.appendingPathComponent(name), to: staging.appendingPathComponent(name))
+        }
+      }
+      // The lines as this run would have written them: λ in force is this run's (no penalty acts yet).
+      try dir.appendLog(record.log.map { var r = $0; r.lambda = currentLambda; return r })
+      if let ranks { try dir.writeRanks(ranks) }
+      try dir.writeMetrics(metrics)
+    }
+    stage = 1
+    return .stageFinished(reused)
+  }
+
+  /// Puts the stage 0 just trained into the cache for the next run with the same settings.
+  private func publishStageZero(_ result: StageMetrics, model m: LlamaModel, layout: LoRALayout, values v: FloatBuffer) throws {
+    guard let cache = backboneCache, let blockRanks = ranks?.stages.first else { return }
+    let record = StageZeroCache.Record(
+      formatVersion: StageZeroCache.formatVersion, key: stageZeroKey, metrics: result, ranks: blockRanks, log: stageZeroLog)
+    try StageZeroCache.publish(record, cache: cache) { adapterDirectory in
+      try ModelCheckpoint.writeAdapter(
+        layout: layout, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
+        baseModelPath: backboneDirectory?.path ?? "backbone", to: adapterDirectory)
+    }
+    stageZeroLog = []
+  }
 
   // MARK: - Resume
 

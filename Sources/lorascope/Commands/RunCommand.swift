@@ -20,9 +20,7 @@ struct RunCommand: ParsableCommand {
     let config = try options.runConfig(for: dataset)
     if resume && options.runDir == nil { throw ValidationError("--resume needs --run-dir") }
     let runDir = try options.runDir.map { try RunDirectory(url: URL(fileURLWithPath: $0)) }
-    let session = try ContinualSession(
-      config: config, dataset: dataset, runDirectory: runDir, backboneCache: options.cacheURL, resume: resume,
-      dataSpec: options.dataSpec)
+    let session = try options.session(config: config, dataset: dataset, runDirectory: runDir, resume: resume)
     let progress = ProgressReporter()
     progress.line("\(dataset.name): \(dataset.numBlocks) blocks, \(dataset.items.numItems) items, vocab \(dataset.items.vocabSize) · \(config.method.rawValue) λ=\(config.lambda) seed \(config.seed) · BLAS \(BLAS.kernelName)")
     let metrics = try session.run(onEvent: progress.handle)

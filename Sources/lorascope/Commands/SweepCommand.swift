@@ -118,8 +118,7 @@ struct SweepCommand: ParsableCommand {
     o.method = .peso
     o.seed = seed
     o.runDir = nil
-    let session = try ContinualSession(
-      config: try o.runConfig(for: dataset), dataset: dataset, backboneCache: o.cacheURL, dataSpec: o.dataSpec)
+    let session = try o.session(config: try o.runConfig(for: dataset), dataset: dataset, runDirectory: nil, resume: false)
     progress.line("default λ grid: the stage-1 spectrum of seed \(seed)")
     try session.finishCurrentStage(onEvent: progress.handle)
     let source = try session.spectrumSource(stage: 1, probeSize: 128, seed: seed)
@@ -166,9 +165,7 @@ struct SweepCommand: ParsableCommand {
       let jobOptions = try RunOptions.parse(job.arguments)
       let config = try jobOptions.runConfig(for: dataset)
       let dir = try job.runDirectory.map { try RunDirectory(url: URL(fileURLWithPath: $0)) }
-      let session = try ContinualSession(
-        config: config, dataset: dataset, runDirectory: dir, backboneCache: jobOptions.cacheURL, resume: dir != nil,
-        dataSpec: jobOptions.dataSpec)
+      let session = try jobOptions.session(config: config, dataset: dataset, runDirectory: dir, resume: dir != nil)
       let metrics = try session.run(onEvent: progress.handle)
       dir?.releaseWriterLock()
       results.append(SweepRunResult(method: job.method, lambda: job.lambda, seed: job.seed, metrics: metrics, ranks: session.ranks))

@@ -59,6 +59,9 @@ final class ProgressReporter {
       }
     case .stageFinished(let s):
       if interactive { write("\r\u{1B}[2K") }
+      if let entry = s.reusedFrom {
+        line("stage \(s.stage): reused from the cache (\(entry)), the same for every method and λ of this seed")
+      }
       line(String(format: "stage %d done: NDCG@5 %.4f  Hit@5 %.4f  valid CE %.4f  (train %.1fs, eval %.1fs)",
                   s.stage, s.own.ndcg5, s.own.hit5, s.validationCE, s.trainSeconds, s.evaluationSeconds))
     case .finished:

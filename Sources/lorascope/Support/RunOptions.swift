@@ -63,6 +63,9 @@ struct RunOptions: ParsableArguments {
   @Option(name: .customLong("penalty-precision"), help: "exact | bf16 (the released PESO code's softmax-KL and its gradient in bfloat16).")
   var penaltyPrecision: PenaltyPrecision = .exact
 
+  @Flag(name: .customLong("fresh-stage0"), help: "Train and evaluate stage 0 in this run even when the cache holds it for these settings (stage 0 does not depend on the method or λ, so a seed's runs share it).")
+  var freshStageZero = false
+
   enum Recipe: String, ExpressibleByArgument { case `default`, paper }
 
   /// Checks every option when it is parsed, before any data is loaded or any stage trains.
@@ -140,6 +143,13 @@ struct RunOptions: ParsableArguments {
     return c
   }
 
+  /// A session of `config` with this command line's cache and stage-0 reuse.
+  func session(config: RunConfig, dataset: ContinualDataset, runDirectory: RunDirectory?, resume: Bool) throws -> ContinualSession {
+    try ContinualSession(
+      config: config, dataset: dataset, runDirectory: runDirectory, backboneCache: cacheURL, resume: resume,
+      dataSpec: dataSpec, reuseStageZero: !freshStageZero)
+  }
+
   var cacheURL: URL {
     if let cache { return URL(fileURLWithPath: cache) }
     if let env = ProcessInfo.processInfo.environment["LORASCOPE_CACHE"] { return URL(fileURLWithPath: env) }
@@ -165,6 +175,7 @@ extension RunOptions {
     if trainEmbeddings { argv.append("--train-embeddings") }
     if noInherit { argv.append("--no-inherit") }
     if plainSum { argv.append("--plain-sum") }
+    if freshStageZero { argv.append("--fresh-stage0") }
     argv += ["--eval-users", evalUsers, "--beam", "\(beam)", "--cache", cacheURL.standardizedFileURL.path]
     argv += ["--synthetic-drift", "\(syntheticDrift)", "--synthetic-users", "\(syntheticUsers)"]
     argv += ["--penalty-precision", penaltyPrecision.rawValue]
