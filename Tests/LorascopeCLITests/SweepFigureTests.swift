@@ -57,10 +57,11 @@ struct SweepFigureTests {
     let urls = try SweepFigures.writeSVG(report, to: dir)
     let curve = try Self.parse(urls[0])
     #expect(curve.ok)
-    // λ curve: peso's 5 λ and l2's 3, each with its interval; one connected curve per method.
-    #expect(curve.counts["circle.point"] == 8)
-    #expect(curve.counts["line.interval"] == 8)
-    #expect(curve.counts["path.curve"] == 2)
+    // λ curve: peso's 5 λ and l2's 3, each with its interval, for plasticity and for stability;
+    // two connected curves per method.
+    #expect(curve.counts["circle.point"] == 16)
+    #expect(curve.counts["line.interval"] == 16)
+    #expect(curve.counts["path.curve"] == 4)
     let frontier = try Self.parse(urls[1])
     #expect(frontier.ok)
     // Frontier: every arm (single, frozen, 5 peso, 3 l2), each with intervals on both axes.

@@ -39,7 +39,7 @@ struct SweepPlanTests {
     let cache = Self.tempDir()
     let sweep = try SweepCommand.parse(
       Self.tinyArguments(cache: cache) + ["--methods", "peso,l2", "--lambdas", "0,1e1:1e3:x10", "--seed-count", "3", "--run-dir", "/r"])
-    let plan = try sweep.jobs { Issue.record("the spectrum default was asked for though --lambdas was given"); return [] }
+    let plan = try sweep.grid.jobs { Issue.record("the spectrum default was asked for though --lambdas was given"); return [] }
     // peso and l2 × 4 λ × 3 seeds, single and frozen × 3 seeds.
     #expect(plan.jobs.count == 2 * 4 * 3 + 2 * 3)
     #expect(Set(plan.jobs.compactMap(\.runDirectory)).count == plan.jobs.count)
@@ -51,10 +51,10 @@ struct SweepPlanTests {
       #expect(o.method == job.method && o.lambda == job.lambda && o.seed == job.seed && o.cacheURL.path == cache.path)
     }
     // Defaults: the one --method (plus the baselines), PESO's grid from the spectrum, the one --seed.
-    let plain = try SweepCommand.parse(["--seed", "7"]).jobs { [0, 3, 4e4] }
+    let plain = try SweepCommand.parse(["--seed", "7"]).grid.jobs { [0, 3, 4e4] }
     #expect(Set(plain.jobs.map(\.method)) == [.peso, .single, .frozen])
     #expect(plain.jobs.filter { $0.method == .peso }.map(\.lambda) == [0, 3, 4e4])
-    let quadratic = try SweepCommand.parse(["--methods", "l2,ewc"]).jobs { Issue.record("PESO's grid asked for l2"); return [] }
+    let quadratic = try SweepCommand.parse(["--methods", "l2,ewc"]).grid.jobs { Issue.record("PESO's grid asked for l2"); return [] }
     #expect(quadratic.jobs.filter { $0.method == .ewc }.map(\.lambda) == LambdaGrid.quadraticDefault)
     #expect(Set(plain.jobs.map(\.seed)) == [7])
     for bad in [["--methods", "peso,nope"], ["--seeds", "0,x"], ["--seeds", "0", "--seed-count", "2"], ["--seed-count", "0"],
@@ -63,12 +63,27 @@ struct SweepPlanTests {
     }
   }
 
+  @Test("study's defaults: peso and l2 against single and frozen, seeds 0…4, runs under OUT/runs; --plan writes their jobs")
+  func studyDefaults() throws {
+    let out = Self.tempDir()
+    let study = try StudyCommand.parse(Self.tinyArguments(cache: Self.tempDir()) + ["--out", out.path, "--lambdas", "0,1e3"])
+    let plan = try study.effectiveGrid.jobs { Issue.record("the spectrum default was asked for though --lambdas was given"); return [] }
+    #expect(Set(plan.jobs.map(\.method)) == [.peso, .l2, .single, .frozen])
+    #expect(Set(plan.jobs.map(\.seed)) == [0, 1, 2, 3, 4])
+    #expect(plan.jobs.count == (2 * 2 + 2) * 5)
+    #expect(plan.jobs.allSatisfy { $0.runDirectory?.hasPrefix(out.appendingPathComponent("runs").path) == true })
+    let file = out.appendingPathComponent("jobs.txt")
+    try StudyCommand.parse(Self.tinyArguments(cache: Self.tempDir()) + ["--out", out.path, "--lambdas", "1e3", "--seeds", "0,1", "--plan", file.path]).run()
+    let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+    #expect(lines.count == (2 + 2) * 2)
+  }
+
   @Test("PESO's default grid comes from the first seed's stage-1 spectrum: 0, the paper's grid, decades around ρ")
   func spectrumDefaultGrid() throws {
     let cache = Self.tempDir()
     let options = try RunOptions.parse(Self.tinyArguments(cache: cache))
     let dataset = try options.loadDataset()
-    let grid = try SweepCommand.spectrumGrid(options: options, seed: 0, dataset: dataset, progress: ProgressReporter(quiet: true))
+    let grid = try SweepArguments.spectrumGrid(options: options, seed: 0, dataset: dataset, progress: ProgressReporter(quiet: true))
     #expect(grid.first == 0)
     #expect(LambdaGrid.paperGrid.allSatisfy(grid.contains))
     let decades = grid.filter { !($0 == 0 || LambdaGrid.paperGrid.contains($0)) }
@@ -87,8 +102,8 @@ struct SweepPlanTests {
 
     let inProcessRoot = root.appendingPathComponent("in-process")
     let inProcess = try SweepCommand.parse(Self.tinyArguments(cache: cache) + grid + ["--run-dir", inProcessRoot.path])
-    let expected = try inProcess.runInProcess(
-      try inProcess.jobs { [] }, dataset: try inProcess.options.loadDataset(), progress: ProgressReporter(quiet: true))
+    let expected = try inProcess.grid.runInProcess(
+      try inProcess.grid.jobs { [] }, dataset: try inProcess.grid.options.loadDataset(), progress: ProgressReporter(quiet: true))
     #expect(expected.runs.count == 6)
     #expect(expected.arms.count == 3)
     #expect(expected.arms.allSatisfy { $0.method == .single || $0.plasticityDifference != nil })
@@ -110,7 +125,7 @@ struct SweepPlanTests {
     shell.waitUntilExit()
     #expect(shell.terminationStatus == 0)
 
-    let (collected, found) = try SweepCommand.collected(roots: [planRoot.path], metric: .ndcg5)
+    let (collected, found) = try SweepArguments.collected(roots: [planRoot.path], metric: .ndcg5)
     #expect(found.unfinished.isEmpty && found.duplicates.isEmpty)
     #expect(String(decoding: try collected.json(), as: UTF8.self) == String(decoding: try expected.json(), as: UTF8.self))
     // study --collect writes the same report and both figures.
@@ -120,7 +135,12 @@ struct SweepPlanTests {
     for name in ["lambda_curve.svg", "frontier.svg"] {
       #expect(FileManager.default.fileExists(atPath: studyOut.appendingPathComponent(name).path), "\(name)")
     }
-    let (again, _) = try SweepCommand.collected(roots: [inProcessRoot.path], metric: .ndcg5)
+    let findings = try JSONDecoder().decode(StudyFindings.self, from: Data(contentsOf: studyOut.appendingPathComponent("findings.json")))
+    #expect(findings == StudyFindings(arms: expected.arms, metric: "NDCG@5"))
+    let results = try String(contentsOf: studyOut.appendingPathComponent("Results.md"), encoding: .utf8)
+    #expect(results.contains("## Findings\n\n" + findings.adaptation))
+    #expect(results.contains("![frontier.svg](frontier.svg)"))
+    let (again, _) = try SweepArguments.collected(roots: [inProcessRoot.path], metric: .ndcg5)
     #expect(try again.json() == expected.json())
 
     // A copied run directory is the same run; a run with a stage missing is unfinished.
@@ -132,7 +152,7 @@ struct SweepPlanTests {
     var metrics = try #require(try RunDirectory.openForInspection(partial).readMetrics())
     metrics.stages.removeLast()
     try AtomicFile.writeJSON(metrics, to: partial.appendingPathComponent("metrics.json"))
-    let (withExtra, extraFound) = try SweepCommand.collected(roots: [planRoot.path, copy.deletingLastPathComponent().path], metric: .ndcg5)
+    let (withExtra, extraFound) = try SweepArguments.collected(roots: [planRoot.path, copy.deletingLastPathComponent().path], metric: .ndcg5)
     #expect(extraFound.duplicates.count == 1)
     #expect(Set(extraFound.duplicates.flatMap { [$0.path, $0.sameAs] })
       == [copy.path, planRoot.appendingPathComponent("single/seed_0").standardizedFileURL.path])

@@ -3,6 +3,17 @@ import Foundation
 /// The names of the ranking metrics, as the command line and the metrics table spell them.
 public enum RankingMetricName: String, CaseIterable, Codable, Sendable {
   case hit5, hit10, ndcg5, ndcg10, mrr
+
+  /// The name people write: NDCG@5, Hit@10, MRR.
+  public var label: String {
+    switch self {
+    case .hit5: return "Hit@5"
+    case .hit10: return "Hit@10"
+    case .ndcg5: return "NDCG@5"
+    case .ndcg10: return "NDCG@10"
+    case .mrr: return "MRR"
+    }
+  }
 }
 
 /// Hit@5, Hit@10, NDCG@5, NDCG@10 and MRR averaged over examples (Docs/Design.md §5).

@@ -12,31 +12,7 @@ struct SweepCommand: ParsableCommand {
     commandName: "sweep",
     abstract: "Run methods × λ × seeds (or plan them for a scheduler, or collect them) and compare every arm with single.")
 
-  @OptionGroup var options: RunOptions
-
-  @Option(help: "Comma-separated methods (default: the one --method). single and frozen are always added as the baseline and the frontier's end.")
-  var methods: String?
-
-  @Option(help: "λ values of methods with a λ: a comma-separated list and/or ranges start:stop:xF, e.g. 0,1e1:1e6:x10 (default: for peso from the first seed's stage-1 spectrum, 0, the paper's grid and λ_eff from 10⁻³·min ρ to 10³·max ρ by decades; for l2/ewc 0, the paper's grid and 1e-2…1e6).")
-  var lambdas: String?
-
-  @Option(help: "Comma-separated seeds (default: --seed alone, or 0…n−1 with --seed-count).")
-  var seeds: String?
-
-  @Option(name: .customLong("seed-count"), help: "Run seeds 0…n−1.")
-  var seedCount: Int?
-
-  @Option(help: "The metric of the table.")
-  var metric: RankingMetricName = .ndcg5
-
-  @Option(help: "Write a job file (one `lorascope run` command per (method, λ, seed) line) instead of running; needs --run-dir.")
-  var plan: String?
-
-  @Option(parsing: .upToNextOption, help: "Build the table from finished run directories under these directories instead of running.")
-  var collect: [String] = []
-
-  @Option(help: "With --plan: the lorascope executable each job line runs (default: this one, by its absolute path).")
-  var executable: String?
+  @OptionGroup var grid: SweepArguments
 
   @Option(help: "Write lambda_curve.svg and frontier.svg into this directory.")
   var svg: String?
@@ -44,157 +20,15 @@ struct SweepCommand: ParsableCommand {
   @Flag(help: "Print the results as JSON on stdout.")
   var json = false
 
-  /// The λ values of `--lambdas` (a list and/or geometric ranges, Docs/Statistics.md "λ over decades").
-  static func parseLambdas(_ text: String) throws -> [Double] {
-    do {
-      return try LambdaGrid.parse(text)
-    } catch let error as LorascopeError {
-      throw ValidationError(error.description)
-    }
-  }
-
-  static func parseMethods(_ text: String) throws -> [ContinualMethod] {
-    var out: [ContinualMethod] = []
-    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-      let name = part.trimmingCharacters(in: .whitespaces)
-      guard let m = ContinualMethod(rawValue: name) else {
-        throw ValidationError(
-          "--methods: '\(name)' is not a method (\(ContinualMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
-      }
-      if !out.contains(m) { out.append(m) }
-    }
-    return out
-  }
-
-  /// The seeds of the sweep: --seeds, or 0…n−1 for --seed-count, or the one --seed.
-  static func parseSeeds(_ text: String?, count: Int?, single: UInt64) throws -> [UInt64] {
-    if text != nil && count != nil { throw ValidationError("give --seeds or --seed-count, not both") }
-    if let count {
-      guard count >= 1, count <= 1000 else { throw ValidationError("--seed-count must be between 1 and 1000, not \(count)") }
-      return (0..<UInt64(count)).map { $0 }
-    }
-    guard let text else { return [single] }
-    var out: [UInt64] = []
-    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-      let p = part.trimmingCharacters(in: .whitespaces)
-      guard let s = UInt64(p) else { throw ValidationError("--seeds: cannot read '\(p)' as a seed") }
-      if !out.contains(s) { out.append(s) }
-    }
-    return out
-  }
-
-  /// Rejects bad options when the command line is parsed, before any training.
   mutating func validate() throws {
-    if let lambdas { _ = try Self.parseLambdas(lambdas) }
-    if let methods { _ = try Self.parseMethods(methods) }
-    _ = try Self.parseSeeds(seeds, count: seedCount, single: options.seed)
-    if plan != nil && options.runDir == nil { throw ValidationError("--plan needs --run-dir: every job writes its own run directory under it") }
-    if plan != nil && !collect.isEmpty { throw ValidationError("give --plan or --collect, not both") }
-  }
-
-  /// The jobs; `pesoGrid` gives PESO's default grid and is called only when --lambdas is not given.
-  func jobs(pesoGrid: () throws -> [Double]) throws -> SweepPlan {
-    let given = try lambdas.map(Self.parseLambdas)
-    var peso: [Double]?
-    return try SweepPlan(
-      methods: try methods.map(Self.parseMethods) ?? [options.method],
-      lambdas: { method in
-        if let given { return given }
-        guard method == .peso else { return LambdaGrid.quadraticDefault }
-        if let peso { return peso }
-        let grid = try pesoGrid()
-        peso = grid
-        return grid
-      },
-      seeds: try Self.parseSeeds(seeds, count: seedCount, single: options.seed),
-      shared: options.sharedJobArguments, runRoot: options.runDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
-  }
-
-  /// PESO's default grid from the stage-1 spectrum of the first seed (Docs/Statistics.md, "λ over
-  /// decades"): stage 0 is trained (its backbone lands in the shared cache, so the sweep reuses
-  /// it), then the joint spectrum with the empirical Fisher on a probe of 128 block-1 sequences.
-  static func spectrumGrid(options: RunOptions, seed: UInt64, dataset: ContinualDataset, progress: ProgressReporter) throws -> [Double] {
-    var o = options
-    o.method = .peso
-    o.seed = seed
-    o.runDir = nil
-    let session = try o.session(config: try o.runConfig(for: dataset), dataset: dataset, runDirectory: nil, resume: false)
-    progress.line("default λ grid: the stage-1 spectrum of seed \(seed)")
-    try session.finishCurrentStage(onEvent: progress.handle)
-    let source = try session.spectrumSource(stage: 1, probeSize: 128, seed: seed)
-    let analysis = try SpectrumPipeline.run(source: source, selection: .joint, fisher: .empirical, directions: 16)
-    let rho = analysis.spectrum.nonZeroRho
-    guard let grid = LambdaGrid.spectrumDefault(resolvedRho: rho, adaptedLinears: session.adaptedLinears) else {
-      throw ValidationError("the stage-1 spectrum resolved no ρ > 0 to derive a λ grid from; pass --lambdas")
+    if grid.plan != nil && grid.options.runDir == nil {
+      throw ValidationError("--plan needs --run-dir: every job writes its own run directory under it")
     }
-    progress.line(String(format: "default λ grid: resolved ρ in [%.3g, %.3g], |L| = %d → %d values from %g to %g",
-                         rho.min() ?? 0, rho.max() ?? 0, session.adaptedLinears, grid.count, grid.first ?? 0, grid.last ?? 0))
-    return grid
   }
 
   func run() throws {
-    if !collect.isEmpty { return try Self.report(collecting: collect, metric: metric, json: json, svg: svg) }
-    let progress = ProgressReporter()
-    var loaded: ContinualDataset?
-    func dataset() throws -> ContinualDataset {
-      if let loaded { return loaded }
-      let d = try options.loadDataset()
-      loaded = d
-      return d
-    }
-    let seedList = try Self.parseSeeds(seeds, count: seedCount, single: options.seed)
-    let sweep = try jobs {
-      try Self.spectrumGrid(options: options, seed: seedList[0], dataset: try dataset(), progress: progress)
-    }
-    if let plan {
-      let root = URL(fileURLWithPath: options.runDir ?? ".").standardizedFileURL.path
-      let program = executable ?? Self.runningExecutable()
-      try AtomicFile.write(Data(sweep.jobFile(executable: program, collectRoot: root).utf8), to: URL(fileURLWithPath: plan))
-      FileHandle.standardError.write(Data("wrote \(sweep.jobs.count) jobs to \(plan)\n".utf8))
-      return
-    }
-    try Self.print(try runInProcess(sweep, dataset: try dataset(), progress: progress), json: json, svg: svg)
-  }
-
-  /// Runs every job of `sweep` in this process, one after another (the backbone of each seed is
-  /// pretrained by its first job and loaded from the cache by the others).
-  func runInProcess(_ sweep: SweepPlan, dataset: ContinualDataset, progress: ProgressReporter) throws -> SweepReport {
-    var results: [SweepRunResult] = []
-    for (i, job) in sweep.jobs.enumerated() {
-      progress.job(i, of: sweep.jobs.count, "\(job.method.rawValue)\(job.method.usesLambda ? " λ=\(fmt(job.lambda))" : "") seed \(job.seed)")
-      let jobOptions = try RunOptions.parse(job.arguments)
-      let config = try jobOptions.runConfig(for: dataset)
-      let dir = try job.runDirectory.map { try RunDirectory(url: URL(fileURLWithPath: $0)) }
-      let session = try jobOptions.session(config: config, dataset: dataset, runDirectory: dir, resume: dir != nil)
-      let metrics = try session.run(onEvent: progress.handle)
-      dir?.releaseWriterLock()
-      results.append(SweepRunResult(method: job.method, lambda: job.lambda, seed: job.seed, metrics: metrics, ranks: session.ranks))
-    }
-    return try SweepReport(dataset: dataset.name, metric: metric, results: results)
-  }
-
-  /// The running executable by its absolute path, so that a job line is self-contained.
-  static func runningExecutable() -> String {
-    let argv0 = CommandLine.arguments[0]
-    if argv0.contains("/") { return URL(fileURLWithPath: argv0).standardizedFileURL.path }
-    return Bundle.main.executablePath ?? argv0
-  }
-
-  /// `--collect`: the same report from finished run directories; unfinished and duplicate
-  /// directories are listed on stderr, not counted.
-  static func report(collecting roots: [String], metric: RankingMetricName, json: Bool, svg: String?) throws {
-    let (report, found) = try collected(roots: roots, metric: metric)
-    for u in found.unfinished { FileHandle.standardError.write(Data("skipped (unfinished): \(u.path): \(u.reason)\n".utf8)) }
-    for d in found.duplicates { FileHandle.standardError.write(Data("skipped (same run as \(d.sameAs)): \(d.path)\n".utf8)) }
-    FileHandle.standardError.write(Data("collected \(found.runs.count) finished runs\n".utf8))
-    try print(report, json: json, svg: svg)
-  }
-
-  /// The report of the finished runs under `roots`, and what was collected and skipped.
-  static func collected(roots: [String], metric: RankingMetricName) throws -> (SweepReport, RunCollection) {
-    let found = try RunCollection.collect(roots: roots)
-    guard !found.runs.isEmpty else { throw ValidationError("--collect: no finished run directory under \(roots.joined(separator: ", "))") }
-    return (try SweepReport(dataset: found.datasetName, metric: metric, results: found.runs), found)
+    guard let report = try grid.execute(progress: ProgressReporter()) else { return }
+    try Self.print(report, json: json, svg: svg)
   }
 
   /// The table and the text plots (or the JSON) on stdout; the SVG figures into `svg`.

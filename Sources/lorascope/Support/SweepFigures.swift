@@ -3,26 +3,29 @@ import LorascopeEngine
 
 /// The two pictures of a sweep (Docs/Statistics.md, "Sweeps: every arm against single"), as SVG
 /// through `SVGChart` and as text for the terminal:
-/// - the λ curve: per method with a λ, plasticity − single against λ (log axis, λ = 0 in its own
-///   slot), each point with its paired 95 % interval;
+/// - the λ curve: per method with a λ, plasticity − single and stability − single against λ (log
+///   axis, λ = 0 in its own slot), each point with its paired 95 % interval;
 /// - the stability–plasticity frontier: one marker per arm, `frozen` and `single` the two ends,
 ///   each with the interval of its paired difference from single added to single's mean (single
 ///   itself shows its seed spread).
 enum SweepFigures {
   static func lambdaCurve(_ report: SweepReport) -> SVGChart {
     let methods = orderedMethods(report).filter(\.usesLambda)
-    let series = methods.map { method in
-      SVGChart.Series(
-        name: method.rawValue,
-        points: report.arms.filter { $0.method == method }.compactMap { arm in
-          guard let d = arm.plasticityDifference else { return nil }
-          return SVGChart.Point(x: arm.lambda, y: d.mean, yInterval: d.lower...d.upper)
-        },
-        connected: true)
+    // Two curves per method: what λ costs on the new blocks and what it keeps of the old ones.
+    let series = methods.flatMap { method in
+      [(SweepSummary.plasticity, \SweepArmComparison.plasticityDifference), (.stability, \.stabilityDifference)].map { summary, difference in
+        SVGChart.Series(
+          name: "\(method.rawValue) \(summary.rawValue)",
+          points: report.arms.filter { $0.method == method }.compactMap { arm in
+            guard let d = arm[keyPath: difference] else { return nil }
+            return SVGChart.Point(x: arm.lambda, y: d.mean, yInterval: d.lower...d.upper)
+          },
+          connected: true)
+      }
     }
     return SVGChart(
-      title: "\(report.metric.rawValue) plasticity − single vs λ (\(seedText(report)), paired 95 % intervals)",
-      xLabel: "λ", yLabel: "Δ \(report.metric.rawValue)", xScale: .log10, series: series)
+      title: "\(report.metric.label) minus single vs λ: plasticity and stability (\(seedText(report)), paired 95 % intervals)",
+      xLabel: "λ", yLabel: "Δ \(report.metric.label) vs single", xScale: .log10, series: series)
   }
 
   static func frontier(_ report: SweepReport) -> SVGChart {

@@ -62,7 +62,7 @@ struct RacePanel {
     var header = pad("λ", 9) + pad("λ_eff", 9) + pad("‖Δ‖_H", 9)
     if let result = race.result {
       header += pad("val CE", 8)
-      for j in 0..<blocks { header += pad("\(Self.label(result.metricName)) b\(j)", 11) }
+      for j in 0..<blocks { header += pad("\(result.metricName.label) b\(j)", 11) }
     }
     lines.append((glyphs.text(header), .title))
     for (index, lane) in race.lanes.enumerated() {
@@ -85,16 +85,6 @@ struct RacePanel {
       lines.append((glyphs.text(text), interval.excludesZero ? .accent : .dim))
     }
     return lines
-  }
-
-  static func label(_ metric: RankingMetricName) -> String {
-    switch metric {
-    case .hit5: return "Hit@5"
-    case .hit10: return "Hit@10"
-    case .ndcg5: return "NDCG@5"
-    case .ndcg10: return "NDCG@10"
-    case .mrr: return "MRR"
-    }
   }
 
   private func pad(_ text: String, _ width: Int) -> String { DisplayWidth.pad(text, to: width) + " " }
