@@ -29,6 +29,26 @@ struct CommandLineTests {
     #expect(throws: (any Error).self) { _ = try RunOptions.parse(["--eval-users", "zero"]).runConfig(for: data) }
   }
 
+  @Test("the default recipe depends on the data: steady on synthetic data, embeddings on a dataset directory")
+  func defaultRecipePerData() throws {
+    let synthetic = try RunOptions.parse([])
+    let data = try synthetic.loadDataset()
+    #expect(synthetic.trainingRecipe == .steady)
+    #expect(try synthetic.runConfig(for: data) == RunConfig.defaults(vocabSize: data.items.vocabSize))
+    let real = try RunOptions.parse(["--data", "video-games"])
+    #expect(real.trainingRecipe == .embeddings)
+    let vg = try real.loadDataset()
+    let config = try real.runConfig(for: vg)
+    var expected = RunConfig.defaults(vocabSize: vg.items.vocabSize)
+    expected.trainEmbeddings = true
+    #expect(config == expected)
+    let steady = try RunOptions.parse(["--data", "video-games", "--recipe", "steady"]).runConfig(for: vg)
+    #expect(!steady.trainEmbeddings && steady.adapter == expected.adapter)
+    // The paper's recipe is the same on both.
+    #expect(try RunOptions.parse(["--data", "video-games", "--recipe", "paper"]).runConfig(for: vg)
+      == RunConfig.defaults(vocabSize: vg.items.vocabSize).withPaperRecipe())
+  }
+
   @Test("data check names the file and the entry of a malformed dataset")
   func malformedDataset() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-cli-\(UUID().uuidString)")

@@ -57,8 +57,14 @@ struct SweepPlanTests {
     let quadratic = try SweepCommand.parse(["--methods", "l2,ewc"]).grid.jobs { Issue.record("PESO's grid asked for l2"); return [] }
     #expect(quadratic.jobs.filter { $0.method == .ewc }.map(\.lambda) == LambdaGrid.quadraticDefault)
     #expect(Set(plain.jobs.map(\.seed)) == [7])
+    // Each method's own grid overrides --lambdas for it (L2's λ has other units than PESO's).
+    let own = try SweepCommand.parse(["--methods", "peso,l2,ewc", "--lambdas", "5", "--peso-lambdas", "1e3:1e5:x10", "--l2-lambdas", "1,100"])
+      .grid.jobs { Issue.record("PESO's default asked for though --peso-lambdas was given"); return [] }
+    #expect(own.jobs.filter { $0.method == .peso }.map(\.lambda) == [1e3, 1e4, 1e5])
+    #expect(own.jobs.filter { $0.method == .l2 }.map(\.lambda) == [1, 100])
+    #expect(own.jobs.filter { $0.method == .ewc }.map(\.lambda) == [5])
     for bad in [["--methods", "peso,nope"], ["--seeds", "0,x"], ["--seeds", "0", "--seed-count", "2"], ["--seed-count", "0"],
-                ["--plan", "p.txt"], ["--lambdas", "1:0:x10"]] {
+                ["--plan", "p.txt"], ["--lambdas", "1:0:x10"], ["--l2-lambdas", "-1"], ["--peso-lambdas", "x"]] {
       #expect(throws: (any Error).self, "\(bad)") { _ = try SweepCommand.parse(bad) }
     }
   }

@@ -61,18 +61,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
       normalizePastAdapters: true, maxHistory: 20, beamWidth: 10, evaluationUsers: 2000)
   }
 
-  /// The paper's recipe (Docs/Design.md §2): CE temperature 0.8, trainable embeddings and lm_head,
-  /// LoRA dropout 0.05, 4 epochs per block, 10× smaller learning rate after block 0.
-  public func withPaperRecipe() -> RunConfig {
-    var c = self
-    c.ceTemperature = 0.8
-    c.trainEmbeddings = true
-    c.lora.dropout = 0.05
-    c.adapter.epochs = 4
-    c.adapterWarmStart.epochs = 4
-    c.adapter.learningRate = c.adapterWarmStart.learningRate / 10
-    return c
-  }
+  /// The paper's recipe (Docs/Design.md §2); see `TrainingRecipe.paper`.
+  public func withPaperRecipe() -> RunConfig { TrainingRecipe.paper.apply(to: self) }
 
   /// λ that actually weighs the penalty (0 for methods without one).
   public var effectiveLambda: Double { method.usesLambda ? lambda : 0 }

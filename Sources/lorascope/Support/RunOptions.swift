@@ -21,7 +21,7 @@ struct RunOptions: ParsableArguments {
   @Option(name: .customLong("run-dir"), help: "Where the run's config, adapters, metrics and log go.")
   var runDir: String?
 
-  @Option(help: "default | paper (CE temperature 0.8, trainable embeddings, dropout 0.05, 4 epochs, 10× smaller LR after block 0).")
+  @Option(help: "default (steady on synthetic data, embeddings on a dataset directory) | steady (LoRA only, LR 1e-3 after block 0) | embeddings (steady with embeddings and lm_head trained) | paper (CE temperature 0.8, trainable embeddings, dropout 0.05, 4 epochs, 10× smaller LR after block 0).")
   var recipe: Recipe = .default
 
   @Option(help: "Adapter epochs per block after block 0.")
@@ -36,7 +36,7 @@ struct RunOptions: ParsableArguments {
   @Option(name: .customLong("ce-temperature"), help: "CE on logits/τ.")
   var ceTemperature: Float?
 
-  @Flag(name: .customLong("train-embeddings"), help: "Train embeddings and lm_head (unregularized) in every block.")
+  @Flag(name: .customLong("train-embeddings"), help: "Train embeddings and lm_head (unregularized) in every block (the default recipe does on a dataset directory; --recipe steady does not).")
   var trainEmbeddings = false
 
   @Flag(name: .customLong("no-inherit"), help: "Cumulative methods: re-initialize the new adapter instead of copying v_{t−1}.")
@@ -66,7 +66,17 @@ struct RunOptions: ParsableArguments {
   @Flag(name: .customLong("fresh-stage0"), help: "Train and evaluate stage 0 in this run even when the cache holds it for these settings (stage 0 does not depend on the method or λ, so a seed's runs share it).")
   var freshStageZero = false
 
-  enum Recipe: String, ExpressibleByArgument { case `default`, paper }
+  enum Recipe: String, ExpressibleByArgument { case `default`, steady, embeddings, paper }
+
+  /// The recipe `--recipe` names for this data (`default` depends on it).
+  var trainingRecipe: TrainingRecipe {
+    switch recipe {
+    case .default: return TrainingRecipe.defaultRecipe(for: dataSpec)
+    case .steady: return .steady
+    case .embeddings: return .embeddings
+    case .paper: return .paper
+    }
+  }
 
   /// Checks every option when it is parsed, before any data is loaded or any stage trains.
   mutating func validate() throws {
@@ -122,7 +132,7 @@ struct RunOptions: ParsableArguments {
 
   func runConfig(for dataset: ContinualDataset, lambda overrideLambda: Double? = nil) throws -> RunConfig {
     var c = RunConfig.defaults(vocabSize: dataset.items.vocabSize, method: method, lambda: overrideLambda ?? lambda, seed: seed)
-    if recipe == .paper { c = c.withPaperRecipe() }
+    c = trainingRecipe.apply(to: c)
     if let epochs { c.adapter.epochs = epochs }
     if let backboneEpochs { c.backbone.epochs = backboneEpochs }
     if let lr { c.adapter.learningRate = lr }

@@ -14,6 +14,15 @@ struct SweepArguments: ParsableArguments {
   @Option(help: "λ values of methods with a λ: a comma-separated list and/or ranges start:stop:xF, e.g. 0,1e1:1e6:x10 (default: for peso from the first seed's stage-1 spectrum, 0, the paper's grid and λ_eff from 10⁻³·min ρ to 10³·max ρ by decades; for l2/ewc 0, the paper's grid and 1e-2…1e6).")
   var lambdas: String?
 
+  @Option(name: .customLong("peso-lambdas"), help: "PESO's own λ grid (same syntax as --lambdas; overrides it for peso).")
+  var pesoLambdas: String?
+
+  @Option(name: .customLong("l2-lambdas"), help: "L2's own λ grid (its λ has other units than PESO's; overrides --lambdas for l2).")
+  var l2Lambdas: String?
+
+  @Option(name: .customLong("ewc-lambdas"), help: "EWC's own λ grid (overrides --lambdas for ewc).")
+  var ewcLambdas: String?
+
   @Option(help: "Comma-separated seeds (default: --seed alone, or 0…n−1 with --seed-count).")
   var seeds: String?
 
@@ -73,20 +82,31 @@ struct SweepArguments: ParsableArguments {
 
   /// Rejects bad options when the command line is parsed, before any training.
   mutating func validate() throws {
-    if let lambdas { _ = try Self.parseLambdas(lambdas) }
+    for grid in [lambdas, pesoLambdas, l2Lambdas, ewcLambdas] { if let grid { _ = try Self.parseLambdas(grid) } }
     if let methods { _ = try Self.parseMethods(methods) }
     _ = try Self.parseSeeds(seeds, count: seedCount, single: options.seed)
     if plan != nil && !collect.isEmpty { throw ValidationError("give --plan or --collect, not both") }
   }
 
-  /// The jobs; `pesoGrid` gives PESO's default grid and is called only when --lambdas is not given.
+  /// The grid given for `method`: its own option, else --lambdas, else nil (the default grid).
+  func givenLambdas(for method: ContinualMethod) throws -> [Double]? {
+    let own: String?
+    switch method {
+    case .peso: own = pesoLambdas
+    case .l2: own = l2Lambdas
+    case .ewc: own = ewcLambdas
+    default: own = nil
+    }
+    return try (own ?? lambdas).map(Self.parseLambdas)
+  }
+
+  /// The jobs; `pesoGrid` gives PESO's default grid and is called only when no grid is given for PESO.
   func jobs(pesoGrid: () throws -> [Double]) throws -> SweepPlan {
-    let given = try lambdas.map(Self.parseLambdas)
     var peso: [Double]?
     return try SweepPlan(
       methods: try methods.map(Self.parseMethods) ?? [options.method],
       lambdas: { method in
-        if let given { return given }
+        if let given = try givenLambdas(for: method) { return given }
         guard method == .peso else { return LambdaGrid.quadraticDefault }
         if let peso { return peso }
         let grid = try pesoGrid()
