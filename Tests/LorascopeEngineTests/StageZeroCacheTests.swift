@@ -40,6 +40,7 @@ struct StageZeroCacheTests {
     let b = try training.run()
     #expect(reuseSteps == 0, "stage 0 was trained again instead of reused")
     #expect(a.stages[0].reusedFrom != nil)
+    #expect(a.stages.allSatisfy { $0.baselineCE != nil }, "every stage records its code-frequency baseline")
     var stripped = a
     stripped.stages[0].reusedFrom = nil
     // Wall times differ; everything computed must not.

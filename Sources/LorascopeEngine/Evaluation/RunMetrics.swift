@@ -15,8 +15,17 @@ public struct StageMetrics: Codable, Equatable, Sendable {
   /// The median over the stage's steps of ‖λ_eff ∇P‖/‖∇CE‖ over the adapter (nil without a
   /// penalty): below 1e-3, λ was inert in this stage (Docs/Math.md §42).
   public var penaltyGradientRatio: Double?
+  /// The backbone learned little: validation CE above `CodeFrequencyBaseline.learnedLittleRatio`
+  /// of the code-frequency baseline (Docs/Math.md §43).
+  public var learnedLittle: Bool {
+    guard let baselineCE, baselineCE > 0 else { return false }
+    return validationCE > CodeFrequencyBaseline.learnedLittleRatio * baselineCE
+  }
   /// The mean over the stage's steps of the penalty λ_eff·Σ_g P_g, in nats.
   public var penaltyNats: Double?
+  /// The validation CE of the code-frequency baseline on block t (Docs/Math.md §43); nil in
+  /// metrics written before it was recorded.
+  public var baselineCE: Double?
   /// The stage-0 cache entry this stage was taken from instead of being trained here (nil: trained
   /// in this run; Docs/Architecture.md, "Stage-0 reuse").
   public var reusedFrom: String?
@@ -26,7 +35,7 @@ public struct StageMetrics: Codable, Equatable, Sendable {
     case trainSeconds = "train_seconds", evaluationSeconds = "evaluation_seconds"
     case finalCE = "final_ce", finalPenalty = "final_penalty"
     case penaltyGradientRatio = "penalty_gradient_ratio", penaltyNats = "penalty_nats"
-    case reusedFrom = "reused_from"
+    case reusedFrom = "reused_from", baselineCE = "baseline_ce"
   }
 }
 
@@ -52,6 +61,10 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   public var seed: UInt64
   public var blocks: Int
   public var backboneSeconds: Double?
+  /// Block-0 validation CE after each backbone epoch, and the (1-based) epoch kept; only in the
+  /// run that pretrained the backbone (Docs/Design.md §2).
+  public var backboneValidationCE: [Double]?
+  public var backboneBestEpoch: Int?
   public var stages: [StageMetrics]
   /// Every λ setting in order; never empty (the starting λ at stage 0, step 0).
   /// `ContinualSession.setLambda` is the only writer during a run.
@@ -97,7 +110,8 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case method, lambda, seed, blocks, backboneSeconds = "backbone_seconds", stages, lambdaHistory = "lambda_history"
+    case method, lambda, seed, blocks, backboneSeconds = "backbone_seconds", stages,
+    backboneValidationCE = "backbone_validation_ce", backboneBestEpoch = "backbone_best_epoch", lambdaHistory = "lambda_history"
   }
 
   /// `lambda` is written too (the starting λ, for readers of older files); on reading, a
@@ -108,6 +122,8 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     seed = try c.decode(UInt64.self, forKey: .seed)
     blocks = try c.decode(Int.self, forKey: .blocks)
     backboneSeconds = try c.decodeIfPresent(Double.self, forKey: .backboneSeconds)
+    backboneValidationCE = try c.decodeIfPresent([Double].self, forKey: .backboneValidationCE)
+    backboneBestEpoch = try c.decodeIfPresent(Int.self, forKey: .backboneBestEpoch)
     stages = try c.decode([StageMetrics].self, forKey: .stages)
     if let history = try c.decodeIfPresent([LambdaSetting].self, forKey: .lambdaHistory), !history.isEmpty {
       lambdaHistory = history
@@ -130,6 +146,8 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     try c.encode(seed, forKey: .seed)
     try c.encode(blocks, forKey: .blocks)
     try c.encodeIfPresent(backboneSeconds, forKey: .backboneSeconds)
+    try c.encodeIfPresent(backboneValidationCE, forKey: .backboneValidationCE)
+    try c.encodeIfPresent(backboneBestEpoch, forKey: .backboneBestEpoch)
     try c.encode(stages, forKey: .stages)
     try c.encode(lambdaHistory, forKey: .lambdaHistory)
   }

@@ -14,6 +14,8 @@ public final class ContinualSession {
   public enum Event: Sendable {
     case phaseStarted(stage: Int, phase: PhaseTrainer.Phase, steps: Int)
     case backboneLoaded(path: String)
+    /// Backbone pretraining finished an epoch: its block-0 validation CE and the best epoch so far.
+    case backboneEpoch(epoch: Int, validationCE: Double, bestEpoch: Int)
     case step(StepRecord)
     case stageFinished(StageMetrics)
     case finished(RunMetrics)
@@ -57,6 +59,10 @@ public final class ContinualSession {
   /// The running stage's per-step penalty gradient ratios and penalties (for StageMetrics).
   private var stageRatios: [Double] = []
   private var stagePenalties: [Double] = []
+  /// The backbone's validation CE per epoch and its best weights (Docs/Design.md §2).
+  private var backboneSelection = BackboneSelection()
+  /// An event to report at the next `advance()` before any work (the end of a backbone epoch).
+  private var pendingEvent: Event?
   /// The warm start's log lines, kept for publishing stage 0 (only with `reuseStageZero`).
   private var stageZeroLog: [StepRecord] = []
 
@@ -152,9 +158,14 @@ public final class ContinualSession {
   /// One unit of work: start a phase, take one optimizer step, or finish a stage.
   public func advance() throws -> Event {
     if isFinished { return .finished(metrics) }
+    if let event = pendingEvent {
+      pendingEvent = nil
+      return event
+    }
     if let t = trainer, !t.isFinished {
       let record = try t.step(lambda: currentLambda)
       lastRecord = record
+      if t.phase == .backbone, t.epochOfLastStep.ended { pendingEvent = try selectBackboneEpoch(t) }
       if t.phase != .backbone {
         if let r = record.penaltyGradientRatio { stageRatios.append(r) }
         stagePenalties.append(record.penalty)
@@ -256,8 +267,21 @@ public final class ContinualSession {
     return .phaseStarted(stage: 0, phase: .backbone, steps: t.totalSteps)
   }
 
+  /// Scores the epoch just finished on block 0's validation examples and keeps the best weights;
+  /// stops pretraining after `BackboneSelection.patience` epochs without a new best.
+  private func selectBackboneEpoch(_ t: PhaseTrainer) throws -> Event {
+    let ce = try evaluator.validationCrossEntropy(model: t.model, examples: BackboneSelection.examples(splits[0].valid))
+    if backboneSelection.record(ce, weights: { t.model.weights.clone() }) { t.stop() }
+    return .backboneEpoch(epoch: t.epochOfLastStep.epoch, validationCE: ce, bestEpoch: backboneSelection.bestEpoch)
+  }
+
   private func finishBackbone() throws {
     guard let m = model else { return }
+    if backboneSelection.mustRestore, let best = backboneSelection.bestWeights {
+      m.weights.copy(from: best)
+    }
+    metrics.backboneValidationCE = backboneSelection.validationCE
+    metrics.backboneBestEpoch = backboneSelection.bestEpoch
     pretrained = m.weights.clone()
     metrics.backboneSeconds = Date().timeIntervalSince(backboneStart)
     if let dir = backboneDirectory {
@@ -338,13 +362,14 @@ public final class ContinualSession {
     let perBlock = blockRanks.map(\.metrics)
     ranks?.stages.append(blockRanks)
     let validCE = try evaluator.validationCrossEntropy(model: m, examples: splits[t].valid)
-    let result = StageMetrics(
+    var result = StageMetrics(
       stage: t, own: perBlock[t], perBlock: perBlock, validationCE: validCE,
       trainSteps: ownRecord?.step ?? 0, trainSeconds: trainSeconds,
       evaluationSeconds: Date().timeIntervalSince(evalStart),
       finalCE: ownRecord?.ce, finalPenalty: ownRecord?.penalty,
       penaltyGradientRatio: stageRatios.isEmpty ? nil : Quantile.of(sorted: stageRatios.sorted(), at: 0.5),
       penaltyNats: penalty == nil || stagePenalties.isEmpty ? nil : stagePenalties.reduce(0, +) / Double(stagePenalties.count))
+    result.baselineCE = baselineCrossEntropy(block: t)
     metrics.stages.append(result)
     if let dir = runDirectory {
       let stageDir = dir.stageURL(t)
@@ -424,6 +449,11 @@ public final class ContinualSession {
   /// Makes sure every step so far is on disk.
   public func flush() throws { try flushLog() }
 
+  /// The code-frequency baseline of block `t`'s validation CE (Docs/Math.md §43).
+  func baselineCrossEntropy(block t: Int) -> Double {
+    CodeFrequencyBaseline.crossEntropy(train: splits[t].train, valid: splits[t].valid, items: dataset.items)
+  }
+
   // MARK: - Stage-0 reuse (Docs/Architecture.md, "Stage-0 reuse")
 
   private var stageZeroKey: String { config.stageZeroKey(datasetFingerprint: dataset.fingerprint) }
@@ -444,6 +474,7 @@ public final class ContinualSession {
     }
     var reused = record.metrics
     reused.reusedFrom = entry.path
+    if reused.baselineCE == nil { reused.baselineCE = baselineCrossEntropy(block: 0) }
     adapters.append(a.values)
     if let e = a.embeddings, let h = a.lmHead { embeddingStates.append((e, h)) }
     ranks?.stages.append(record.ranks)
@@ -509,6 +540,8 @@ public final class ContinualSession {
     }
     metrics.stages = restored
     metrics.backboneSeconds = saved.backboneSeconds
+    metrics.backboneValidationCE = saved.backboneValidationCE
+    metrics.backboneBestEpoch = saved.backboneBestEpoch
     if let saved = try dir.readRanks(), saved.stages.count >= restored.count {
       ranks = RunRanks(stages: Array(saved.stages.prefix(restored.count)))
     } else {

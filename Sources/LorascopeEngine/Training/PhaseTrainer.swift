@@ -53,7 +53,17 @@ public final class PhaseTrainer {
     optimizer = AdamW(config: AdamWConfig(weightDecay: config.weightDecay), groups: groups)
   }
 
-  public var isFinished: Bool { step >= totalSteps }
+  public var isFinished: Bool { step >= totalSteps || stopped }
+  private var stopped = false
+
+  /// Ends the phase before its last scheduled step (the backbone's early stop).
+  public func stop() { stopped = true }
+
+  /// The 1-based epoch the last step belongs to, and whether that step ended it.
+  public var epochOfLastStep: (epoch: Int, ended: Bool) {
+    let perEpoch = max(1, plan.batchesPerEpoch)
+    return ((step + perEpoch - 1) / perEpoch, step % perEpoch == 0 || step >= totalSteps)
+  }
 
   /// One optimizer step. A NaN or infinite loss or gradient throws before the parameters
   /// change, so the model keeps its last good state.

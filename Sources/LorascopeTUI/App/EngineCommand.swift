@@ -77,7 +77,7 @@ public enum CuePosition: Hashable, Sendable, CustomStringConvertible {
       self = .step(stage: r.stage, backbone: r.phase == .backbone, step: r.step)
     case .stageFinished(let s): self = .stageEnd(stage: s.stage)
     case .finished: self = .finished
-    case .backboneLoaded: return nil
+    case .backboneLoaded, .backboneEpoch: return nil
     }
   }
 }

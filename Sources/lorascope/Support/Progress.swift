@@ -36,6 +36,10 @@ final class ProgressReporter {
       if !interactive { line("\(phaseName): \(steps) steps") }
     case .backboneLoaded(let path):
       line("backbone: loaded from cache \(path)")
+    case .backboneEpoch(let epoch, let ce, let best):
+      if interactive { write("\r\u{1B}[2K") }
+      line(String(format: "backbone epoch %d: block-0 validation CE %.4f", epoch, ce)
+        + (best == epoch ? " (best so far)" : " (best: epoch \(best))"))
     case .step(let r):
       let now = Date()
       let elapsed = now.timeIntervalSince(phaseStart)
@@ -60,10 +64,16 @@ final class ProgressReporter {
     case .stageFinished(let s):
       if interactive { write("\r\u{1B}[2K") }
       if let entry = s.reusedFrom {
-        line("stage \(s.stage): reused from the cache (\(entry)), the same for every method and λ of this seed")
+        line(String(format: "stage %d reused: NDCG@5 %.4f  Hit@5 %.4f  valid CE %.4f", s.stage, s.own.ndcg5, s.own.hit5, s.validationCE)
+          + "  (from the cache, \(entry): the same for every method and λ of this seed)")
+      } else {
+        line(String(format: "stage %d done: NDCG@5 %.4f  Hit@5 %.4f  valid CE %.4f  (train %.1fs, eval %.1fs)",
+                    s.stage, s.own.ndcg5, s.own.hit5, s.validationCE, s.trainSeconds, s.evaluationSeconds))
       }
-      line(String(format: "stage %d done: NDCG@5 %.4f  Hit@5 %.4f  valid CE %.4f  (train %.1fs, eval %.1fs)",
-                  s.stage, s.own.ndcg5, s.own.hit5, s.validationCE, s.trainSeconds, s.evaluationSeconds))
+      if s.stage == 0, s.learnedLittle, let baseline = s.baselineCE {
+        line(String(format: "warning: the backbone learned little on block 0: validation CE %.3f against %.3f for a model "
+          + "that knows only the codes' frequencies (Docs/Math.md §43); pretrain longer with --backbone-epochs", s.validationCE, baseline))
+      }
     case .finished:
       break
     }
