@@ -73,7 +73,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
       datasetFingerprint, "\(model.vocabSize)", "\(model.hiddenSize)", "\(model.numLayers)", "\(model.numHeads)",
       "\(model.intermediateSize)", "\(model.maxPositions)", "\(seed)", "\(backbone.epochs)", "\(backbone.batchSize)",
       "\(backbone.learningRate)", "\(backbone.warmupFraction)", "\(backbone.weightDecay)", "\(maxHistory)",
-      "seed-stream-\(SeedStream.version)", "best-epoch-patience-\(BackboneSelection.patience)-of-\(BackboneSelection.maximumExamples)",
+      "seed-stream-\(SeedStream.version)", "best-epoch-patience-\(BackboneSelection.patience)-tolerance-\(BackboneSelection.tolerance)-of-\(BackboneSelection.maximumExamples)",
     ]
     return FNV1a64.hexDigest(of: parts.joined(separator: "|"))
   }

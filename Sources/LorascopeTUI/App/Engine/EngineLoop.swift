@@ -246,7 +246,7 @@ final class EngineLoop: @unchecked Sendable {
       status = "backbone loaded from the cache (\(path))"
     case .backboneEpoch(let epoch, let ce, let best):
       status = String(format: "backbone epoch %d: block-0 validation CE %.3f", epoch, ce)
-        + (best == epoch ? " (best so far)" : " (keeping epoch \(best))")
+        + (best == epoch ? " (best so far)" : " (best: epoch \(best))")
     case .step(let record):
       phase?.step = record.step
       phase?.totalSteps = record.totalSteps
