@@ -60,7 +60,13 @@ struct EngineControllerTests {
     let log = try String(contentsOf: directory.appendingPathComponent("log.jsonl"), encoding: .utf8)
     #expect(log.contains(#""event":"lambda""#))
     #expect(log.contains(#""to":5"#))
-    // The engine records the change in metrics.json too, with its stage and step.
+    // The engine records the change in metrics.json too, with its stage and step (the snapshot
+    // can be published a moment before the file is renamed into place on a loaded machine).
+    let expectedHistory = [LambdaSetting(stage: 0, step: 0, lambda: 2), LambdaSetting(stage: 0, step: 1, lambda: 5)]
+    let historyDeadline = Date().addingTimeInterval(10)
+    while Date() < historyDeadline, (try? runDirectory.readMetrics()?.lambdaHistory) != expectedHistory {
+      Thread.sleep(forTimeInterval: 0.01)
+    }
     #expect(try runDirectory.readMetrics()?.lambdaHistory == [
       LambdaSetting(stage: 0, step: 0, lambda: 2), LambdaSetting(stage: 0, step: 1, lambda: 5),
     ])
