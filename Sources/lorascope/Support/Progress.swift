@@ -72,7 +72,8 @@ final class ProgressReporter {
       }
       if s.stage == 0, s.learnedLittle, let baseline = s.baselineCE {
         line(String(format: "warning: the backbone learned little on block 0: validation CE %.3f against %.3f for a model "
-          + "that knows only the codes' frequencies (Docs/Math.md §43); pretrain longer with --backbone-epochs", s.validationCE, baseline))
+          + "that knows only the codes' frequencies (Docs/Math.md §43); pretrain longer with --backbone-epochs "
+          + "(the best-epoch rule keeps a longer budget from overfitting, Docs/Design.md §2)", s.validationCE, baseline))
       }
     case .finished:
       break

@@ -265,6 +265,11 @@ final class EngineLoop: @unchecked Sendable {
       status =
         "stage \(metrics.stage) evaluated: NDCG@5 \(NumberFormat.fixed(metrics.own.ndcg5, decimals: 4))"
         + " on block \(metrics.stage)"
+      if metrics.stage == 0, metrics.learnedLittle, let baseline = metrics.baselineCE {
+        // Docs/Math.md §43: the backbone is near the code-frequency floor.
+        status += " · the backbone learned little: valid CE \(NumberFormat.fixed(metrics.validationCE, decimals: 2))"
+          + " vs \(NumberFormat.fixed(baseline, decimals: 2)) for code frequencies; pretrain longer (--backbone-epochs)"
+      }
       if stopAtStageEnd == metrics.stage {
         stopAtStageEnd = nil
         running = false
