@@ -88,7 +88,7 @@ public final class EngineController: DashboardEngine, Sendable {
     let alpha = NumberFormat.compact(Double(config.lora.alpha))
     let model =
       "\(config.model.numLayers) layers · d \(config.model.hiddenSize) · vocab \(config.model.vocabSize)"
-      + " · LoRA r \(config.lora.rank) α \(alpha)"
+      + " · LoRA r \(config.lora.rank) α \(alpha)" + (config.trainEmbeddings ? " + embeddings" : "")
     return RunSummary(
       dataName: session.dataset.name, blocks: session.dataset.numBlocks, method: config.method,
       adaptedLinears: layout.adaptedLinearCount, modules: modules, kernel: BLAS.kernelName, modelText: model,
