@@ -5,8 +5,10 @@ import Foundation
 /// model whose validation CE is near it has learned the codes' frequencies and nothing of the
 /// sequences — the backbone was too short-trained for this data.
 public enum CodeFrequencyBaseline {
-  /// A validation CE above this fraction of the baseline's means the model learned little.
-  public static let learnedLittleRatio = 0.9
+  /// A validation CE above this fraction of the baseline's means the model learned little. Not
+  /// lower: on the synthetic data a well-trained backbone ends at 0.90 of it (1.223 against
+  /// 1.357), because its few codes are skewed enough to make the baseline strong.
+  public static let learnedLittleRatio = 0.97
 
   /// Mean over validation target tokens of −log p_ℓ(c), p_ℓ the add-one-smoothed frequency of
   /// code c at level ℓ among the training targets of `train`.

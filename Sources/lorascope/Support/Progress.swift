@@ -71,7 +71,7 @@ final class ProgressReporter {
                     s.stage, s.own.ndcg5, s.own.hit5, s.validationCE, s.trainSeconds, s.evaluationSeconds))
       }
       if s.stage == 0, s.learnedLittle, let baseline = s.baselineCE {
-        line(String(format: "warning: the backbone learned little on block 0: validation CE %.3f against %.3f for a model "
+        line(String(format: "caution: the backbone learned little on block 0: validation CE %.3f against %.3f for a model "
           + "that knows only the codes' frequencies (Docs/Math.md §43); pretrain longer with --backbone-epochs "
           + "(the best-epoch rule keeps a longer budget from overfitting, Docs/Design.md §2)", s.validationCE, baseline))
       }
