@@ -49,15 +49,7 @@ public enum StageZeroCache {
   /// format version, or for another key). A damaged record is an error naming the file.
   public static func read(cache: URL, key: String) throws -> Record? {
     let url = entry(cache: cache, key: key).appendingPathComponent(recordFileName)
-    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-    let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-      throw LorascopeError.io("cannot read \(url.path): \(error.localizedDescription)")
-    }
-    let record: Record
-    do { record = try JSONDecoder().decode(Record.self, from: data) } catch {
-      throw LorascopeError.invalidFile(path: url.path, reason: "not a stage-0 record: \(error)")
-    }
+    guard let record = try RunDirectory.readJSON(Record.self, at: url) else { return nil }
     guard record.formatVersion == formatVersion, record.key == key else { return nil }
     guard record.metrics.stage == 0, record.ranks.count == 1 else {
       throw LorascopeError.invalidFile(path: url.path, reason: "the record is not of a finished stage 0")

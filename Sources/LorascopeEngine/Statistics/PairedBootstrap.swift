@@ -106,6 +106,9 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
   /// The interval excludes zero: the difference is measured, not noise.
   public var excludesZero: Bool { lower > 0 || upper < 0 }
 
+  /// "+0.0050 [+0.0032, +0.0067]": the mean and the interval, signed, as tables and findings print them.
+  public var signedText: String { String(format: "%+.4f [%+.4f, %+.4f]", mean, lower, upper) }
+
   /// "better", "worse" or "no effect measured", for a metric where larger is better.
   public var verdict: String {
     if lower > 0 { return "better" }

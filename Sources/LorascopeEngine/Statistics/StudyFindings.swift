@@ -56,12 +56,12 @@ public struct StudyFindings: Codable, Sendable, Equatable {
     frozenStability = frozen?.stabilityDifference
     let seeds = arms.first { $0.method == .single }?.seeds.count ?? 0
     if let gain = adaptationGain {
-      let size = Self.format(gain)
+      let size = gain.signedText
       if gain.lower > 0 {
         adaptation = "Adapting pays: single's plasticity exceeds frozen's by \(size) \(metric) (\(seeds) paired seeds), "
           + "so there is something to trade and a λ can show where it sits."
       } else if gain.upper < 0 {
-        adaptation = "Adapting costs: single's plasticity is below frozen's by \(Self.format(Self.negated(gain))) \(metric) "
+        adaptation = "Adapting costs: single's plasticity is below frozen's by \(Self.negated(gain).signedText) \(metric) "
           + "(\(seeds) paired seeds); on this setting no λ has anything to trade."
       } else {
         adaptation = "Adapting does not measurably pay: single − frozen = \(size) \(metric) (\(seeds) paired seeds, the "
@@ -89,7 +89,7 @@ public struct StudyFindings: Codable, Sendable, Equatable {
     if !helps.isEmpty {
       let best = helps.max { ($0.stability?.mean ?? 0) < ($1.stability?.mean ?? 0) }
       parts.append("buys stability at no measured plasticity cost at λ = \(lambdas(helps))"
-        + (best?.stability.map { " (most at λ = \(formatLambda(best?.lambda ?? 0)): \(format($0)))" } ?? ""))
+        + (best?.stability.map { " (most at λ = \(formatLambda(best?.lambda ?? 0))): \($0.signedText))" } ?? ""))
     }
     if !trades.isEmpty {
       parts.append("trades plasticity for stability at λ = \(lambdas(trades))")
@@ -105,10 +105,6 @@ public struct StudyFindings: Codable, Sendable, Equatable {
 
   static func negated(_ c: ConfidenceInterval) -> ConfidenceInterval {
     ConfidenceInterval(mean: -c.mean, lower: -c.upper, upper: -c.lower, confidence: c.confidence)
-  }
-
-  static func format(_ c: ConfidenceInterval) -> String {
-    String(format: "%+.4f [%+.4f, %+.4f]", c.mean, c.lower, c.upper)
   }
 
   /// λ as people write it: 0, 2, 0.5, 3e+04.

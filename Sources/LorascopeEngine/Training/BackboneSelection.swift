@@ -36,15 +36,15 @@ struct BackboneSelection {
   /// Records the validation CE of the epoch just finished; `weights` are read only when it is a
   /// new best. Returns true when pretraining should stop.
   mutating func record(_ ce: Double, weights: () -> FloatBuffer) -> Bool {
-    if ce < bestCE {
-      validationCE.append(ce)
+    let improved = ce < bestCE
+    validationCE.append(ce)
+    if improved {
       bestEpoch = validationCE.count
       bestWeights = weights()
       return false
     }
-    validationCE.append(ce)
-    return validationCE.suffix(Self.patience).count == Self.patience
-      && validationCE.suffix(Self.patience).allSatisfy(isWorse)
+    let recent = validationCE.suffix(Self.patience)
+    return recent.count == Self.patience && recent.allSatisfy(isWorse)
   }
 
   /// The last epoch scored clearly worse than the best: the model must be given the best weights back.

@@ -474,12 +474,15 @@ public final class ContinualSession {
     }
     var reused = record.metrics
     reused.reusedFrom = entry.path
-    if reused.baselineCE == nil { reused.baselineCE = baselineCrossEntropy(block: 0) }
+    // Derived from the data alone, so computed here rather than trusted from the entry.
+    reused.baselineCE = baselineCrossEntropy(block: 0)
+    // The lines as this run would have written them: λ in force is this run's (no penalty acts yet).
+    let log = record.log.map { var r = $0; r.lambda = currentLambda; return r }
     adapters.append(a.values)
     if let e = a.embeddings, let h = a.lmHead { embeddingStates.append((e, h)) }
     ranks?.stages.append(record.ranks)
     metrics.stages.append(reused)
-    lastRecord = record.log.last.map { var r = $0; r.lambda = currentLambda; return r }
+    lastRecord = log.last
     if let dir = runDirectory {
       try AtomicFile.replaceDirectory(at: dir.stageURL(0)) { staging in
         for name in try FileManager.default.contentsOfDirectory(atPath: adapterDirectory.path) {
@@ -487,8 +490,7 @@ public final class ContinualSession {
             at: adapterDirectory.appendingPathComponent(name), to: staging.appendingPathComponent(name))
         }
       }
-      // The lines as this run would have written them: λ in force is this run's (no penalty acts yet).
-      try dir.appendLog(record.log.map { var r = $0; r.lambda = currentLambda; return r })
+      try dir.appendLog(log)
       if let ranks { try dir.writeRanks(ranks) }
       try dir.writeMetrics(metrics)
     }

@@ -70,7 +70,7 @@ struct SweepReport: Encodable {
   static func interval(_ c: ConfidenceInterval?, _ method: ContinualMethod) -> String {
     if method == .single { return "baseline" }
     guard let c else { return "no ranks" }
-    return String(format: "%+.4f [%+.4f, %+.4f]", c.mean, c.lower, c.upper)
+    return c.signedText
   }
 
   static func verdict(_ c: ConfidenceInterval?, _ method: ContinualMethod) -> String {
