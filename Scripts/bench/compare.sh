@@ -66,7 +66,8 @@ for r in range(1, rounds + 1):
         "full": ls["full_step_sequences_per_s"], "peso": ls["lora_peso_step_sequences_per_s"],
         "lora": ls["lora_step_sequences_per_s"], "lora_vs_full": ls["lora_vs_full_step_ratio"],
         "eval": ls.get("eval_users_per_s"), "eval_gflops": ls.get("eval_gflops"),
-        "gemm_share": ls["step_phases"]["lora_peso"]["linear_gemm_s"] / ls["step_phases"]["lora_peso"]["step_s"],
+        "gemm_share": (ls["step_phases"]["lora_peso"]["linear_gemm_s"] + ls["step_phases"]["lora_peso"].get("adapter_gemm_s", 0))
+                      / ls["step_phases"]["lora_peso"]["step_s"],
         "torch_full": tr["full_adamw"]["sequences_per_s"], "torch_kl": tr["lora_kl_adamw"]["sequences_per_s"],
         "torch_ce": tr["lora_ce_adamw"]["sequences_per_s"], "kernel": ls["blas_kernel"],
     })

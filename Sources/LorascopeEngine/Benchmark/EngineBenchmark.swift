@@ -55,15 +55,18 @@ public struct EngineBenchmarkReport: Codable, Sendable {
 /// One step's wall time split by `StepPhaseClock` (means over the profiled steps).
 public struct StepPhaseBreakdown: Codable, Sendable {
   public var stepSeconds: Double
-  /// Linear layers' GEMMs: backbone, adapter factors and lm_head, forward and backward.
+  /// Backbone linear layers' and lm_head's GEMMs, forward and backward.
   public var linearGemmSeconds: Double
+  /// The adapter factors' GEMMs: A·x, the fold W + s·B·A, and the LoRA backward (zero in a full step).
+  public var adapterGemmSeconds: Double
   /// Causal attention: its per-head GEMMs and the softmax between them.
   public var attentionSeconds: Double
   /// Everything else: embedding, norms, rotary, SwiGLU, residual adds, cross-entropy, penalty, AdamW.
   public var otherSeconds: Double
 
   enum CodingKeys: String, CodingKey {
-    case stepSeconds = "step_s", linearGemmSeconds = "linear_gemm_s", attentionSeconds = "attention_s"
+    case stepSeconds = "step_s", linearGemmSeconds = "linear_gemm_s", adapterGemmSeconds = "adapter_gemm_s"
+    case attentionSeconds = "attention_s"
     case otherSeconds = "other_s"
   }
 }
@@ -280,8 +283,9 @@ public enum EngineBenchmark {
     for _ in 0..<steps { try step() }
     let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps)
     let linear = StepPhaseClock.linearSeconds / Double(steps), attention = StepPhaseClock.attentionSeconds / Double(steps)
+    let adapter = StepPhaseClock.adapterSeconds / Double(steps)
     return StepPhaseBreakdown(
-      stepSeconds: total, linearGemmSeconds: linear, attentionSeconds: attention,
-      otherSeconds: max(0, total - linear - attention))
+      stepSeconds: total, linearGemmSeconds: linear, adapterGemmSeconds: adapter, attentionSeconds: attention,
+      otherSeconds: max(0, total - linear - adapter - attention))
   }
 }

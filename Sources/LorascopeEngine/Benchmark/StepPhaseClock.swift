@@ -12,23 +12,41 @@ public enum StepPhaseClock {
   nonisolated(unsafe) public static var isRunning = false
   static let linearNanoseconds = Atomic<UInt64>(0)
   static let attentionNanoseconds = Atomic<UInt64>(0)
+  static let adapterNanoseconds = Atomic<UInt64>(0)
+  /// Set while an `adapter` phase runs on the calling thread, so its GEMMs are not counted twice.
+  nonisolated(unsafe) static var insideAdapter = false
 
-  /// Seconds in the linear layers' GEMMs (backbone, adapter factors and lm_head) since `reset`.
+  /// Seconds in the backbone linear layers' and lm_head's GEMMs since `reset`.
   public static var linearSeconds: Double { Double(linearNanoseconds.load(ordering: .relaxed)) / 1e9 }
   /// Seconds in causal attention (its per-head GEMMs and softmax) since `reset`.
   public static var attentionSeconds: Double { Double(attentionNanoseconds.load(ordering: .relaxed)) / 1e9 }
 
+  /// Seconds in the adapter factors' GEMMs (A·x, the fold W + s·B·A, and the LoRA backward) since `reset`.
+  public static var adapterSeconds: Double { Double(adapterNanoseconds.load(ordering: .relaxed)) / 1e9 }
+
   public static func reset() {
     linearNanoseconds.store(0, ordering: .relaxed)
     attentionNanoseconds.store(0, ordering: .relaxed)
+    adapterNanoseconds.store(0, ordering: .relaxed)
   }
 
   @inline(__always)
   static func linear(_ body: () -> Void) {
-    guard isRunning else { return body() }
+    guard isRunning && !insideAdapter else { return body() }
     let start = DispatchTime.now().uptimeNanoseconds
     body()
     linearNanoseconds.add(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
+  }
+
+  /// Times the adapter's GEMMs; the `linear` calls inside are counted here only.
+  @inline(__always)
+  static func adapter(_ body: () -> Void) {
+    guard isRunning else { return body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    insideAdapter = true
+    body()
+    insideAdapter = false
+    adapterNanoseconds.add(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
   }
 
   @inline(__always)

@@ -85,6 +85,7 @@ final class BackwardScratch {
   let dAx: FloatBuffer         // [BT, r]
   let dLoRAInput: FloatBuffer  // [BT, max(in)] for dropout's masked input gradient
   var dGathered: FloatBuffer   // [N, C]
+  var adapterPartials = FloatBuffer(count: 0)  // per-chunk partial dB and dA of one linear
 
   init(config c: ModelConfig, rank: Int, batch: Int, seqLen: Int) {
     let bt = batch * seqLen

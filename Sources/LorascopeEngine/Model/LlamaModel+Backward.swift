@@ -57,7 +57,10 @@ extension LlamaModel {
       rstd: acts.rstdF.base, rows: bt, c: c)
 
     for l in stride(from: config.numLayers - 1, through: 0, by: -1) {
-      layerBackward(l, acts.layers[l], s, grads: grads, perExample: perExample, batch: batch)
+      // Below layer 0 the gradient only feeds the embeddings: skip it when they are frozen.
+      layerBackward(
+        l, acts.layers[l], s, grads: grads, perExample: perExample, batch: batch,
+        inputGradient: l > 0 || grads.backbone != nil)
     }
 
     if let gb = grads.backbone {
@@ -74,10 +77,12 @@ extension LlamaModel {
     grads.backboneTraining == .all ? grads.backbone : nil
   }
 
-  /// On entry s.dResidual holds d(loss)/d(layer output); on exit d(loss)/d(layer input).
+  /// On entry s.dResidual holds d(loss)/d(layer output); on exit d(loss)/d(layer input), unless
+  /// `inputGradient` is false: then the q, k, v input gradients and the first norm's backward
+  /// are skipped (nothing below needs them) and s.dResidual is left as it is.
   private func layerBackward(
     _ l: Int, _ a: Activations.Layer, _ s: BackwardScratch, grads: ModelGradients,
-    perExample: FloatBuffer?, batch: TokenBatch
+    perExample: FloatBuffer?, batch: TokenBatch, inputGradient: Bool
   ) {
     let c = config.hiddenSize, inter = config.intermediateSize
     let bt = batch.batch * batch.seqLen
@@ -108,11 +113,15 @@ extension LlamaModel {
     rotary.applyBackward(s.dq.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
     rotary.applyBackward(s.dk.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
     linearBackward(.q, layer: l, acts: a, s, dinp: s.dNorm, accumulate: false, dout: s.dq.base,
-                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch)
+                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch,
+                   inputGradient: inputGradient)
     linearBackward(.k, layer: l, acts: a, s, dinp: s.dNorm, accumulate: true, dout: s.dk.base,
-                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch)
+                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch,
+                   inputGradient: inputGradient)
     linearBackward(.v, layer: l, acts: a, s, dinp: s.dNorm, accumulate: true, dout: s.dv.base,
-                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch)
+                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch,
+                   inputGradient: inputGradient)
+    guard inputGradient else { return }
     RMSNorm.backward(
       dinp: s.dResidual.base, dweight: gFull?.pointer(lw.inputNorm), dout: s.dNorm.base,
       inp: a.input.base, weight: weights.pointer(lw.inputNorm), rstd: a.rstd1.base, rows: bt, c: c)
@@ -123,36 +132,58 @@ extension LlamaModel {
   private func linearBackward(
     _ kind: LinearKind, layer l: Int, acts a: Activations.Layer, _ s: BackwardScratch,
     dinp: FloatBuffer, accumulate: Bool, dout: UnsafeMutablePointer<Float>, inp: FloatBuffer,
-    rows: Int, grads: ModelGradients, perExample: FloatBuffer?, batch: TokenBatch
+    rows: Int, grads: ModelGradients, perExample: FloatBuffer?, batch: TokenBatch, inputGradient: Bool = true
   ) {
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
     // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
     let wOff = layout.layers[l].linear[kind]!
     // With the adapter folded (no dropout), dx = dy (W + s·B·A) is the whole input gradient.
     let folded = forwardFolded && loraLayout?.linears[l][kind] != nil ? foldedLinears : nil
-    BLAS.linearBackwardInput(
-      dinp: dinp.base, dout: dout, weight: (folded ?? weights).pointer(wOff), rows: rows, inF: inF, outF: outF,
-      accumulate: accumulate)
+    if inputGradient {
+      BLAS.linearBackwardInput(
+        dinp: dinp.base, dout: dout, weight: (folded ?? weights).pointer(wOff), rows: rows, inF: inF, outF: outF,
+        accumulate: accumulate)
+    }
     if let g = fullBackbone(grads) {
       BLAS.linearBackwardWeight(dweight: g.pointer(wOff), dout: dout, inp: inp.base, rows: rows, inF: inF, outF: outF)
     }
+    guard loraLayout?.linears[l][kind] != nil else { return }
+    StepPhaseClock.adapter {
+      adapterBackward(
+        kind, layer: l, acts: a, s, dinp: inputGradient ? dinp : nil, dout: dout, inp: inp, rows: rows,
+        grads: grads, perExample: perExample, batch: batch, folded: folded != nil)
+    }
+  }
+
+  /// The adapter's share of `linearBackward`: d(ax), dB, dA (per example too) and, unfolded, dx += mask ⊙ d(ax)·A
+  /// (skipped when `dinp` is nil).
+  private func adapterBackward(
+    _ kind: LinearKind, layer l: Int, acts a: Activations.Layer, _ s: BackwardScratch,
+    dinp: FloatBuffer?, dout: UnsafeMutablePointer<Float>, inp: FloatBuffer,
+    rows: Int, grads: ModelGradients, perExample: FloatBuffer?, batch: TokenBatch, folded: Bool
+  ) {
+    let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
     guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else { return }
     let r = ll.lora.rank, scale = ll.lora.scale
     // Safe unwrap: the LoRA slot exists (guard above), and Activations allocates loraAx for every adapted kind.
     let ax = a.loraAx[kind]!
     // The adapter's input: after dropout, unless this pass folded (then no mask was drawn).
-    let x = folded != nil ? inp : (a.loraInput[kind] ?? inp)
-    // d(ax) = s · dy · B   [rows, r]
-    StepPhaseClock.linear {
-      BLAS.gemm(
-        transA: false, transB: false, m: rows, n: r, k: outF, alpha: scale, a: dout, lda: outF,
-        b: lora.pointer(slot.b), ldb: r, beta: 0, c: s.dAx.base, ldc: r)
-    }
-    if let gl = grads.lora {
-      BLAS.linearBackwardWeight(
-        dweight: gl.pointer(slot.b), dout: dout, inp: ax.base, rows: rows, inF: r, outF: outF, alpha: scale)
-      BLAS.linearBackwardWeight(
-        dweight: gl.pointer(slot.a), dout: s.dAx.base, inp: x.base, rows: rows, inF: inF, outF: r)
+    let x = folded ? inp : (a.loraInput[kind] ?? inp)
+    if perExample == nil, let gl = grads.lora {
+      adapterGradients(
+        into: gl, slot: slot, dout: dout, ax: ax.base, x: x.base, s, rows: rows, inF: inF, outF: outF, rank: r,
+        scale: scale, b: lora.pointer(slot.b))
+    } else {
+      // d(ax) = s · dy · B   [rows, r]  (B is [outF, r]: an input gradient through B)
+      BLAS.linearBackwardInput(
+        dinp: s.dAx.base, dout: dout, weight: lora.pointer(slot.b), rows: rows, inF: r, outF: outF, alpha: scale,
+        accumulate: false)
+      if let gl = grads.lora {
+        BLAS.linearBackwardWeight(
+          dweight: gl.pointer(slot.b), dout: dout, inp: ax.base, rows: rows, inF: r, outF: outF, alpha: scale)
+        BLAS.linearBackwardWeight(
+          dweight: gl.pointer(slot.a), dout: s.dAx.base, inp: x.base, rows: rows, inF: inF, outF: r)
+      }
     }
     if let pe = perExample {
       // Each example owns its row of `pe`: the examples split over the cores.
@@ -170,7 +201,7 @@ extension LlamaModel {
       }
     }
     // dx += mask ⊙ (d(ax) · A), already in dx when folded.
-    if folded != nil { return }
+    guard !folded, let dinp else { return }
     if let mask = a.loraMask[kind] {
       BLAS.linearBackwardInput(
         dinp: s.dLoRAInput.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF,
@@ -179,6 +210,42 @@ extension LlamaModel {
     } else {
       BLAS.linearBackwardInput(
         dinp: dinp.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
+    }
+  }
+
+  /// d(ax) = s·dy·B, dB += s·dyᵀ(ax), dA += d(ax)ᵀx in one parallel region: each core takes a
+  /// contiguous run of rows, forms d(ax) there and then its partial dB and dA from the rows it
+  /// just touched (still in its cache); the partials are added in chunk order, so the sum is
+  /// the same every run at a given core count. Three skinny products (r columns) are
+  /// memory-bound, and one pass per core over dy replaces two over the whole batch.
+  private func adapterGradients(
+    into gl: FloatBuffer, slot: LoRALinearSlot, dout: UnsafePointer<Float>, ax: UnsafePointer<Float>,
+    x: UnsafePointer<Float>, _ s: BackwardScratch, rows: Int, inF: Int, outF: Int, rank r: Int, scale: Float,
+    b: UnsafePointer<Float>
+  ) {
+    let minChunk = rows * r * (inF + outF) >= BLAS.splitThreshold ? 32 : rows
+    let chunks = Parallel.chunkCount(rows, minChunk: minChunk)
+    let partialSize = outF * r + r * inF
+    if s.adapterPartials.count < chunks * partialSize { s.adapterPartials = FloatBuffer(count: chunks * partialSize) }
+    let partials = s.adapterPartials, dAx = s.dAx
+    Parallel.forIndexedChunks(rows, minChunk: minChunk) { c, range in
+      let lo = range.lowerBound, n = range.count
+      let partB = partials.pointer(c * partialSize), partA = partB + outF * r
+      BLAS.gemm(
+        transA: false, transB: false, m: n, n: r, k: outF, alpha: scale, a: dout + lo * outF, lda: outF,
+        b: b, ldb: r, beta: 0, c: dAx.pointer(lo * r), ldc: r)
+      BLAS.gemm(
+        transA: true, transB: false, m: outF, n: r, k: n, alpha: scale, a: dout + lo * outF, lda: outF,
+        b: ax + lo * r, ldb: r, beta: 0, c: partB, ldc: r)
+      BLAS.gemm(
+        transA: true, transB: false, m: r, n: inF, k: n, alpha: 1, a: dAx.pointer(lo * r), lda: r,
+        b: x + lo * inF, ldb: inF, beta: 0, c: partA, ldc: inF)
+    }
+    let gB = gl.pointer(slot.b), gA = gl.pointer(slot.a)
+    for c in 0..<chunks {
+      let partB = partials.pointer(c * partialSize), partA = partB + outF * r
+      for i in 0..<(outF * r) { gB[i] += partB[i] }
+      for i in 0..<(r * inF) { gA[i] += partA[i] }
     }
   }
 }

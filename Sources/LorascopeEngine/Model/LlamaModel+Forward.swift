@@ -98,7 +98,9 @@ extension LlamaModel {
       // y = x (W + s·B·A)ᵀ in one GEMM; A·x is still needed by the adapter's gradients.
       BLAS.linearForward(out: out, inp: inp.base, weight: folded.pointer(offset), rows: rows, inF: inF, outF: outF)
       if let ax = a.loraAx[kind] {
-        BLAS.linearForward(out: ax.base, inp: inp.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
+        StepPhaseClock.adapter {
+          BLAS.linearForward(out: ax.base, inp: inp.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
+        }
       }
       return
     }
@@ -120,10 +122,12 @@ extension LlamaModel {
     }
     // Safe unwrap: the LoRA slot exists (guard above), and Activations allocates loraAx for every adapted kind.
     let ax = a.loraAx[kind]!
-    BLAS.linearForward(out: ax.base, inp: x.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
-    BLAS.linearForward(
-      out: out, inp: ax.base, weight: lora.pointer(slot.b), rows: rows, inF: r, outF: outF,
-      accumulate: true, alpha: ll.lora.scale)
+    StepPhaseClock.adapter {
+      BLAS.linearForward(out: ax.base, inp: x.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
+      BLAS.linearForward(
+        out: out, inp: ax.base, weight: lora.pointer(slot.b), rows: rows, inF: r, outF: outF,
+        accumulate: true, alpha: ll.lora.scale)
+    }
   }
 }
 
@@ -137,6 +141,11 @@ extension LlamaModel {
     if ll.lora.dropout > 0 && dropoutEnabled { return false }
     let folded = foldedLinears ?? FloatBuffer(count: layout.count)
     foldedLinears = folded
+    StepPhaseClock.adapter { fold(into: folded, ll, lora) }
+    return true
+  }
+
+  private func fold(into folded: FloatBuffer, _ ll: LoRALayout, _ lora: FloatBuffer) {
     for l in 0..<config.numLayers {
       for (kind, slot) in ll.linears[l] {
         guard let offset = layout.layers[l].linear[kind] else { continue }
@@ -147,7 +156,6 @@ extension LlamaModel {
           ldb: slot.inFeatures, beta: 1, c: folded.pointer(offset), ldc: slot.inFeatures)
       }
     }
-    return true
   }
 }
 

@@ -41,15 +41,25 @@ public enum BLAS {
     }
   }
 
-  /// dweight (+)= doutᵀ · inp, split by output features (each core owns rows of dweight).
+  /// dweight (+)= doutᵀ · inp, split by output features (each core owns rows of dweight), or by
+  /// input features when there are too few outputs to share (a LoRA A factor has r of them).
   @inline(__always)
   public static func linearBackwardWeight(
     dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
     rows: Int, inF: Int, outF: Int, alpha: Float = 1, accumulate: Bool = true
   ) {
-    let chunk = rows * inF * outF >= splitThreshold ? 8 : outF
+    let large = rows * inF * outF >= splitThreshold
     StepPhaseClock.linear {
-      Parallel.forChunks(outF, minChunk: chunk) { o in
+      if large && outF < 8 * Parallel.workers {
+        Parallel.forChunks(inF, minChunk: 16) { i in
+          cblas_sgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outF), Int32(i.count), Int32(rows),
+            alpha, dout, Int32(outF), inp + i.lowerBound, Int32(inF), accumulate ? 1 : 0,
+            dweight + i.lowerBound, Int32(inF))
+        }
+        return
+      }
+      Parallel.forChunks(outF, minChunk: large ? 8 : outF) { o in
         cblas_sgemm(
           CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o.count), Int32(inF), Int32(rows),
           alpha, dout + o.lowerBound, Int32(outF), inp, Int32(inF), accumulate ? 1 : 0,

@@ -9,9 +9,22 @@ public enum Parallel {
   /// Runs `body` on contiguous chunks of 0..<count, in parallel when the work is large enough.
   @inline(__always)
   public static func forChunks(_ count: Int, minChunk: Int = 64, _ body: (Range<Int>) -> Void) {
-    let chunks = min(workers, count / max(minChunk, 1))
+    forIndexedChunks(count, minChunk: minChunk) { _, range in body(range) }
+  }
+
+  /// How many chunks `forIndexedChunks(count, minChunk:)` makes (at least 1).
+  @inline(__always)
+  public static func chunkCount(_ count: Int, minChunk: Int = 64) -> Int {
+    max(1, min(workers, count / max(minChunk, 1)))
+  }
+
+  /// `forChunks` that also passes each chunk's index in 0..<chunkCount(count, minChunk:), for
+  /// per-chunk partial results that the caller then sums in index order (the same order every run).
+  @inline(__always)
+  public static func forIndexedChunks(_ count: Int, minChunk: Int = 64, _ body: (Int, Range<Int>) -> Void) {
+    let chunks = chunkCount(count, minChunk: minChunk)
     if chunks <= 1 {
-      body(0..<count)
+      body(0, 0..<count)
       return
     }
     // The chunks touch disjoint ranges of the caller's buffers, so sharing `body` is safe.
@@ -19,7 +32,7 @@ public enum Parallel {
       nonisolated(unsafe) let work = body
       DispatchQueue.concurrentPerform(iterations: chunks) { c in
         let lo = count * c / chunks, hi = count * (c + 1) / chunks
-        work(lo..<hi)
+        work(c, lo..<hi)
       }
     }
   }

@@ -24,6 +24,16 @@ struct LowRankAccumulator {
 
   /// Adds module `module` whose raw gradients are `block` (n × width, row-major, no 1/n).
   mutating func add(block: UnsafeBufferPointer<Double>, width: Int, inverse: MetricInverse, module: Int) {
+    // Safe unwrap: the callers pass an n × width buffer, never an empty one (width ≥ 1, n ≥ 1).
+    add(block: block.baseAddress!, width: width, rowStride: width, inverse: inverse, module: module)
+  }
+
+  /// Adds module `module` whose raw gradients are the n × width block at `block` with rows
+  /// `rowStride` apart (a column range of the whole n × p G, read in place). One pass over the
+  /// block forms the scaled copy G_g D_g^{-½}, ‖G_g‖², c_g and s_g.
+  mutating func add(
+    block: UnsafePointer<Double>, width: Int, rowStride: Int, inverse: MetricInverse, module: Int
+  ) {
     let n = self.n
     if scaled.count < n * width { scaled = [Double](repeating: 0, count: n * width) }
     let rootInverse = inverse.inverseDiagonal.map { $0.squareRoot() }
@@ -33,27 +43,23 @@ struct LowRankAccumulator {
     var norm = 0.0
     scaled.withUnsafeMutableBufferPointer { b in
       rootInverse.withUnsafeBufferPointer { root in
-        for i in 0..<n {
-          let row = i * width
-          for j in 0..<width {
-            let g = block[row + j]
-            norm += g * g
-            b[row + j] = g * root[j]
-          }
-        }
-      }
-      if !a.isEmpty {
         a.withUnsafeBufferPointer { a in
           for i in 0..<n {
-            let row = i * width
-            var dot = 0.0
-            var sum = 0.0
+            let source = block + i * rowStride, row = i * width
+            var dot = 0.0, sum = 0.0
             for j in 0..<width {
-              dot += a[j] * block[row + j]
-              sum += block[row + j]
+              let g = source[j]
+              norm += g * g
+              b[row + j] = g * root[j]
+              if !a.isEmpty {
+                dot += a[j] * g
+                sum += g
+              }
             }
-            c[i] = dot
-            s[i] = sum
+            if !a.isEmpty {
+              c[i] = dot
+              s[i] = sum
+            }
           }
         }
       }
@@ -68,6 +74,16 @@ struct LowRankAccumulator {
       rankOne.append((c, inverse.denominator))
       shiftSums.append((module, s))
     }
+  }
+
+  /// Adds what `other` accumulated over modules that all come after this one's, so the
+  /// rank-one terms stay in module order.
+  mutating func merge(_ other: LowRankAccumulator) {
+    precondition(other.n == n, "accumulators of different n")
+    for i in 0..<(n * n) { upper[i] += other.upper[i] }
+    rankOne += other.rankOne
+    shiftSums += other.shiftSums
+    squaredNorm += other.squaredNorm
   }
 
   /// The full symmetric M: the syrk part plus every rank-one term.

@@ -10,6 +10,7 @@ import COpenBLAS
 ///
 /// accumulated with one symmetric rank-k update per module (SymmetricProduct.swift) (n²p flops in all) plus one rank-one
 /// update per softmax-KL module, then `LAPACKE_dsyevd` on n × n. See Docs/Math.md §26.
+/// The modules are accumulated on every core, one contiguous run of modules each.
 public enum LowRankSpectrumSolver {
   /// Generalized spectrum of (Σ, H_ε) through the n × n reduction.
   ///
@@ -55,29 +56,51 @@ public enum LowRankSpectrumSolver {
       directionCount: directionCount, zeroThreshold: zeroThreshold)
   }
 
-  /// M = (1/n) G H_ε⁻¹ Gᵀ accumulated module by module (LowRankAccumulator.swift): each
-  /// module's n × m_g block of G is copied into one reused buffer (a few MB, cache-sized,
-  /// instead of a second copy of G) and added.
+  /// M = (1/n) G H_ε⁻¹ Gᵀ accumulated module by module (LowRankAccumulator.swift), each
+  /// module's columns read in place from G. The modules are split into one contiguous run per
+  /// core (balanced by width), each run into its own accumulator, merged in module order: the
+  /// result depends on the core count only through float rounding, and not from run to run.
   static func accumulate(
     G: [Double], n: Int, p: Int, metric: JointProximalMetric, inverses: [MetricInverse]
   ) -> LowRankAccumulator {
-    let largest = inverses.map(\.dimension).max() ?? 0
-    var block = [Double](repeating: 0, count: n * largest)
-    var accumulator = LowRankAccumulator(n: n)
-    for (module, inverse) in inverses.enumerated() {
-      let r = metric.range(of: module)
-      let width = r.count
-      G.withUnsafeBufferPointer { g in
-        for i in 0..<n {
-          let row = i * p + r.lowerBound
-          for j in 0..<width { block[i * width + j] = g[row + j] }
+    let runs = moduleRuns(widths: inverses.map(\.dimension), count: Parallel.workers)
+    var parts = [LowRankAccumulator](repeating: LowRankAccumulator(n: n), count: runs.count)
+    G.withUnsafeBufferPointer { g in
+      parts.withUnsafeMutableBufferPointer { parts in
+        // Safe unwrap: G holds n × p ≥ 1 entries (checkGradients ran first).
+        let base = g.baseAddress!
+        nonisolated(unsafe) let out = parts
+        Parallel.forChunks(runs.count, minChunk: 1) { chunk in
+          for run in chunk {
+            for module in runs[run] {
+              out[run].add(
+                block: base + metric.range(of: module).lowerBound, width: inverses[module].dimension, rowStride: p,
+                inverse: inverses[module], module: module)
+            }
+          }
         }
       }
-      block.withUnsafeBufferPointer { b in
-        accumulator.add(block: UnsafeBufferPointer(rebasing: b[0..<(n * width)]), width: width, inverse: inverse, module: module)
+    }
+    var accumulator = parts[0]
+    for part in parts.dropFirst() { accumulator.merge(part) }
+    return accumulator
+  }
+
+  /// Splits modules 0..<widths.count into at most `count` contiguous runs of about equal total width.
+  static func moduleRuns(widths: [Int], count: Int) -> [Range<Int>] {
+    let total = widths.reduce(0, +)
+    guard count > 1, widths.count > 1, total > 0 else { return [0..<widths.count] }
+    var runs: [Range<Int>] = []
+    var start = 0, seen = 0
+    for (i, w) in widths.enumerated() {
+      seen += w
+      if seen * count >= total * (runs.count + 1) && runs.count < count - 1 && i + 1 < widths.count {
+        runs.append(start..<(i + 1))
+        start = i + 1
       }
     }
-    return accumulator
+    runs.append(start..<widths.count)
+    return runs
   }
 
   /// `q_k = H_ε⁻¹ Gᵀ u_k / √(n ρ_k)`, which has `q_kᵀ H_ε q_k = u_kᵀ (n M) u_k / (n ρ_k) = 1`.

@@ -204,6 +204,13 @@ public struct ProbeGradients: Sendable {
       return values
     }
     let width = modules.reduce(0) { $0 + $1.count }
+    // Every module in storage order (the joint view): the columns are `values` as they are.
+    var next = 0
+    let inOrder = modules.allSatisfy { m in
+      defer { next = m.offset + m.count }
+      return m.offset == next
+    }
+    if inOrder && width == parameters { return values }
     var out = [Double](repeating: 0, count: rows * width)
     for r in 0..<rows {
       var col = 0

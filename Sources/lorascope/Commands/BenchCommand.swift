@@ -60,7 +60,8 @@ struct BenchCommand: ParsableCommand {
     t.add(["sgemm at the step's shapes", String(format: "%.1f", r.sgemmGflopsAtModelShapes), "GFLOP/s"])
     t.add(["LoRA + PESO step / full step", String(format: "%.2f", r.loraVsFullStepRatio), "×"])
     for (name, phases) in r.stepPhases.sorted(by: { $0.key < $1.key }) {
-      t.add(["  \(name) step: linear GEMMs", String(format: "%.1f", 1000 * phases.linearGemmSeconds), "ms"])
+      t.add(["  \(name) step: backbone GEMMs", String(format: "%.1f", 1000 * phases.linearGemmSeconds), "ms"])
+      t.add(["  \(name) step: adapter GEMMs", String(format: "%.1f", 1000 * phases.adapterGemmSeconds), "ms"])
       t.add(["  \(name) step: attention", String(format: "%.1f", 1000 * phases.attentionSeconds), "ms"])
       t.add(["  \(name) step: everything else", String(format: "%.1f", 1000 * phases.otherSeconds), "ms"])
     }
