@@ -85,7 +85,8 @@ public enum EvaluationBenchmark {
     for i in 0..<adapter.count { adapter[i] += Float(1e-2 * rng.nextNormal()) }
     let search = ConstrainedBeamSearch(trie: trie, beamWidth: beamWidth)
     let seconds = try EngineBenchmark.median(warmup: 1, iterations: iterations) {
-      _ = try search.search(histories: histories, scorer: IncrementalDecoder(model: model), batchSize: batchSize)
+      _ = try search.search(
+        histories: histories, scorers: IncrementalDecoder.onEveryCore(model: model), batchSize: batchSize)
     }
     let work = flops(config: config, histories: histories, levels: trie.levels, beamWidth: beamWidth)
     return EvaluationBenchmarkReport(

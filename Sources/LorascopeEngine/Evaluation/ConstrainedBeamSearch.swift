@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// One generated candidate: an item's code tuple and the total log-probability of its tokens.
 public struct RankedTuple: Codable, Sendable, Equatable {
   /// The code of each level (an item's tuple; several items may share it, Docs/Design.md §2).
@@ -56,6 +59,25 @@ public struct ConstrainedBeamSearch: Sendable {
     histories: [[Int32]], scorer: some NextTokenScorer, batchSize: Int = defaultBatchSize,
     resultCount: Int? = nil
   ) throws -> [[RankedTuple]] {
+    try search(histories: histories, scorers: [scorer], batchSize: batchSize, resultCount: resultCount)
+  }
+
+  /// `search` with one scorer per core: the same mini-batches, shared out over `scorers.count`
+  /// threads as each one finishes its last (the batches are independent), every thread running
+  /// whole mini-batches with its own scorer and every kernel inside on its own core
+  /// (`Parallel.inline`). Fine-grained splits of one mini-batch's small GEMMs and loops mostly
+  /// wait on each other; whole mini-batches side by side do not. The rankings equal `search`'s
+  /// with one scorer: each mini-batch is computed the same way whichever thread takes it.
+  ///
+  /// - Parameter scorers: one scorer per thread (e.g. `IncrementalDecoder.onEveryCore(model:)`);
+  ///   each is used by one thread at a time.
+  public func search<Scorer: NextTokenScorer>(
+    histories: [[Int32]], scorers: [Scorer], batchSize: Int = defaultBatchSize,
+    resultCount: Int? = nil
+  ) throws -> [[RankedTuple]] {
+    guard let scorer = scorers.first else {
+      throw LorascopeError.invalidConfiguration("beam search needs at least one scorer")
+    }
     guard beamWidth >= 1 else {
       throw LorascopeError.invalidConfiguration("beam width must be at least 1, got \(beamWidth)")
     }
@@ -81,13 +103,41 @@ public struct ConstrainedBeamSearch: Sendable {
     let order = histories.indices.sorted {
       (histories[$0].count, $0) < (histories[$1].count, $1)
     }
+    let batches = stride(from: 0, to: order.count, by: batchSize).map { order[$0..<min($0 + batchSize, order.count)] }
+    var ranked = [[[RankedTuple]]](repeating: [], count: batches.count)
+    if scorers.count == 1 || batches.count == 1 {
+      for (b, batch) in batches.enumerated() {
+        ranked[b] = try searchBatch(batch.map { histories[$0] }, scorer: scorer, keep: keep)
+      }
+    } else {
+      try ranked.withUnsafeMutableBufferPointer { slots in
+        // Each batch index is taken by exactly one thread, which alone writes its slot.
+        nonisolated(unsafe) let slots = slots
+        nonisolated(unsafe) let scorers = scorers
+        let next = Atomic<Int>(0)
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: min(scorers.count, batches.count)) { worker in
+          Parallel.inline {
+            while failure.withLock({ $0 == nil }) {
+              // Longest histories first (the batches are sorted by length): the costliest
+              // batches start early and the short ones fill in at the end.
+              let taken = next.add(1, ordering: .relaxed).oldValue
+              guard taken < batches.count else { return }
+              let b = batches.count - 1 - taken
+              do {
+                slots[b] = try searchBatch(batches[b].map { histories[$0] }, scorer: scorers[worker], keep: keep)
+              } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+              }
+            }
+          }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+      }
+    }
     var results = [[RankedTuple]](repeating: [], count: histories.count)
-    var start = 0
-    while start < order.count {
-      let chunk = order[start..<min(start + batchSize, order.count)]
-      let ranked = try searchBatch(chunk.map { histories[$0] }, scorer: scorer, keep: keep)
-      for (example, tuples) in zip(chunk, ranked) { results[example] = tuples }
-      start += batchSize
+    for (batch, tuples) in zip(batches, ranked) {
+      for (example, ranking) in zip(batch, tuples) { results[example] = ranking }
     }
     return results
   }

@@ -23,7 +23,7 @@ public struct ModelEvaluator: Sendable {
     guard !examples.isEmpty else { return ExampleRanks(users: [], ranks: []) }
     let histories = examples.map { Array(TokenSequence.prompt(for: $0, itemIndex: items).dropFirst()) }
     let search = ConstrainedBeamSearch(trie: trie, beamWidth: beamWidth)
-    let rankings = try search.search(histories: histories, scorer: IncrementalDecoder(model: model))
+    let rankings = try search.search(histories: histories, scorers: IncrementalDecoder.onEveryCore(model: model))
     return ExampleRanks(
       users: examples.map(\.userIndex), rankings: rankings, targets: examples.map { items.codes[$0.target] })
   }

@@ -6,6 +6,7 @@ import Foundation
 struct DecodingKernels {
   let model: LlamaModel
   let weights: DecodingWeights
+  let workspace: DecodingWorkspace
   var config: ModelConfig { model.config }
 
   /// x[i] = E[token i].
@@ -58,7 +59,7 @@ struct DecodingKernels {
     let c = config.hiddenSize, inter = config.intermediateSize
     let lw = weights.layers[l]
     BLAS.linearForward(out: h.base, inp: attended.base, weight: lw.o.base, rows: rows, inF: c, outF: c)
-    Self.add(x.base, into: h.base, count: rows * c)
+    FloatBuffer.add(x.base, into: h.base, count: rows * c)
     RMSNorm.forward(out: normed.base, rstd: rstd.base, inp: h.base,
                     weight: model.weights.pointer(model.layout.layers[l].postAttentionNorm),
                     rows: rows, c: c, eps: config.rmsNormEps)
@@ -70,26 +71,29 @@ struct DecodingKernels {
       }
     }
     BLAS.linearForward(out: x.base, inp: act.base, weight: lw.down.base, rows: rows, inF: inter, outF: c)
-    Self.add(h.base, into: x.base, count: rows * c)
-  }
-
-  /// y += x over raw pointers (the residual adds; vectorizes, unlike the buffer subscripts).
-  @inline(__always)
-  static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count { y[i] += x[i] }
+    FloatBuffer.add(h.base, into: x.base, count: rows * c)
   }
 
   /// Log-softmax of lm_head(norm(x[row])) for the given rows of x, one array per row.
   func logProbs(x: FloatBuffer, rows: [Int]) -> [[Float]] {
     let c = config.hiddenSize, v = config.vocabSize, n = rows.count
-    let gathered = FloatBuffer(count: n * c), normed = FloatBuffer(count: n * c), rstd = FloatBuffer(count: n)
+    let gathered = workspace.buffer(.headInput, count: n * c), normed = workspace.buffer(.headNormed, count: n * c)
+    let rstd = workspace.buffer(.headRstd, count: n)
     for (i, r) in rows.enumerated() { gathered.pointer(i * c).update(from: x.pointer(r * c), count: c) }
     RMSNorm.forward(out: normed.base, rstd: rstd.base, inp: gathered.base, weight: model.weights.pointer(model.layout.finalNorm),
                     rows: n, c: c, eps: config.rmsNormEps)
-    let logits = FloatBuffer(count: n * v)
+    let logits = workspace.buffer(.logits, count: n * v)
     BLAS.linearForward(out: logits.base, inp: normed.base, weight: model.weights.pointer(model.layout.lmHead),
                        rows: n, inF: c, outF: v)
-    return (0..<n).map { Self.logSoftmax(logits.pointer($0 * v), count: v) }
+    // One row per context, independent: the rows split over the cores.
+    var out = [[Float]](repeating: [], count: n)
+    out.withUnsafeMutableBufferPointer { rowsOut in
+      nonisolated(unsafe) let rowsOut = rowsOut
+      Parallel.forChunks(n, minChunk: 32) { range in
+        for i in range { rowsOut[i] = Self.logSoftmax(logits.pointer(i * v), count: v) }
+      }
+    }
+    return out
   }
 
   /// log softmax(z) with the vectorized exp (Docs/Math.md §8 at τ = 1): z − max − log Σ exp(z − max),

@@ -41,6 +41,7 @@ public final class IncrementalDecoder: NextTokenScorer {
   public let model: LlamaModel
   public var vocabSize: Int { model.config.vocabSize }
   let weights: DecodingWeights
+  let workspace = DecodingWorkspace()
   private var caches: [[Int32]: Cache] = [:]
   /// How many contexts were scored from the cache (one new token) and with a full pass.
   public private(set) var cachedContexts = 0
@@ -51,6 +52,18 @@ public final class IncrementalDecoder: NextTokenScorer {
   public init(model: LlamaModel) {
     self.model = model
     weights = DecodingWeights(model: model)
+  }
+
+  private init(model: LlamaModel, weights: DecodingWeights) {
+    self.model = model
+    self.weights = weights
+  }
+
+  /// One decoder per core over the same folded weights (read-only while decoding), each with
+  /// its own cache, for `ConstrainedBeamSearch.search(histories:scorers:)`.
+  public static func onEveryCore(model: LlamaModel) -> [IncrementalDecoder] {
+    let first = IncrementalDecoder(model: model)
+    return [first] + (1..<Parallel.workers).map { _ in IncrementalDecoder(model: model, weights: first.weights) }
   }
 
   public func nextTokenLogProbs(contexts: [[Int32]]) throws -> [[Float]] {

@@ -68,7 +68,7 @@ extension LlamaModel {
       out: a.attended.base, probs: a.probs.base, q: a.q.base, k: a.k.base, v: a.v.base,
       batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads, headDim: config.headDim)
     linearForward(.o, layer: l, acts: a, out: a.mid.base, inp: a.attended, rows: bt, seed: dropoutSeed)
-    for i in 0..<(bt * c) { a.mid[i] += a.input[i] }
+    FloatBuffer.add(a.input.base, into: a.mid.base, count: bt * c)
 
     // MLP block.
     RMSNorm.forward(
@@ -78,7 +78,7 @@ extension LlamaModel {
     linearForward(.up, layer: l, acts: a, out: a.up.base, inp: a.norm2, rows: bt, seed: dropoutSeed)
     SwiGLU.forward(act: a.act.base, gate: a.gate.base, up: a.up.base, count: bt * inter)
     linearForward(.down, layer: l, acts: a, out: out.base, inp: a.act, rows: bt, seed: dropoutSeed)
-    for i in 0..<(bt * c) { out[i] += a.mid[i] }
+    FloatBuffer.add(a.mid.base, into: out.base, count: bt * c)
   }
 
   /// y = x Wᵀ + s·(x_d Aᵀ) Bᵀ, with x_d the LoRA input after dropout (Docs/Design.md §1).
@@ -145,10 +145,18 @@ extension LlamaModel {
     return true
   }
 
+  /// The adapted linears are independent: they split over the cores.
   private func fold(into folded: FloatBuffer, _ ll: LoRALayout, _ lora: FloatBuffer) {
+    var linears: [(offset: Int, slot: LoRALinearSlot)] = []
     for l in 0..<config.numLayers {
-      for (kind, slot) in ll.linears[l] {
-        guard let offset = layout.layers[l].linear[kind] else { continue }
+      for kind in LinearKind.allCases {
+        guard let slot = ll.linears[l][kind], let offset = layout.layers[l].linear[kind] else { continue }
+        linears.append((offset, slot))
+      }
+    }
+    let weights = self.weights
+    Parallel.forChunks(linears.count, minChunk: 1) { range in
+      for (offset, slot) in linears[range] {
         folded.pointer(offset).update(from: weights.pointer(offset), count: slot.outFeatures * slot.inFeatures)
         BLAS.gemm(
           transA: false, transB: false, m: slot.outFeatures, n: slot.inFeatures, k: ll.lora.rank,

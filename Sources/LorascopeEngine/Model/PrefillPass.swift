@@ -16,15 +16,16 @@ struct PrefillPass {
   private let queries: FloatBuffer
 
   init(decoder: IncrementalDecoder, contexts: [[Int32]]) {
-    kernels = DecodingKernels(model: decoder.model, weights: decoder.weights)
+    kernels = DecodingKernels(model: decoder.model, weights: decoder.weights, workspace: decoder.workspace)
     self.contexts = contexts
     var s = [0]
     for ctx in contexts { s.append(s[s.count - 1] + ctx.count) }
     starts = s
     let c = decoder.model.config.hiddenSize, layers = decoder.model.config.numLayers
-    keys = (0..<layers).map { _ in FloatBuffer(count: s[contexts.count] * c) }
-    values = (0..<layers).map { _ in FloatBuffer(count: s[contexts.count] * c) }
-    queries = FloatBuffer(count: s[contexts.count] * c)
+    let space = decoder.workspace
+    keys = (0..<layers).map { space.buffer(.keys(layer: $0), count: s[contexts.count] * c) }
+    values = (0..<layers).map { space.buffer(.values(layer: $0), count: s[contexts.count] * c) }
+    queries = space.buffer(.queries, count: s[contexts.count] * c)
   }
 
   /// Log-probabilities at each context's last position.
@@ -32,9 +33,11 @@ struct PrefillPass {
     let cfg = kernels.config
     let c = cfg.hiddenSize, inter = cfg.intermediateSize
     let rows = starts[contexts.count]
-    let x = FloatBuffer(count: rows * c), h = FloatBuffer(count: rows * c), normed = FloatBuffer(count: rows * c)
-    let qkv = FloatBuffer(count: rows * 3 * c), attended = FloatBuffer(count: rows * c), rstd = FloatBuffer(count: rows)
-    let gateUp = FloatBuffer(count: rows * 2 * inter), act = FloatBuffer(count: rows * inter)
+    let space = kernels.workspace
+    let x = space.buffer(.x, count: rows * c), h = space.buffer(.h, count: rows * c)
+    let normed = space.buffer(.normed, count: rows * c), qkv = space.buffer(.qkv, count: rows * 3 * c)
+    let attended = space.buffer(.attended, count: rows * c), rstd = space.buffer(.rstd, count: rows)
+    let gateUp = space.buffer(.gateUp, count: rows * 2 * inter), act = space.buffer(.act, count: rows * inter)
     kernels.embed(contexts.flatMap { $0 }, into: x)
     let positions = contexts.flatMap { 0..<$0.count }
     let last = cfg.numLayers - 1
@@ -52,7 +55,7 @@ struct PrefillPass {
     kernels.rotate(qkv: qkv, positions: positions)
     keepKeysAndValues(layer: last, qkv: qkv)
     let n = contexts.count
-    let lastX = FloatBuffer(count: n * c), lastAttended = FloatBuffer(count: n * c)
+    let lastX = space.buffer(.lastX, count: n * c), lastAttended = space.buffer(.lastAttended, count: n * c)
     for i in 0..<n { lastX.pointer(i * c).update(from: x.pointer((starts[i + 1] - 1) * c), count: c) }
     attendLastPositions(layer: last, into: lastAttended)
     kernels.finishLayer(layer: last, x: lastX, attended: lastAttended, h: h, normed: normed, rstd: rstd,

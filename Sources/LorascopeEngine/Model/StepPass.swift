@@ -16,7 +16,7 @@ struct StepPass {
   private let newValues: FloatBuffer
 
   init(decoder: IncrementalDecoder, tokens: [Int32], parents: [IncrementalDecoder.Cache]) {
-    kernels = DecodingKernels(model: decoder.model, weights: decoder.weights)
+    kernels = DecodingKernels(model: decoder.model, weights: decoder.weights, workspace: decoder.workspace)
     self.tokens = tokens
     self.parents = parents
     var groupOf: [ObjectIdentifier: Int] = [:]
@@ -32,17 +32,19 @@ struct StepPass {
     }
     self.groups = groups
     let cfg = decoder.model.config
-    newKeys = FloatBuffer(count: cfg.numLayers * tokens.count * cfg.hiddenSize)
-    newValues = FloatBuffer(count: cfg.numLayers * tokens.count * cfg.hiddenSize)
+    newKeys = decoder.workspace.buffer(.newKeys, count: cfg.numLayers * tokens.count * cfg.hiddenSize)
+    newValues = decoder.workspace.buffer(.newValues, count: cfg.numLayers * tokens.count * cfg.hiddenSize)
   }
 
   /// Log-probabilities after each row's new token.
   func run() -> [[Float]] {
     let cfg = kernels.config
     let c = cfg.hiddenSize, inter = cfg.intermediateSize, n = tokens.count
-    let x = FloatBuffer(count: n * c), h = FloatBuffer(count: n * c), normed = FloatBuffer(count: n * c)
-    let qkv = FloatBuffer(count: n * 3 * c), attended = FloatBuffer(count: n * c), rstd = FloatBuffer(count: n)
-    let gateUp = FloatBuffer(count: n * 2 * inter), act = FloatBuffer(count: n * inter)
+    let space = kernels.workspace
+    let x = space.buffer(.x, count: n * c), h = space.buffer(.h, count: n * c), normed = space.buffer(.normed, count: n * c)
+    let qkv = space.buffer(.qkv, count: n * 3 * c), attended = space.buffer(.attended, count: n * c)
+    let rstd = space.buffer(.rstd, count: n)
+    let gateUp = space.buffer(.gateUp, count: n * 2 * inter), act = space.buffer(.act, count: n * inter)
     kernels.embed(tokens, into: x)
     let positions = parents.map(\.length)
     for l in 0..<cfg.numLayers {

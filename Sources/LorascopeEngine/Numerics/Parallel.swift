@@ -27,6 +27,11 @@ public enum Parallel {
       body(0, 0..<count)
       return
     }
+    if isInline {
+      // The same chunks, one after another: results do not depend on whether the cores split them.
+      for c in 0..<chunks { body(c, (count * c / chunks)..<(count * (c + 1) / chunks)) }
+      return
+    }
     // The chunks touch disjoint ranges of the caller's buffers, so sharing `body` is safe.
     withoutActuallyEscaping(body) { body in
       nonisolated(unsafe) let work = body
@@ -36,6 +41,28 @@ public enum Parallel {
       }
     }
   }
+}
+
+extension Parallel {
+  /// Runs `body` with every `forChunks` / `forIndexedChunks` on the calling thread only, chunk
+  /// after chunk (the same chunks as in parallel, so the same results). For work that is already
+  /// spread over the cores at a coarser grain, such as one beam-search mini-batch per core: there
+  /// the fine-grained splits would only wait on each other.
+  public static func inline<T>(_ body: () throws -> T) rethrows -> T {
+    let previous = pthread_getspecific(inlineKey)
+    pthread_setspecific(inlineKey, UnsafeRawPointer(bitPattern: 1))
+    defer { pthread_setspecific(inlineKey, previous) }
+    return try body()
+  }
+
+  /// Whether the calling thread is inside `inline`.
+  public static var isInline: Bool { pthread_getspecific(inlineKey) != nil }
+
+  private static let inlineKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+  }()
 }
 
 /// The number of active processors, read once.
@@ -51,4 +78,6 @@ enum ProcessInfoCores {
 
 #if canImport(Glibc)
   import Glibc
+#elseif canImport(Darwin)
+  import Darwin
 #endif

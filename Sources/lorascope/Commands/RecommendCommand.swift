@@ -66,7 +66,7 @@ struct RecommendCommand: ParsableCommand {
     let histories = examples.map { Array(TokenSequence.prompt(for: $0, itemIndex: items).dropFirst()) }
     let search = ConstrainedBeamSearch(trie: session.evaluator.trie, beamWidth: beamWidth)
     let rankings = try search.search(
-      histories: histories, scorer: IncrementalDecoder(model: model), batchSize: 64, resultCount: k)
+      histories: histories, scorers: IncrementalDecoder.onEveryCore(model: model), batchSize: 64, resultCount: k)
 
     let users = dataset.blocks[block].users
     let report = RecommendReport(
