@@ -68,6 +68,7 @@ for r in range(1, rounds + 1):
         "eval": ls.get("eval_users_per_s"), "eval_gflops": ls.get("eval_gflops"),
         "gemm_share": (ls["step_phases"]["lora_peso"]["linear_gemm_s"] + ls["step_phases"]["lora_peso"].get("adapter_gemm_s", 0))
                       / ls["step_phases"]["lora_peso"]["step_s"],
+        "gemm_rate": ls.get("full_step_gemm_gflops", ls["full_step_gflops"]) / ls["sgemm_gflops_at_model_shapes"],
         "torch_full": tr["full_adamw"]["sequences_per_s"], "torch_kl": tr["lora_kl_adamw"]["sequences_per_s"],
         "torch_ce": tr["lora_ce_adamw"]["sequences_per_s"], "kernel": ls["blas_kernel"],
     })
@@ -94,6 +95,7 @@ print(f"median LoRA+PESO step, lorascope / PyTorch LoRA+KL:   {med([p['peso'] / 
 print(f"median LoRA CE step, lorascope / PyTorch LoRA CE:     {med([p['lora'] / p['torch_ce'] for p in pairs]):.2f}x")
 print(f"median LoRA+PESO step / lorascope's full step:        {med([p['lora_vs_full'] for p in pairs]):.2f}x")
 print(f"median share of linear GEMMs in the LoRA+PESO step:   {100 * med([p['gemm_share'] for p in pairs]):.0f}%")
+print(f"median full step's GEMM rate / sgemm at its shapes:   {100 * med([p['gemm_rate'] for p in pairs]):.0f}%")
 corename, config = openblas_config()
 print(f"OpenBLAS kernel (lorascope bench): {pairs[0]['kernel']}; openblas_get_corename: {corename}; config: {config}")
 print(f"CPU: {cpu_model()}")

@@ -128,3 +128,40 @@ struct BatchedDecodingTests {
     #expect(abs(batched - mean) < 1e-5 * max(1, abs(mean)), "batched \(batched) vs per-example mean \(mean)")
   }
 }
+
+/// Evaluation shares its mini-batches out over one decoder per core; that must not change a
+/// single ranking or score.
+@Suite("Beam search with one decoder per core")
+struct PerCoreBeamSearchTests {
+  @Test("one decoder per core ranks exactly as one decoder, scores bit for bit", arguments: [UInt64(3), 19])
+  func perCoreEqualsOneDecoder(seed: UInt64) throws {
+    let (model, trie, histories) = try BatchedDecodingTests.fixture(users: 53, seed: seed)
+    let search = ConstrainedBeamSearch(trie: trie, beamWidth: 6)
+    let one = try search.search(histories: histories, scorer: IncrementalDecoder(model: model), batchSize: 8)
+    let decoders = IncrementalDecoder.onEveryCore(model: model)
+    #expect(decoders.count == Parallel.workers)
+    let shared = try search.search(histories: histories, scorers: decoders, batchSize: 8)
+    #expect(shared == one)
+    // Which thread takes which mini-batch varies from run to run; together they took every user once.
+    #expect(decoders.map(\.fullContexts).reduce(0, +) == histories.count)
+  }
+
+  @Test("an error in one mini-batch stops the search and is rethrown")
+  func errorsPropagate() throws {
+    struct Failing: NextTokenScorer {
+      let vocabSize: Int
+      func nextTokenLogProbs(contexts: [[Int32]]) throws -> [[Float]] {
+        if contexts.contains(where: { $0.count > 20 }) { throw LorascopeError.numerical("planted failure") }
+        return contexts.map { _ in [Float](repeating: -3, count: vocabSize) }
+      }
+    }
+    let (_, trie, histories) = try BatchedDecodingTests.fixture(users: 40, seed: 7)
+    let scorers = (0..<max(2, Parallel.workers)).map { _ in Failing(vocabSize: trie.vocabSize) }
+    #expect(throws: LorascopeError.self) {
+      _ = try ConstrainedBeamSearch(trie: trie, beamWidth: 4).search(histories: histories, scorers: scorers, batchSize: 4)
+    }
+    #expect(throws: LorascopeError.self) {
+      _ = try ConstrainedBeamSearch(trie: trie).search(histories: histories, scorers: [Failing]())
+    }
+  }
+}

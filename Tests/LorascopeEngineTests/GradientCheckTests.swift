@@ -136,3 +136,30 @@ struct GradientCheckTests {
     #expect(penalty.evaluate(anchor, strength: strength).allSatisfy { abs($0) < 1e-12 })
   }
 }
+
+/// Layer 0 skips its input gradient when the embeddings are frozen; the adapter's gradients must
+/// not notice.
+@Suite("The input gradient below layer 0")
+struct LayerZeroInputGradientTests {
+  @Test("LoRA gradients with a frozen backbone equal those computed next to embedding gradients, bit for bit")
+  func loraGradientsUnchanged() throws {
+    let config = ModelConfig(vocabSize: 40, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 48, maxPositions: 32)
+    let model = try ModelFixtures.model(config: config, seed: 5, weightScale: 1, lora: LoRAConfig(rank: 4, alpha: 8))
+    var rng = SeededRNG(seed: 9)
+    let rows = (0..<3).map { _ -> TrainingPair in
+      let tokens = (0..<13).map { _ in Int32(3 + Int(rng.next() % 37)) }
+      return TrainingPair(inputs: Array(tokens.dropLast()), targets: Array(tokens.dropFirst()))
+    }
+    let batch = TokenBatch(rows: rows)
+    let frozen = ModelGradients(model: model, backbone: .frozen, lora: true)
+    let withEmbeddings = ModelGradients(model: model, backbone: .embeddingsAndHead, lora: true)
+    let lossFrozen = try model.lossAndGradients(batch, into: frozen)
+    let lossEmbeddings = try model.lossAndGradients(batch, into: withEmbeddings)
+    #expect(lossFrozen == lossEmbeddings)
+    let a = try #require(frozen.lora), b = try #require(withEmbeddings.lora)
+    #expect(a.array == b.array)
+    // The embedding gradient itself was computed (the skipped path is not skipped there).
+    let embedding = try #require(withEmbeddings.backbone).slice(model.layout.embedding, config.vocabSize * config.hiddenSize)
+    #expect(embedding.contains { $0 != 0 })
+  }
+}

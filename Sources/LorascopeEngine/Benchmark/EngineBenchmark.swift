@@ -11,6 +11,9 @@ public struct EngineBenchmarkReport: Codable, Sendable {
   public var seqLen: Int
   public var fullStepSequencesPerS: Double
   public var fullStepGflops: Double
+  /// The full step's linear-layer and lm_head GEMM FLOPs over the time its GEMM calls took
+  /// (`StepPhaseClock`): the rate of the GEMMs themselves, comparable with `sgemmGflopsAtModelShapes`.
+  public var fullStepGemmGflops: Double
   public var loraPesoStepSequencesPerS: Double
   public var loraStepSequencesPerS: Double
   public var forwardTokensPerS: Double
@@ -40,6 +43,7 @@ public struct EngineBenchmarkReport: Codable, Sendable {
   enum CodingKeys: String, CodingKey {
     case blasKernel = "blas_kernel", engineThreads = "engine_threads", batch, seqLen = "seq_len"
     case fullStepSequencesPerS = "full_step_sequences_per_s", fullStepGflops = "full_step_gflops"
+    case fullStepGemmGflops = "full_step_gemm_gflops"
     case loraPesoStepSequencesPerS = "lora_peso_step_sequences_per_s"
     case loraStepSequencesPerS = "lora_step_sequences_per_s"
     case forwardTokensPerS = "forward_tokens_per_s", sgemmGflops = "sgemm_gflops"
@@ -111,11 +115,16 @@ public enum EngineBenchmark {
   /// The matmul FLOPs of one full-parameter step (forward + backward: 3× the forward's
   /// linear and attention FLOPs), logits at every position.
   public static func fullStepFlops(config c: ModelConfig, batch: Int, seqLen: Int) -> Double {
+    let attention = 2 * 2 * Double(batch * seqLen * seqLen) * Double(c.hiddenSize) * Double(c.numLayers)
+    return fullStepLinearFlops(config: c, batch: batch, seqLen: seqLen) + 3 * attention
+  }
+
+  /// The part of `fullStepFlops` in the linear layers and lm_head (what `StepPhaseClock.linear` times).
+  public static func fullStepLinearFlops(config c: ModelConfig, batch: Int, seqLen: Int) -> Double {
     let bt = Double(batch * seqLen), C = Double(c.hiddenSize), I = Double(c.intermediateSize)
     let linears = 2 * bt * (4 * C * C + 3 * C * I) * Double(c.numLayers)
-    let attention = 2 * 2 * Double(batch * seqLen * seqLen) * C * Double(c.numLayers)
     let head = 2 * bt * C * Double(c.vocabSize)
-    return 3 * (linears + attention + head)
+    return 3 * (linears + head)
   }
 
   /// The benchmark's random inputs: fixed streams of root 0, so every machine times the same work.
@@ -261,6 +270,8 @@ public enum EngineBenchmark {
       blasKernel: BLAS.kernelName, engineThreads: Parallel.workers, batch: batch, seqLen: seqLen,
       fullStepSequencesPerS: Double(batch) / tFull,
       fullStepGflops: fullStepFlops(config: config, batch: batch, seqLen: seqLen) / tFull / 1e9,
+      fullStepGemmGflops: fullStepLinearFlops(config: config, batch: batch, seqLen: seqLen)
+        / fullPhases.linearGemmSeconds / 1e9,
       loraPesoStepSequencesPerS: Double(batch) / tPeso,
       loraStepSequencesPerS: Double(batch) / tLora,
       forwardTokensPerS: Double(bt) / tForward,

@@ -99,14 +99,12 @@ struct DecodingKernels {
   /// log softmax(z) with the vectorized exp (Docs/Math.md §8 at τ = 1): z − max − log Σ exp(z − max),
   /// the sum kept in Float64.
   static func logSoftmax(_ z: UnsafePointer<Float>, count: Int) -> [Float] {
-    var mx = -Float.infinity
-    for j in 0..<count { mx = max(mx, z[j]) }
+    let mx = Reductions.maximum(z, count: count)
     return [Float](unsafeUninitializedCapacity: count) { out, initialized in
       guard let o = out.baseAddress else { return }
       for j in 0..<count { o[j] = z[j] - mx }
       FastMath.expInPlace(o, count: count)
-      var sum: Double = 0
-      for j in 0..<count { sum += Double(o[j]) }
+      let sum = Reductions.sumInDouble(o, count: count)
       let lse = Float(Foundation.log(sum))
       for j in 0..<count { o[j] = z[j] - mx - lse }
       initialized = count
@@ -116,13 +114,10 @@ struct DecodingKernels {
   /// Softmax in place over p[0..<count] (scores already scaled).
   @inline(__always)
   static func softmax(_ p: UnsafeMutablePointer<Float>, count: Int) {
-    var mx = -Float.infinity
-    for j in 0..<count { mx = max(mx, p[j]) }
+    let mx = Reductions.maximum(p, count: count)
     for j in 0..<count { p[j] -= mx }
     FastMath.expInPlace(p, count: count)
-    var sum: Float = 0
-    for j in 0..<count { sum += p[j] }
-    let inv = 1 / sum
+    let inv = 1 / Reductions.sum(p, count: count)
     for j in 0..<count { p[j] *= inv }
   }
 }

@@ -81,9 +81,7 @@ struct PrefillPass {
             let q = queries.pointer((first + t - 1) * c + hd)
             for j in 0..<t {
               let k = keys[l].pointer((first + j) * c + hd)
-              var dot: Float = 0
-              for e in 0..<d { dot += q[e] * k[e] }
-              p[j] = dot * scale
+              p[j] = Reductions.dot(q, k, count: d) * scale
             }
             DecodingKernels.softmax(p, count: t)
             let o = attended.pointer(i * c + hd)

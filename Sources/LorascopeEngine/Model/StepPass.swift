@@ -132,9 +132,7 @@ struct StepPass {
 
   @inline(__always)
   private static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-    var sum: Float = 0
-    for e in 0..<count { sum += a[e] * b[e] }
-    return sum
+    Reductions.dot(a, b, count: count)
   }
 
   @inline(__always)

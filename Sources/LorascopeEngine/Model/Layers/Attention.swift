@@ -22,13 +22,10 @@ enum CausalAttention {
             a: q + off, lda: width, b: k + off, ldb: width, beta: 0, c: p, ldc: t)
           for i in 0..<t {
             let row = p + i * t
-            var mx = -Float.infinity
-            for j in 0...i where row[j] > mx { mx = row[j] }
+            let mx = Reductions.maximum(row, count: i + 1)
             for j in 0...i { row[j] -= mx }
             FastMath.expInPlace(row, count: i + 1)
-            var sum: Float = 0
-            for j in 0...i { sum += row[j] }
-            let inv = 1 / sum
+            let inv = 1 / Reductions.sum(row, count: i + 1)
             for j in 0...i { row[j] *= inv }
             for j in (i + 1)..<max(t, i + 1) { row[j] = 0 }
           }
@@ -65,8 +62,7 @@ enum CausalAttention {
             a: p, lda: t, b: dout + off, ldb: width, beta: 0, c: dv + off, ldc: width)
           for i in 0..<t {
             let pr = p + i * t, dr = dp + i * t
-            var dot: Float = 0
-            for j in 0...i { dot += pr[j] * dr[j] }
+            let dot = Reductions.dot(pr, dr, count: i + 1)
             for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
             for j in (i + 1)..<max(t, i + 1) { dr[j] = 0 }
           }

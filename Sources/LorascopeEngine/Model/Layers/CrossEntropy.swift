@@ -20,15 +20,14 @@ enum CrossEntropy {
         Parallel.forChunks(targets.count, minChunk: 32) { rows in
           for r in rows {
             let z = logits + r * vocab
-            var mx = -Float.infinity
-            for j in 0..<vocab { mx = max(mx, z[j] * invT) }
+            // Rounding is monotone, so the largest z/τ is the largest z, divided by τ.
+            let mx = Reductions.maximum(z, count: vocab) * invT
             let yi = Int(ys[r])
             // log p(y) = z_y/τ − max − log Σ exp(z/τ − max), kept in Float64.
             let shiftedTarget = Double(z[yi] * invT - mx)
             for j in 0..<vocab { z[j] = z[j] * invT - mx }
             FastMath.expInPlace(z, count: vocab)
-            var sum: Double = 0
-            for j in 0..<vocab { sum += Double(z[j]) }
+            let sum = Reductions.sumInDouble(z, count: vocab)
             out[r] = Foundation.log(sum) - shiftedTarget
             let k = Float(1 / sum) * invT * rowScale
             for j in 0..<vocab { z[j] *= k }

@@ -9,8 +9,7 @@ enum RMSNorm {
     Parallel.forChunks(rows, minChunk: 128) { range in
       for r in range {
         let x = inp + r * c, y = out + r * c
-        var ss: Float = 0
-        for i in 0..<c { ss += x[i] * x[i] }
+        let ss = Reductions.dot(x, x, count: c)
         let s = 1 / (ss / Float(c) + eps).squareRoot()
         rstd[r] = s
         for i in 0..<c { y[i] = (x[i] * s) * weight[i] }
@@ -29,8 +28,7 @@ enum RMSNorm {
       for r in range {
         let x = inp + r * c, dy = dout + r * c, dx = dinp + r * c
         let s = rstd[r]
-        var dot: Float = 0
-        for i in 0..<c { dot += dy[i] * weight[i] * x[i] }
+        let dot = Reductions.dot(dy, weight, x, count: c)
         let k = dot * s * s * s / Float(c)
         for i in 0..<c { dx[i] += s * dy[i] * weight[i] - x[i] * k }
       }
