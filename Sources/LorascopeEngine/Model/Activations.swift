@@ -12,6 +12,7 @@ final class Activations {
     let norm2: FloatBuffer       // post_attention_layernorm output [BT, C]
     let rstd2: FloatBuffer
     let gate: FloatBuffer, up: FloatBuffer, act: FloatBuffer  // [BT, I]
+    let gateSigmoid: FloatBuffer  // σ(gate) [BT, I], so the backward needs no exp
     /// Per adapted linear: A·x [BT, r], and the dropped-out input (+ its mask) when dropout > 0.
     var loraAx: [LinearKind: FloatBuffer] = [:]
     var loraInput: [LinearKind: FloatBuffer] = [:]
@@ -32,6 +33,7 @@ final class Activations {
       gate = FloatBuffer(count: bt * inter)
       up = FloatBuffer(count: bt * inter)
       act = FloatBuffer(count: bt * inter)
+      gateSigmoid = FloatBuffer(count: bt * inter)
       for (kind, slot) in lora {
         loraAx[kind] = FloatBuffer(count: bt * rank)
         if dropout {

@@ -94,7 +94,7 @@ extension LlamaModel {
                    inp: a.act, rows: bt, grads: grads, perExample: perExample, batch: batch)
     SwiGLU.backward(
       dgate: s.dGate.base, dup: s.dUp.base, dact: s.dAct.base, gate: a.gate.base, up: a.up.base,
-      count: bt * inter)
+      sigmoid: a.gateSigmoid.base, count: bt * inter)
     linearBackward(.gate, layer: l, acts: a, s, dinp: s.dNorm, accumulate: false, dout: s.dGate.base,
                    inp: a.norm2, rows: bt, grads: grads, perExample: perExample, batch: batch)
     linearBackward(.up, layer: l, acts: a, s, dinp: s.dNorm, accumulate: true, dout: s.dUp.base,

@@ -76,7 +76,7 @@ extension LlamaModel {
       rows: bt, c: c, eps: config.rmsNormEps)
     linearForward(.gate, layer: l, acts: a, out: a.gate.base, inp: a.norm2, rows: bt, seed: dropoutSeed)
     linearForward(.up, layer: l, acts: a, out: a.up.base, inp: a.norm2, rows: bt, seed: dropoutSeed)
-    SwiGLU.forward(act: a.act.base, gate: a.gate.base, up: a.up.base, count: bt * inter)
+    SwiGLU.forward(act: a.act.base, gate: a.gate.base, up: a.up.base, count: bt * inter, sigmoid: a.gateSigmoid.base)
     linearForward(.down, layer: l, acts: a, out: out.base, inp: a.act, rows: bt, seed: dropoutSeed)
     FloatBuffer.add(a.mid.base, into: out.base, count: bt * c)
   }
