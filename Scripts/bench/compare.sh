@@ -7,7 +7,8 @@
 #   defaults: Scripts/bench/torch_reference.py, 3 rounds (at least 3 are run).
 # Environment: LORASCOPE (the binary; default .build/release/lorascope, else .build/debug/lorascope),
 #   PYTHON (default ~/.cache/lorascope/venv-ref/bin/python, else python3),
-#   BENCH_ITERATIONS (lorascope --iterations, default 10), TORCH_ITERS (reference --iters, default 10).
+#   BENCH_ITERATIONS (lorascope --iterations, default 10), TORCH_ITERS (reference --iters, default 10),
+#   KEEP_JSON (a directory: each round's lorascope-R.json and torch-R.json are copied there).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -108,6 +109,9 @@ for round in $(seq 1 "$rounds"); do
   echo "round $round/$rounds: PyTorch reference" >&2
   "$PYTHON" "$reference" --attn eager --iters "${TORCH_ITERS:-10}" --json "$work/torch-$round.json" > /dev/null
   summarize "$round" pair
+  if [ -n "${KEEP_JSON:-}" ]; then
+    mkdir -p "$KEEP_JSON" && cp "$work/lorascope-$round.json" "$work/torch-$round.json" "$KEEP_JSON/"
+  fi
 done
 echo
 summarize "$rounds" summary
