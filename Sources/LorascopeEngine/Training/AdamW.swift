@@ -72,13 +72,16 @@ public final class AdamW: @unchecked Sendable {
     let wd = config.weightDecay, eps = config.epsilon
     for g in groups {
       let p = g.parameters.base, d = g.gradients.base, m = g.m.base, v = g.v.base
+      // Every element updates alone: the ranges split over the cores, the same arithmetic per element.
       for r in g.ranges {
-        for i in r {
-          let grad = d[i]
-          m[i] = b1 * m[i] + (1 - b1) * grad
-          v[i] = b2 * v[i] + (1 - b2) * grad * grad
-          let mHat = m[i] / c1, vHat = v[i] / c2
-          p[i] -= lr * (mHat / (vHat.squareRoot() + eps) + wd * p[i])
+        Parallel.forChunks(r.count, minChunk: 1 << 15) { chunk in
+          for i in (r.lowerBound + chunk.lowerBound)..<(r.lowerBound + chunk.upperBound) {
+            let grad = d[i]
+            m[i] = b1 * m[i] + (1 - b1) * grad
+            v[i] = b2 * v[i] + (1 - b2) * grad * grad
+            let mHat = m[i] / c1, vHat = v[i] / c2
+            p[i] -= lr * (mHat / (vHat.squareRoot() + eps) + wd * p[i])
+          }
         }
       }
     }
