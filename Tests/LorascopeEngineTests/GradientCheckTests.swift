@@ -163,3 +163,35 @@ struct LayerZeroInputGradientTests {
     #expect(embedding.contains { $0 != 0 })
   }
 }
+
+/// The forward's buffers outlive a batch: a smaller batch after a larger one runs in the larger
+/// buffers. Results must not depend on what ran before.
+@Suite("Activation buffers reused across batch shapes")
+struct ActivationReuseTests {
+  static func batch(rows: Int, length: Int, seed: UInt64) -> TokenBatch {
+    var rng = SeededRNG(seed: seed)
+    return TokenBatch(rows: (0..<rows).map { _ in
+      let tokens = (0...length).map { _ in Int32(3 + Int(rng.next() % 37)) }
+      return TrainingPair(inputs: Array(tokens.dropLast()), targets: Array(tokens.dropFirst()))
+    })
+  }
+
+  @Test("loss and LoRA gradients of a batch are the same after a larger batch as in a fresh model")
+  func reuseDoesNotChangeResults() throws {
+    let config = ModelConfig(vocabSize: 40, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 48, maxPositions: 32)
+    let used = try ModelFixtures.model(config: config, seed: 5, weightScale: 1, lora: LoRAConfig(rank: 4, alpha: 8))
+    let fresh = try ModelFixtures.model(config: config, seed: 5, weightScale: 1, lora: LoRAConfig(rank: 4, alpha: 8))
+    let large = Self.batch(rows: 5, length: 24, seed: 1), small = Self.batch(rows: 3, length: 9, seed: 2)
+    let warmup = ModelGradients(model: used, backbone: .frozen, lora: true)
+    _ = try used.lossAndGradients(large, into: warmup)
+    let after = ModelGradients(model: used, backbone: .frozen, lora: true)
+    let alone = ModelGradients(model: fresh, backbone: .frozen, lora: true)
+    #expect(try used.lossAndGradients(small, into: after) == fresh.lossAndGradients(small, into: alone))
+    #expect(try #require(after.lora).array == #require(alone.lora).array)
+    // And back to the larger shape: still the fresh model's numbers.
+    let again = ModelGradients(model: used, backbone: .frozen, lora: true)
+    let freshLarge = ModelGradients(model: fresh, backbone: .frozen, lora: true)
+    #expect(try used.lossAndGradients(large, into: again) == fresh.lossAndGradients(large, into: freshLarge))
+    #expect(try #require(again.lora).array == #require(freshLarge.lora).array)
+  }
+}

@@ -1,5 +1,8 @@
-/// Everything the forward pass caches for the backward pass, sized for one (batch, T)
-/// (llm.c's `ActivationTensors`). Reallocated only when a larger batch arrives.
+/// Everything the forward pass caches for the backward pass (llm.c's `ActivationTensors`),
+/// for the current (batch, T). Its buffers hold `tokens` rows and `probs` attention entries and
+/// serve any smaller batch as they are (every pass indexes by the current shape and writes what it
+/// reads): training batches pad to their longest history, so their T changes nearly every step,
+/// and fresh buffers each time cost a zero fill and new pages from the kernel.
 final class Activations {
   final class Layer {
     let input: FloatBuffer       // residual stream entering the layer [BT, C]
@@ -44,7 +47,10 @@ final class Activations {
     }
   }
 
-  let batch: Int, seqLen: Int
+  /// The current shape (at most `tokens` rows and `probs` attention entries).
+  var batch: Int, seqLen: Int
+  /// Capacity: rows of the [BT, ·] buffers, and entries of each layer's [B, H, T, T] probabilities.
+  let tokens: Int, probs: Int
   let layers: [Layer]
   let output: FloatBuffer      // residual stream after the last layer [BT, C]
   let finalNorm: FloatBuffer   // [BT, C]
@@ -54,14 +60,17 @@ final class Activations {
   var logits: FloatBuffer
   var outputRows: [Int32] = []
 
-  init(config c: ModelConfig, lora: LoRALayout?, batch: Int, seqLen: Int) {
-    let bt = batch * seqLen
+  /// Buffers for `tokens` rows and `probs` attention entries, shaped (batch, seqLen) for now.
+  init(config c: ModelConfig, lora: LoRALayout?, tokens: Int, probs: Int, batch: Int, seqLen: Int) {
+    let bt = tokens
     self.batch = batch
     self.seqLen = seqLen
+    self.tokens = tokens
+    self.probs = probs
     let dropout = (lora?.lora.dropout ?? 0) > 0
     layers = (0..<c.numLayers).map { l in
       Layer(
-        bt: bt, c: c.hiddenSize, inter: c.intermediateSize, probs: batch * c.numHeads * seqLen * seqLen,
+        bt: bt, c: c.hiddenSize, inter: c.intermediateSize, probs: probs,
         lora: lora?.linears[l] ?? [:], rank: lora?.lora.rank ?? 0, dropout: dropout)
     }
     output = FloatBuffer(count: bt * c.hiddenSize)
@@ -89,8 +98,9 @@ final class BackwardScratch {
   var dGathered: FloatBuffer   // [N, C]
   var adapterPartials = FloatBuffer(count: 0)  // per-chunk partial dB and dA of one linear
 
-  init(config c: ModelConfig, rank: Int, batch: Int, seqLen: Int) {
-    let bt = batch * seqLen
+  /// Sized like `Activations` of `tokens` rows and `probs` attention entries.
+  init(config c: ModelConfig, rank: Int, tokens: Int, probs: Int) {
+    let bt = tokens
     dResidual = FloatBuffer(count: bt * c.hiddenSize)
     dNorm = FloatBuffer(count: bt * c.hiddenSize)
     dq = FloatBuffer(count: bt * c.hiddenSize)
@@ -100,7 +110,7 @@ final class BackwardScratch {
     dGate = FloatBuffer(count: bt * c.intermediateSize)
     dUp = FloatBuffer(count: bt * c.intermediateSize)
     dAct = FloatBuffer(count: bt * c.intermediateSize)
-    dProbs = FloatBuffer(count: batch * c.numHeads * seqLen * seqLen)
+    dProbs = FloatBuffer(count: probs)
     dAx = FloatBuffer(count: bt * max(rank, 1))
     dLoRAInput = FloatBuffer(count: bt * max(c.hiddenSize, c.intermediateSize))
     dGathered = FloatBuffer(count: 0)

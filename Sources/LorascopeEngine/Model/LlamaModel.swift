@@ -113,8 +113,16 @@ public final class LlamaModel: @unchecked Sendable {
       throw LorascopeError.invalidConfiguration(
         "sequence of \(seqLen) tokens exceeds max positions \(config.maxPositions)")
     }
-    if let a = activations, a.batch == batch, a.seqLen == seqLen { return }
-    activations = Activations(config: config, lora: loraLayout, batch: batch, seqLen: seqLen)
+    let tokens = batch * seqLen, probs = batch * config.numHeads * seqLen * seqLen
+    if let a = activations, tokens <= a.tokens, probs <= a.probs {
+      a.batch = batch
+      a.seqLen = seqLen
+      return
+    }
+    // Grow to hold this shape and every shape held so far, so alternating shapes do not reallocate.
+    activations = Activations(
+      config: config, lora: loraLayout, tokens: max(tokens, activations?.tokens ?? 0),
+      probs: max(probs, activations?.probs ?? 0), batch: batch, seqLen: seqLen)
     scratch = nil
   }
 
@@ -122,7 +130,7 @@ public final class LlamaModel: @unchecked Sendable {
     if let s = scratch { return s }
     // Safe unwrap: scratch is only needed after a forward pass, which creates the activations.
     let a = activations!
-    let s = BackwardScratch(config: config, rank: loraLayout?.lora.rank ?? 0, batch: a.batch, seqLen: a.seqLen)
+    let s = BackwardScratch(config: config, rank: loraLayout?.lora.rank ?? 0, tokens: a.tokens, probs: a.probs)
     scratch = s
     return s
   }
