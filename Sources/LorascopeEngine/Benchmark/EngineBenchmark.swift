@@ -16,6 +16,12 @@ public struct EngineBenchmarkReport: Codable, Sendable {
   public var fullStepGemmGflops: Double
   public var loraPesoStepSequencesPerS: Double
   public var loraStepSequencesPerS: Double
+  /// The LoRA + PESO step on batches of Video_Games-like lengths, each padded to its longest, as a
+  /// run trains (`videoGamesLikeBatches`): shapes change from step to step.
+  public var loraPesoVariedStepSequencesPerS: Double
+  /// Mean tokens per sequence in those batches, before and after padding to each batch's longest.
+  public var variedTokensPerSequence: Double
+  public var variedPaddedTokensPerSequence: Double
   public var forwardTokensPerS: Double
   /// sgemm GFLOP/s keyed by "MxKxN" at the model's shapes.
   public var sgemmGflops: [String: Double]
@@ -46,6 +52,9 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     case fullStepGemmGflops = "full_step_gemm_gflops"
     case loraPesoStepSequencesPerS = "lora_peso_step_sequences_per_s"
     case loraStepSequencesPerS = "lora_step_sequences_per_s"
+    case loraPesoVariedStepSequencesPerS = "lora_peso_varied_step_sequences_per_s"
+    case variedTokensPerSequence = "varied_tokens_per_sequence"
+    case variedPaddedTokensPerSequence = "varied_padded_tokens_per_sequence"
     case forwardTokensPerS = "forward_tokens_per_s", sgemmGflops = "sgemm_gflops"
     case sgemmGflopsAtModelShapes = "sgemm_gflops_at_model_shapes"
     case perExampleGradientsSeconds = "per_example_gradients_128_s", batchedBackwardSeconds = "batched_backward_128_s"
@@ -140,6 +149,28 @@ public enum EngineBenchmark {
     return TokenBatch(rows: rows)
   }
 
+  /// `count` batches of `batch` sequences whose lengths follow Video_Games' test histories
+  /// (`EvaluationBenchmark.videoGamesHistoryItems`) plus the target item, 4 tokens per item and
+  /// BOS, capped at `maxLength`; random tokens, a target at every position; each batch pads to its
+  /// longest sequence, so the shapes change from batch to batch as in a run.
+  public static func videoGamesLikeBatches(count: Int, vocab: Int, batch: Int, maxLength: Int, seed: UInt64) -> [TokenBatch] {
+    var rng = SeededRNG(seed: seed)
+    let buckets = EvaluationBenchmark.videoGamesHistoryItems
+    let total = buckets.reduce(0) { $0 + $1.users }
+    return (0..<count).map { _ in
+      TokenBatch(rows: (0..<batch).map { _ -> TrainingPair in
+        var pick = Int(rng.next() % UInt64(total)), items = buckets[buckets.count - 1].items
+        for bucket in buckets {
+          if pick < bucket.users { items = bucket.items; break }
+          pick -= bucket.users
+        }
+        let length = min(maxLength, 4 * (items + 1) + 1)
+        let tokens = (0...length).map { _ in Int32(3 + Int(rng.next() % UInt64(vocab - 3))) }
+        return TrainingPair(inputs: Array(tokens.dropLast()), targets: Array(tokens.dropFirst()))
+      })
+    }
+  }
+
   /// sgemm GFLOP/s of one m×k · k×n product with OpenBLAS's own threading on every core:
   /// the library's best at that shape, the yardstick the step is compared with.
   public static func sgemmGflops(m: Int, k: Int, n: Int, iterations: Int) -> Double {
@@ -217,6 +248,21 @@ public enum EngineBenchmark {
     let stepTimes = try alternating(warmup: 2, iterations: iterations, [fullStep, pesoStep, loraStep])
     let (tFull, tPeso, tLora) = (stepTimes[0], stepTimes[1], stepTimes[2])
 
+    progress("LoRA + PESO steps on Video_Games-like lengths")
+    let varied = videoGamesLikeBatches(
+      count: 8, vocab: config.vocabSize, batch: batch, maxLength: min(seqLen, config.maxPositions),
+      seed: fixtureSeeds.seed(.fixture, 8))
+    let tVaried = try median(warmup: 1, iterations: max(3, iterations / 2)) {
+      for b in varied {
+        loraGrads.zero()
+        try lora.lossAndGradients(b, into: loraGrads)
+        penalty.evaluate(adapter, strength: try penalty.strength(lambda: 2), gradient: adapterGradient)
+        loraOpt.step(learningRate: 1e-4)
+      }
+    }
+    let variedTokens = Double(varied.reduce(0) { $0 + $1.targetRows.count }) / Double(varied.count * batch)
+    let variedPadded = Double(varied.reduce(0) { $0 + $1.seqLen }) / Double(varied.count)
+
     progress("per-phase breakdown of the steps")
     let fullPhases = try profile(steps: max(3, iterations / 2), fullStep)
     let pesoPhases = try profile(steps: max(3, iterations / 2), pesoStep)
@@ -274,6 +320,8 @@ public enum EngineBenchmark {
         / fullPhases.linearGemmSeconds / 1e9,
       loraPesoStepSequencesPerS: Double(batch) / tPeso,
       loraStepSequencesPerS: Double(batch) / tLora,
+      loraPesoVariedStepSequencesPerS: Double(varied.count * batch) / tVaried,
+      variedTokensPerSequence: variedTokens, variedPaddedTokensPerSequence: variedPadded,
       forwardTokensPerS: Double(bt) / tForward,
       sgemmGflops: gemm, sgemmGflopsAtModelShapes: atShapes,
       perExampleGradientsSeconds: spectrumFigures?.perExample, batchedBackwardSeconds: spectrumFigures?.batched,

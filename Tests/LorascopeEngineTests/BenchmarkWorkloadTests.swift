@@ -1,0 +1,28 @@
+import Testing
+
+@testable import LorascopeEngine
+
+/// `bench` times the PESO step on Video_Games-like lengths; its batches must look like a run's.
+@Suite("Benchmark workloads")
+struct BenchmarkWorkloadTests {
+  @Test("Video_Games-like batches: lengths from the history buckets, padded per batch, shapes that vary, seeded")
+  func videoGamesLikeBatches() {
+    let batches = EngineBenchmark.videoGamesLikeBatches(count: 8, vocab: 1027, batch: 32, maxLength: 85, seed: 4)
+    #expect(batches.count == 8 && batches.allSatisfy { $0.batch == 32 })
+    // Every row: BOS + 4 tokens per item, at least 4 history items and the target, at most the cap.
+    for b in batches {
+      #expect(b.seqLen <= 85 && b.seqLen >= 21)
+      for row in 0..<b.batch {
+        let real = (0..<b.seqLen).filter { b.targets[row * b.seqLen + $0] >= 0 }.count
+        #expect(real >= 21 && real <= b.seqLen)
+        #expect((0..<real).allSatisfy { b.targets[row * b.seqLen + $0] >= 3 && b.targets[row * b.seqLen + $0] < 1027 })
+      }
+    }
+    #expect(Set(batches.map(\.seqLen)).count > 1)
+    let mean = Double(batches.reduce(0) { $0 + $1.targetRows.count }) / Double(8 * 32)
+    // Most Video_Games test users have 4–6 items: sequences of 21–29 tokens, a few of 85.
+    #expect(mean > 21 && mean < 45)
+    let again = EngineBenchmark.videoGamesLikeBatches(count: 8, vocab: 1027, batch: 32, maxLength: 85, seed: 4)
+    #expect(zip(batches, again).allSatisfy { $0.tokens == $1.tokens && $0.targets == $1.targets })
+  }
+}
