@@ -155,16 +155,9 @@ public enum EngineBenchmark {
   /// longest sequence, so the shapes change from batch to batch as in a run.
   public static func videoGamesLikeBatches(count: Int, vocab: Int, batch: Int, maxLength: Int, seed: UInt64) -> [TokenBatch] {
     var rng = SeededRNG(seed: seed)
-    let buckets = EvaluationBenchmark.videoGamesHistoryItems
-    let total = buckets.reduce(0) { $0 + $1.users }
     return (0..<count).map { _ in
       TokenBatch(rows: (0..<batch).map { _ -> TrainingPair in
-        var pick = Int(rng.next() % UInt64(total)), items = buckets[buckets.count - 1].items
-        for bucket in buckets {
-          if pick < bucket.users { items = bucket.items; break }
-          pick -= bucket.users
-        }
-        let length = min(maxLength, 4 * (items + 1) + 1)
+        let length = min(maxLength, 4 * (EvaluationBenchmark.drawHistoryItems(&rng) + 1) + 1)
         let tokens = (0...length).map { _ in Int32(3 + Int(rng.next() % UInt64(vocab - 3))) }
         return TrainingPair(inputs: Array(tokens.dropLast()), targets: Array(tokens.dropFirst()))
       })
@@ -233,9 +226,9 @@ public enum EngineBenchmark {
       try full.lossAndGradients(data, into: fullGrads)
       fullOpt.step(learningRate: 1e-4)
     }
-    let pesoStep = {
+    let pesoStep = { (batch: TokenBatch) in
       loraGrads.zero()
-      try lora.lossAndGradients(data, into: loraGrads)
+      try lora.lossAndGradients(batch, into: loraGrads)
       penalty.evaluate(adapter, strength: try penalty.strength(lambda: 2), gradient: adapterGradient)
       loraOpt.step(learningRate: 1e-4)
     }
@@ -245,7 +238,7 @@ public enum EngineBenchmark {
       loraOpt.step(learningRate: 1e-4)
     }
     progress("full AdamW, LoRA + PESO and LoRA steps, in turn")
-    let stepTimes = try alternating(warmup: 2, iterations: iterations, [fullStep, pesoStep, loraStep])
+    let stepTimes = try alternating(warmup: 2, iterations: iterations, [fullStep, { try pesoStep(data) }, loraStep])
     let (tFull, tPeso, tLora) = (stepTimes[0], stepTimes[1], stepTimes[2])
 
     progress("LoRA + PESO steps on Video_Games-like lengths")
@@ -253,19 +246,14 @@ public enum EngineBenchmark {
       count: 8, vocab: config.vocabSize, batch: batch, maxLength: min(seqLen, config.maxPositions),
       seed: fixtureSeeds.seed(.fixture, 8))
     let tVaried = try median(warmup: 1, iterations: max(3, iterations / 2)) {
-      for b in varied {
-        loraGrads.zero()
-        try lora.lossAndGradients(b, into: loraGrads)
-        penalty.evaluate(adapter, strength: try penalty.strength(lambda: 2), gradient: adapterGradient)
-        loraOpt.step(learningRate: 1e-4)
-      }
+      for b in varied { try pesoStep(b) }
     }
     let variedTokens = Double(varied.reduce(0) { $0 + $1.targetRows.count }) / Double(varied.count * batch)
     let variedPadded = Double(varied.reduce(0) { $0 + $1.seqLen }) / Double(varied.count)
 
     progress("per-phase breakdown of the steps")
     let fullPhases = try profile(steps: max(3, iterations / 2), fullStep)
-    let pesoPhases = try profile(steps: max(3, iterations / 2), pesoStep)
+    let pesoPhases = try profile(steps: max(3, iterations / 2)) { try pesoStep(data) }
 
     progress("forward, logits at every position")
     let tForward = try median(warmup: 2, iterations: iterations) { _ = try full.logits(data) }

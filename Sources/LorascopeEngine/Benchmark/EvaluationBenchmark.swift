@@ -24,6 +24,18 @@ public enum EvaluationBenchmark {
     (13, 242), (14, 183), (15, 169), (16, 141), (17, 83), (18, 95), (19, 71), (20, 694),
   ]
 
+  /// A history length in items, drawn with the frequencies of `videoGamesHistoryItems` (one draw of `rng`).
+  public static func drawHistoryItems(_ rng: inout SeededRNG) -> Int {
+    var pick = Int(rng.next() % UInt64(videoGamesHistoryUsers))
+    for bucket in videoGamesHistoryItems {
+      if pick < bucket.users { return bucket.items }
+      pick -= bucket.users
+    }
+    return videoGamesHistoryItems[videoGamesHistoryItems.count - 1].items  // not reached: pick < the total
+  }
+
+  private static let videoGamesHistoryUsers = videoGamesHistoryItems.reduce(0) { $0 + $1.users }
+
   /// Items in Video_Games' index (each a tuple of 4 codes from codebooks of 256).
   public static let videoGamesItems = 25_935
 
@@ -36,15 +48,8 @@ public enum EvaluationBenchmark {
     let codebook = 256, levels = 4
     let codes = (0..<items).map { _ in (0..<levels).map { _ in Int(rng.next() % UInt64(codebook)) } }
     let trie = try ItemTrie(codes: codes, codebookSize: codebook, source: "benchmark items")
-    let total = videoGamesHistoryItems.reduce(0) { $0 + $1.users }
     let histories = (0..<users).map { _ -> [Int32] in
-      var pick = Int(rng.next() % UInt64(total))
-      var length = 20  // overwritten: pick < total always falls in some bucket
-      for bucket in videoGamesHistoryItems {
-        if pick < bucket.users { length = bucket.items; break }
-        pick -= bucket.users
-      }
-      return (0..<length).flatMap { _ in trie.tokens(ofTuple: codes[Int(rng.next() % UInt64(items))]) }
+      (0..<drawHistoryItems(&rng)).flatMap { _ in trie.tokens(ofTuple: codes[Int(rng.next() % UInt64(items))]) }
     }
     return (trie, histories)
   }

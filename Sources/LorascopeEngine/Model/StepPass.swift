@@ -105,9 +105,9 @@ struct StepPass {
                   let s = scores + j * longest
                   parent.extraKeys[l].withUnsafeBufferPointer { ek in
                     guard let extra = ek.baseAddress else { return }  // nil only with no extra tokens
-                    for e in 0..<parent.extraCount { s[plen + e] = Self.dot(q, extra + e * c + hd, d) * scale }
+                    for e in 0..<parent.extraCount { s[plen + e] = Reductions.dot(q, extra + e * c + hd, count: d) * scale }
                   }
-                  s[len] = Self.dot(q, newKeys.pointer((l * n + r) * c + hd), d) * scale
+                  s[len] = Reductions.dot(q, newKeys.pointer((l * n + r) * c + hd), count: d) * scale
                   DecodingKernels.softmax(s, count: len + 1)
                 }
                 BLAS.gemm(transA: false, transB: false, m: m, n: d, k: plen, alpha: 1,
@@ -128,11 +128,6 @@ struct StepPass {
         }
       }
     }
-  }
-
-  @inline(__always)
-  private static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-    Reductions.dot(a, b, count: count)
   }
 
   @inline(__always)

@@ -29,17 +29,20 @@ public enum Parallel {
     }
     if isInline {
       // The same chunks, one after another: results do not depend on whether the cores split them.
-      for c in 0..<chunks { body(c, (count * c / chunks)..<(count * (c + 1) / chunks)) }
+      for c in 0..<chunks { body(c, chunk(c, of: chunks, count: count)) }
       return
     }
     // The chunks touch disjoint ranges of the caller's buffers, so sharing `body` is safe.
     withoutActuallyEscaping(body) { body in
       nonisolated(unsafe) let work = body
-      DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        let lo = count * c / chunks, hi = count * (c + 1) / chunks
-        work(c, lo..<hi)
-      }
+      DispatchQueue.concurrentPerform(iterations: chunks) { c in work(c, chunk(c, of: chunks, count: count)) }
     }
+  }
+
+  /// Chunk c of 0..<count cut into `chunks` contiguous, nearly equal ranges.
+  @inline(__always)
+  static func chunk(_ c: Int, of chunks: Int, count: Int) -> Range<Int> {
+    (count * c / chunks)..<(count * (c + 1) / chunks)
   }
 }
 

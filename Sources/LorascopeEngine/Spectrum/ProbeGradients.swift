@@ -205,10 +205,10 @@ public struct ProbeGradients: Sendable {
     }
     let width = modules.reduce(0) { $0 + $1.count }
     // Every module in storage order (the joint view): the columns are `values` as they are.
-    var next = 0
-    let inOrder = modules.allSatisfy { m in
-      defer { next = m.offset + m.count }
-      return m.offset == next
+    var next = 0, inOrder = true
+    for m in modules {
+      inOrder = inOrder && m.offset == next
+      next = m.offset + m.count
     }
     if inOrder && width == parameters { return values }
     var out = [Double](repeating: 0, count: rows * width)

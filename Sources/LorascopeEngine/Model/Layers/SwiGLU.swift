@@ -5,11 +5,6 @@ enum SwiGLU {
   private static func sigmoid(_ z: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + FastMath.exp(-z)) }
 
   @inline(__always)
-  private static func load(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
-    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-  }
-
-  @inline(__always)
   private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
     UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
   }
@@ -22,9 +17,9 @@ enum SwiGLU {
     let blocks = count / 8
     Parallel.forChunks(blocks, minChunk: 1024) { range in
       for b in range {
-        let z = load(gate, b * 8)
+        let z = Reductions.load(gate, b * 8)
         let sig = sigmoid(z)
-        store(z * sig * load(up, b * 8), act, b * 8)
+        store(z * sig * Reductions.load(up, b * 8), act, b * 8)
         if let sigmoidOut { store(sig, sigmoidOut, b * 8) }
       }
     }
@@ -45,7 +40,8 @@ enum SwiGLU {
     let blocks = count / 8
     Parallel.forChunks(blocks, minChunk: 1024) { range in
       for b in range {
-        let z = load(gate, b * 8), u = load(up, b * 8), d = load(dact, b * 8), sig = load(sigmoid, b * 8)
+        let z = Reductions.load(gate, b * 8), u = Reductions.load(up, b * 8)
+        let d = Reductions.load(dact, b * 8), sig = Reductions.load(sigmoid, b * 8)
         store(d * z * sig, dup, b * 8)
         store(d * u * sig * (1 + z * (1 - sig)), dgate, b * 8)
       }
