@@ -114,6 +114,20 @@ struct SweepPlanTests {
     #expect(expected.arms.count == 3)
     #expect(expected.arms.allSatisfy { $0.method == .single || $0.plasticityDifference != nil })
 
+    // --jobs 2: the runs side by side in this process, each on one core, from a fresh cache (the
+    // first run of each seed builds its backbone and stage 0 first): the same numbers bit for bit.
+    let sideBySideRoot = root.appendingPathComponent("side-by-side")
+    let sideBySide = try SweepCommand.parse(
+      Self.tinyArguments(cache: Self.tempDir()) + grid + ["--run-dir", sideBySideRoot.path, "--jobs", "2"])
+    #expect(sideBySide.grid.concurrentRuns == 2)
+    let concurrent = try sideBySide.grid.runInProcess(
+      try sideBySide.grid.jobs { [] }, dataset: try sideBySide.grid.options.loadDataset(), progress: ProgressReporter(quiet: true))
+    #expect(try concurrent.json() == expected.json())
+    let finalAdapter = "peso/lambda_1000.0/seed_1/stages/stage_4/adapter_model.safetensors"
+    #expect(try Data(contentsOf: sideBySideRoot.appendingPathComponent(finalAdapter))
+      == Data(contentsOf: inProcessRoot.appendingPathComponent(finalAdapter)))
+    #expect(throws: (any Error).self) { _ = try SweepCommand.parse(Self.tinyArguments(cache: cache) + grid + ["--jobs", "0"]) }
+
     // A fresh cache, so the jobs race to build the two seeds' backbones.
     let jobCache = Self.tempDir()
     let planRoot = root.appendingPathComponent("planned")

@@ -16,10 +16,13 @@ public struct EngineBenchmarkReport: Codable, Sendable {
   public var fullStepGemmGflops: Double
   public var loraPesoStepSequencesPerS: Double
   public var loraStepSequencesPerS: Double
-  /// The LoRA + PESO step on batches of Video_Games-like lengths, each padded to its longest, as a
-  /// run trains (`videoGamesLikeBatches`): shapes change from step to step.
+  /// The LoRA + PESO step on batches of Video_Games-like lengths cut as a run cuts them
+  /// (`videoGamesLikeBatches`): shapes change from step to step.
   public var loraPesoVariedStepSequencesPerS: Double
-  /// Mean tokens per sequence in those batches, before and after padding to each batch's longest.
+  /// The same batches with their padding computed as well (`LlamaModel.packsRows` off).
+  public var loraPesoVariedPaddedStepSequencesPerS: Double
+  /// Mean tokens per sequence in those batches: real (the rows the step computes, `PackedRows`),
+  /// and padded to each batch's longest (the rows a padded layout would compute).
   public var variedTokensPerSequence: Double
   public var variedPaddedTokensPerSequence: Double
   public var forwardTokensPerS: Double
@@ -53,6 +56,7 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     case loraPesoStepSequencesPerS = "lora_peso_step_sequences_per_s"
     case loraStepSequencesPerS = "lora_step_sequences_per_s"
     case loraPesoVariedStepSequencesPerS = "lora_peso_varied_step_sequences_per_s"
+    case loraPesoVariedPaddedStepSequencesPerS = "lora_peso_varied_padded_step_sequences_per_s"
     case variedTokensPerSequence = "varied_tokens_per_sequence"
     case variedPaddedTokensPerSequence = "varied_padded_tokens_per_sequence"
     case forwardTokensPerS = "forward_tokens_per_s", sgemmGflops = "sgemm_gflops"
@@ -151,17 +155,19 @@ public enum EngineBenchmark {
 
   /// `count` batches of `batch` sequences whose lengths follow Video_Games' test histories
   /// (`EvaluationBenchmark.videoGamesHistoryItems`) plus the target item, 4 tokens per item and
-  /// BOS, capped at `maxLength`; random tokens, a target at every position; each batch pads to its
-  /// longest sequence, so the shapes change from batch to batch as in a run.
+  /// BOS, capped at `maxLength`; random tokens, a target at every position. They are cut into
+  /// batches the way a run cuts its own (`BatchPlan`: similar lengths side by side within 16
+  /// batches), so each batch pads to its longest sequence and the shapes change from batch to
+  /// batch as in a run.
   public static func videoGamesLikeBatches(count: Int, vocab: Int, batch: Int, maxLength: Int, seed: UInt64) -> [TokenBatch] {
     var rng = SeededRNG(seed: seed)
-    return (0..<count).map { _ in
-      TokenBatch(rows: (0..<batch).map { _ -> TrainingPair in
-        let length = min(maxLength, 4 * (EvaluationBenchmark.drawHistoryItems(&rng) + 1) + 1)
-        let tokens = (0...length).map { _ in Int32(3 + Int(rng.next() % UInt64(vocab - 3))) }
-        return TrainingPair(inputs: Array(tokens.dropLast()), targets: Array(tokens.dropFirst()))
-      })
+    let pairs = (0..<(count * batch)).map { _ -> TrainingPair in
+      let length = min(maxLength, 4 * (EvaluationBenchmark.drawHistoryItems(&rng) + 1) + 1)
+      let tokens = (0...length).map { _ in Int32(3 + Int(rng.next() % UInt64(vocab - 3))) }
+      return TrainingPair(inputs: Array(tokens.dropLast()), targets: Array(tokens.dropFirst()))
     }
+    let plan = BatchPlan(pairs: pairs, batchSize: batch, seed: rng.next())
+    return plan.epoch(0).map(plan.batch)
   }
 
   /// sgemm GFLOP/s of one m×k · k×n product with OpenBLAS's own threading on every core:
@@ -243,11 +249,19 @@ public enum EngineBenchmark {
 
     progress("LoRA + PESO steps on Video_Games-like lengths")
     let varied = videoGamesLikeBatches(
-      count: 8, vocab: config.vocabSize, batch: batch, maxLength: min(seqLen, config.maxPositions),
+      count: 16, vocab: config.vocabSize, batch: batch, maxLength: min(seqLen, config.maxPositions),
       seed: fixtureSeeds.seed(.fixture, 8))
-    let tVaried = try median(warmup: 1, iterations: max(3, iterations / 2)) {
-      for b in varied { try pesoStep(b) }
-    }
+    // The same batches with every padded position computed too (the layout before `PackedRows`),
+    // alternating with the packed ones: the in-process reference for what packing saves.
+    let variedTimes = try alternating(warmup: 1, iterations: max(3, iterations / 2), [
+      { for b in varied { try pesoStep(b) } },
+      {
+        lora.packsRows = false
+        defer { lora.packsRows = true }
+        for b in varied { try pesoStep(b) }
+      },
+    ])
+    let (tVaried, tVariedPadded) = (variedTimes[0], variedTimes[1])
     let variedTokens = Double(varied.reduce(0) { $0 + $1.targetRows.count }) / Double(varied.count * batch)
     let variedPadded = Double(varied.reduce(0) { $0 + $1.seqLen }) / Double(varied.count)
 
@@ -309,6 +323,7 @@ public enum EngineBenchmark {
       loraPesoStepSequencesPerS: Double(batch) / tPeso,
       loraStepSequencesPerS: Double(batch) / tLora,
       loraPesoVariedStepSequencesPerS: Double(varied.count * batch) / tVaried,
+      loraPesoVariedPaddedStepSequencesPerS: Double(varied.count * batch) / tVariedPadded,
       variedTokensPerSequence: variedTokens, variedPaddedTokensPerSequence: variedPadded,
       forwardTokensPerS: Double(bt) / tForward,
       sgemmGflops: gemm, sgemmGflopsAtModelShapes: atShapes,

@@ -1,15 +1,15 @@
 /// Everything the forward pass caches for the backward pass (llm.c's `ActivationTensors`),
-/// for the current (batch, T). Its buffers hold `tokens` rows and `probs` attention entries and
-/// serve any smaller batch as they are (every pass indexes by the current shape and writes what it
-/// reads): training batches pad to their longest history, so their T changes nearly every step,
-/// and fresh buffers each time cost a zero fill and new pages from the kernel.
+/// for the current batch's packed rows (`PackedRows`). Its buffers hold `tokens` rows and `probs`
+/// attention entries and serve any smaller batch as they are (every pass indexes by the current
+/// rows and writes what it reads): the rows of a training batch change at every step, and fresh
+/// buffers each time cost a zero fill and new pages from the kernel.
 final class Activations {
   final class Layer {
     let input: FloatBuffer       // residual stream entering the layer [BT, C]
     let norm1: FloatBuffer       // input_layernorm output [BT, C]
     let rstd1: FloatBuffer       // [BT]
     let q: FloatBuffer, k: FloatBuffer, v: FloatBuffer  // after rotary for q, k [BT, C]
-    let probs: FloatBuffer       // [B, H, T, T]
+    let probs: FloatBuffer       // [len, len] per (sequence, head), at PackedRows.probStarts
     let attended: FloatBuffer    // P·v before o_proj [BT, C]
     let mid: FloatBuffer         // residual after attention [BT, C]
     let norm2: FloatBuffer       // post_attention_layernorm output [BT, C]
@@ -47,9 +47,9 @@ final class Activations {
     }
   }
 
-  /// The current shape (at most `tokens` rows and `probs` attention entries).
-  var batch: Int, seqLen: Int
-  /// Capacity: rows of the [BT, ·] buffers, and entries of each layer's [B, H, T, T] probabilities.
+  /// The current batch's rows (at most `tokens` rows and `probs` attention entries).
+  var rows: PackedRows
+  /// Capacity: rows of the [BT, ·] buffers, and entries of each layer's attention probabilities.
   let tokens: Int, probs: Int
   let layers: [Layer]
   let output: FloatBuffer      // residual stream after the last layer [BT, C]
@@ -60,11 +60,10 @@ final class Activations {
   var logits: FloatBuffer
   var outputRows: [Int32] = []
 
-  /// Buffers for `tokens` rows and `probs` attention entries, shaped (batch, seqLen) for now.
-  init(config c: ModelConfig, lora: LoRALayout?, tokens: Int, probs: Int, batch: Int, seqLen: Int) {
+  /// Buffers for `tokens` rows and `probs` attention entries, holding `rows` for now.
+  init(config c: ModelConfig, lora: LoRALayout?, tokens: Int, probs: Int, rows: PackedRows) {
     let bt = tokens
-    self.batch = batch
-    self.seqLen = seqLen
+    self.rows = rows
     self.tokens = tokens
     self.probs = probs
     let dropout = (lora?.lora.dropout ?? 0) > 0
@@ -92,7 +91,7 @@ final class BackwardScratch {
   let dNorm: FloatBuffer       // gradient w.r.t. a norm output [BT, C]
   let dq: FloatBuffer, dk: FloatBuffer, dv: FloatBuffer, dAttended: FloatBuffer  // [BT, C]
   let dGate: FloatBuffer, dUp: FloatBuffer, dAct: FloatBuffer  // [BT, I]
-  let dProbs: FloatBuffer      // [B, H, T, T], one block per (sequence, head) so heads run in parallel
+  let dProbs: FloatBuffer      // like Activations.Layer.probs: one block per (sequence, head), so they run in parallel
   let dAx: FloatBuffer         // [BT, r]
   let dLoRAInput: FloatBuffer  // [BT, max(in)] for dropout's masked input gradient
   var dGathered: FloatBuffer   // [N, C]

@@ -63,7 +63,9 @@ public final class IncrementalDecoder: NextTokenScorer {
   /// its own cache, for `ConstrainedBeamSearch.search(histories:scorers:)`.
   public static func onEveryCore(model: LlamaModel) -> [IncrementalDecoder] {
     let first = IncrementalDecoder(model: model)
-    return [first] + (1..<Parallel.workers).map { _ in IncrementalDecoder(model: model, weights: first.weights) }
+    // Inside `Parallel.inline` the caller holds one core: one decoder (the same rankings).
+    let cores = Parallel.isInline ? 1 : Parallel.workers
+    return [first] + (1..<cores).map { _ in IncrementalDecoder(model: model, weights: first.weights) }
   }
 
   public func nextTokenLogProbs(contexts: [[Int32]]) throws -> [[Float]] {

@@ -7,8 +7,9 @@ extension LlamaModel {
   func adapterBackward(
     _ kind: LinearKind, layer l: Int, acts a: Activations.Layer, _ s: BackwardScratch,
     dinp: FloatBuffer?, dout: UnsafeMutablePointer<Float>, inp: FloatBuffer,
-    rows: Int, grads: ModelGradients, perExample: FloatBuffer?, batch: TokenBatch, folded: Bool
+    rows packed: PackedRows, grads: ModelGradients, perExample: FloatBuffer?, folded: Bool
   ) {
+    let rows = packed.count
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
     guard let ll = loraLayout, let lora, let slot = ll.linears[l][kind] else { return }
     let r = ll.lora.rank, scale = ll.lora.scale
@@ -34,10 +35,10 @@ extension LlamaModel {
     }
     if let pe = perExample {
       // Each example owns its row of `pe`: the examples split over the cores.
-      let t = batch.seqLen, stride = ll.count
-      Parallel.forChunks(batch.batch, minChunk: 1) { examples in
+      let stride = ll.count
+      Parallel.forChunks(balancing: packed.lengths) { examples in
         for e in examples {
-          let rowOff = e * t
+          let rowOff = packed.starts[e], t = packed.lengths[e]
           BLAS.linearBackwardWeight(
             dweight: pe.pointer(e * stride + slot.b), dout: dout + rowOff * outF, inp: ax.pointer(rowOff * r),
             rows: t, inF: r, outF: outF, alpha: scale)

@@ -23,7 +23,7 @@ extension LlamaModel {
     let acts = activations!
     let s = ensureScratch()
     let c = config.hiddenSize, v = config.vocabSize, n = rows.count
-    let bt = batch.batch * batch.seqLen
+    let packed = acts.rows, bt = packed.count
     if let pe = perExample {
       precondition(pe.count >= batch.batch * (loraLayout?.count ?? 0), "per-example buffer too small")
       pe.base.update(repeating: 0, count: batch.batch * (loraLayout?.count ?? 0))
@@ -46,7 +46,7 @@ extension LlamaModel {
         rows: n, inF: c, outF: v)
     }
     s.dNorm.base.update(repeating: 0, count: bt * c)
-    for (i, row) in rows.enumerated() {
+    for (i, row) in acts.outputRows.enumerated() {
       let dst = s.dNorm.pointer(Int(row) * c), src = s.dGathered.pointer(i * c)
       for j in 0..<c { dst[j] += src[j] }
     }
@@ -59,14 +59,17 @@ extension LlamaModel {
     for l in stride(from: config.numLayers - 1, through: 0, by: -1) {
       // Below layer 0 the gradient only feeds the embeddings: skip it when they are frozen.
       layerBackward(
-        l, acts.layers[l], s, grads: grads, perExample: perExample, batch: batch,
+        l, acts.layers[l], s, grads: grads, perExample: perExample, rows: packed,
         inputGradient: l > 0 || grads.backbone != nil)
     }
 
     if let gb = grads.backbone {
-      for (i, tok) in batch.tokens.enumerated() {
-        let dst = gb.pointer(layout.embedding + Int(tok) * c), src = s.dResidual.pointer(i * c)
-        for j in 0..<c { dst[j] += src[j] }
+      for b in 0..<packed.batch {
+        for t in 0..<packed.lengths[b] {
+          let tok = Int(batch.tokens[b * packed.seqLen + t])
+          let dst = gb.pointer(layout.embedding + tok * c), src = s.dResidual.pointer((packed.starts[b] + t) * c)
+          for j in 0..<c { dst[j] += src[j] }
+        }
       }
     }
     return losses.reduce(0, +) / Double(n)
@@ -82,44 +85,43 @@ extension LlamaModel {
   /// are skipped (nothing below needs them) and s.dResidual is left as it is.
   private func layerBackward(
     _ l: Int, _ a: Activations.Layer, _ s: BackwardScratch, grads: ModelGradients,
-    perExample: FloatBuffer?, batch: TokenBatch, inputGradient: Bool
+    perExample: FloatBuffer?, rows: PackedRows, inputGradient: Bool
   ) {
     let c = config.hiddenSize, inter = config.intermediateSize
-    let bt = batch.batch * batch.seqLen
+    let bt = rows.count
     let lw = layout.layers[l]
     let gFull = fullBackbone(grads)
 
     // MLP block: out = mid + down(silu(gate(n₂)) ⊙ up(n₂)).
     linearBackward(.down, layer: l, acts: a, s, dinp: s.dAct, accumulate: false, dout: s.dResidual.base,
-                   inp: a.act, rows: bt, grads: grads, perExample: perExample, batch: batch)
+                   inp: a.act, rows: rows, grads: grads, perExample: perExample)
     SwiGLU.backward(
       dgate: s.dGate.base, dup: s.dUp.base, dact: s.dAct.base, gate: a.gate.base, up: a.up.base,
       sigmoid: a.gateSigmoid.base, count: bt * inter)
     linearBackward(.gate, layer: l, acts: a, s, dinp: s.dNorm, accumulate: false, dout: s.dGate.base,
-                   inp: a.norm2, rows: bt, grads: grads, perExample: perExample, batch: batch)
+                   inp: a.norm2, rows: rows, grads: grads, perExample: perExample)
     linearBackward(.up, layer: l, acts: a, s, dinp: s.dNorm, accumulate: true, dout: s.dUp.base,
-                   inp: a.norm2, rows: bt, grads: grads, perExample: perExample, batch: batch)
+                   inp: a.norm2, rows: rows, grads: grads, perExample: perExample)
     RMSNorm.backward(
       dinp: s.dResidual.base, dweight: gFull?.pointer(lw.postAttentionNorm), dout: s.dNorm.base,
       inp: a.mid.base, weight: weights.pointer(lw.postAttentionNorm), rstd: a.rstd2.base, rows: bt, c: c)
 
     // Attention block: mid = input + o(attn(...)).
     linearBackward(.o, layer: l, acts: a, s, dinp: s.dAttended, accumulate: false, dout: s.dResidual.base,
-                   inp: a.attended, rows: bt, grads: grads, perExample: perExample, batch: batch)
+                   inp: a.attended, rows: rows, grads: grads, perExample: perExample)
     CausalAttention.backward(
       dq: s.dq.base, dk: s.dk.base, dv: s.dv.base, dout: s.dAttended.base, probs: a.probs.base,
-      q: a.q.base, k: a.k.base, v: a.v.base, scratch: s.dProbs.base, batch: batch.batch,
-      seqLen: batch.seqLen, heads: config.numHeads, headDim: config.headDim)
-    rotary.applyBackward(s.dq.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
-    rotary.applyBackward(s.dk.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
+      q: a.q.base, k: a.k.base, v: a.v.base, scratch: s.dProbs.base, rows: rows, headDim: config.headDim)
+    rotary.applyBackward(s.dq.base, rows: rows)
+    rotary.applyBackward(s.dk.base, rows: rows)
     linearBackward(.q, layer: l, acts: a, s, dinp: s.dNorm, accumulate: false, dout: s.dq.base,
-                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch,
+                   inp: a.norm1, rows: rows, grads: grads, perExample: perExample,
                    inputGradient: inputGradient)
     linearBackward(.k, layer: l, acts: a, s, dinp: s.dNorm, accumulate: true, dout: s.dk.base,
-                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch,
+                   inp: a.norm1, rows: rows, grads: grads, perExample: perExample,
                    inputGradient: inputGradient)
     linearBackward(.v, layer: l, acts: a, s, dinp: s.dNorm, accumulate: true, dout: s.dv.base,
-                   inp: a.norm1, rows: bt, grads: grads, perExample: perExample, batch: batch,
+                   inp: a.norm1, rows: rows, grads: grads, perExample: perExample,
                    inputGradient: inputGradient)
     guard inputGradient else { return }
     RMSNorm.backward(
@@ -132,8 +134,9 @@ extension LlamaModel {
   private func linearBackward(
     _ kind: LinearKind, layer l: Int, acts a: Activations.Layer, _ s: BackwardScratch,
     dinp: FloatBuffer, accumulate: Bool, dout: UnsafeMutablePointer<Float>, inp: FloatBuffer,
-    rows: Int, grads: ModelGradients, perExample: FloatBuffer?, batch: TokenBatch, inputGradient: Bool = true
+    rows packed: PackedRows, grads: ModelGradients, perExample: FloatBuffer?, inputGradient: Bool = true
   ) {
+    let rows = packed.count
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
     // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
     let wOff = layout.layers[l].linear[kind]!
@@ -150,8 +153,8 @@ extension LlamaModel {
     guard loraLayout?.linears[l][kind] != nil else { return }
     StepPhaseClock.adapter {
       adapterBackward(
-        kind, layer: l, acts: a, s, dinp: inputGradient ? dinp : nil, dout: dout, inp: inp, rows: rows,
-        grads: grads, perExample: perExample, batch: batch, folded: folded != nil)
+        kind, layer: l, acts: a, s, dinp: inputGradient ? dinp : nil, dout: dout, inp: inp, rows: packed,
+        grads: grads, perExample: perExample, folded: folded != nil)
     }
   }
 }

@@ -4,29 +4,33 @@
 extension LlamaModel {
   /// Runs the forward pass and computes logits only for `outputRows` (flat indices b·T + t):
   /// training needs the target rows, scoring needs the last row of each context. The logits
-  /// are left in the activations ([outputRows.count, vocab]).
-  func forward(_ batch: TokenBatch, outputRows: [Int32], dropoutSeed: UInt64 = 0) throws {
-    try ensureWorkspace(batch: batch.batch, seqLen: batch.seqLen)
+  /// are left in the activations ([outputRows.count, vocab]). Only the batch's real positions
+  /// are computed (`PackedRows`) unless `padding` asks for every padded position too.
+  func forward(_ batch: TokenBatch, outputRows: [Int32], dropoutSeed: UInt64 = 0, padding: Bool = false) throws {
+    let rows = PackedRows(batch, heads: config.numHeads, packed: packsRows && !padding)
+    try ensureWorkspace(rows: rows)
     // Safe unwrap: `ensureWorkspace` on the line above creates the activations.
     let acts = activations!
-    let c = config.hiddenSize, bt = batch.batch * batch.seqLen
+    let c = config.hiddenSize, bt = rows.count
     let w = weights
 
-    // Token embedding.
+    // Token embedding of each real position.
     let x0 = acts.layers[0].input
-    for (i, tok) in batch.tokens.enumerated() {
-      let tokIndex = Int(tok)
-      guard tokIndex >= 0 && tokIndex < config.vocabSize else {
-        throw LorascopeError.invalidConfiguration("token \(tok) outside the vocabulary of \(config.vocabSize)")
+    for b in 0..<rows.batch {
+      for t in 0..<rows.lengths[b] {
+        let tok = batch.tokens[b * rows.seqLen + t], tokIndex = Int(tok)
+        guard tokIndex >= 0 && tokIndex < config.vocabSize else {
+          throw LorascopeError.invalidConfiguration("token \(tok) outside the vocabulary of \(config.vocabSize)")
+        }
+        x0.pointer((rows.starts[b] + t) * c).update(from: w.pointer(layout.embedding + tokIndex * c), count: c)
       }
-      x0.pointer(i * c).update(from: w.pointer(layout.embedding + tokIndex * c), count: c)
     }
 
     forwardFolded = foldAdapter()
     for l in 0..<config.numLayers {
       let a = acts.layers[l]
       let out = l + 1 < config.numLayers ? acts.layers[l + 1].input : acts.output
-      layerForward(l, a, into: out, batch: batch, dropoutSeed: dropoutSeed)
+      layerForward(l, a, into: out, rows: rows, dropoutSeed: dropoutSeed)
     }
 
     RMSNorm.forward(
@@ -36,8 +40,8 @@ extension LlamaModel {
     // lm_head on the requested rows only.
     let n = outputRows.count
     acts.ensureOutputCapacity(rows: n, hidden: c, vocab: config.vocabSize)
-    acts.outputRows = outputRows
-    for (i, row) in outputRows.enumerated() {
+    acts.outputRows = rows.rows(ofFlat: outputRows)
+    for (i, row) in acts.outputRows.enumerated() {
       acts.gathered.pointer(i * c).update(from: acts.finalNorm.pointer(Int(row) * c), count: c)
     }
     if n > 0 {
@@ -48,10 +52,10 @@ extension LlamaModel {
   }
 
   private func layerForward(
-    _ l: Int, _ a: Activations.Layer, into out: FloatBuffer, batch: TokenBatch, dropoutSeed: UInt64
+    _ l: Int, _ a: Activations.Layer, into out: FloatBuffer, rows: PackedRows, dropoutSeed: UInt64
   ) {
     let c = config.hiddenSize, inter = config.intermediateSize
-    let bt = batch.batch * batch.seqLen
+    let bt = rows.count
     let lw = layout.layers[l]
     let w = weights
 
@@ -59,33 +63,34 @@ extension LlamaModel {
     RMSNorm.forward(
       out: a.norm1.base, rstd: a.rstd1.base, inp: a.input.base, weight: w.pointer(lw.inputNorm),
       rows: bt, c: c, eps: config.rmsNormEps)
-    linearForward(.q, layer: l, acts: a, out: a.q.base, inp: a.norm1, rows: bt, seed: dropoutSeed)
-    linearForward(.k, layer: l, acts: a, out: a.k.base, inp: a.norm1, rows: bt, seed: dropoutSeed)
-    linearForward(.v, layer: l, acts: a, out: a.v.base, inp: a.norm1, rows: bt, seed: dropoutSeed)
-    rotary.apply(a.q.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
-    rotary.apply(a.k.base, batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads)
+    linearForward(.q, layer: l, acts: a, out: a.q.base, inp: a.norm1, rows: rows, seed: dropoutSeed)
+    linearForward(.k, layer: l, acts: a, out: a.k.base, inp: a.norm1, rows: rows, seed: dropoutSeed)
+    linearForward(.v, layer: l, acts: a, out: a.v.base, inp: a.norm1, rows: rows, seed: dropoutSeed)
+    rotary.apply(a.q.base, rows: rows)
+    rotary.apply(a.k.base, rows: rows)
     CausalAttention.forward(
       out: a.attended.base, probs: a.probs.base, q: a.q.base, k: a.k.base, v: a.v.base,
-      batch: batch.batch, seqLen: batch.seqLen, heads: config.numHeads, headDim: config.headDim)
-    linearForward(.o, layer: l, acts: a, out: a.mid.base, inp: a.attended, rows: bt, seed: dropoutSeed)
+      rows: rows, headDim: config.headDim)
+    linearForward(.o, layer: l, acts: a, out: a.mid.base, inp: a.attended, rows: rows, seed: dropoutSeed)
     FloatBuffer.add(a.input.base, into: a.mid.base, count: bt * c)
 
     // MLP block.
     RMSNorm.forward(
       out: a.norm2.base, rstd: a.rstd2.base, inp: a.mid.base, weight: w.pointer(lw.postAttentionNorm),
       rows: bt, c: c, eps: config.rmsNormEps)
-    linearForward(.gate, layer: l, acts: a, out: a.gate.base, inp: a.norm2, rows: bt, seed: dropoutSeed)
-    linearForward(.up, layer: l, acts: a, out: a.up.base, inp: a.norm2, rows: bt, seed: dropoutSeed)
+    linearForward(.gate, layer: l, acts: a, out: a.gate.base, inp: a.norm2, rows: rows, seed: dropoutSeed)
+    linearForward(.up, layer: l, acts: a, out: a.up.base, inp: a.norm2, rows: rows, seed: dropoutSeed)
     SwiGLU.forward(act: a.act.base, gate: a.gate.base, up: a.up.base, count: bt * inter, sigmoid: a.gateSigmoid.base)
-    linearForward(.down, layer: l, acts: a, out: out.base, inp: a.act, rows: bt, seed: dropoutSeed)
+    linearForward(.down, layer: l, acts: a, out: out.base, inp: a.act, rows: rows, seed: dropoutSeed)
     FloatBuffer.add(a.mid.base, into: out.base, count: bt * c)
   }
 
   /// y = x Wᵀ + s·(x_d Aᵀ) Bᵀ, with x_d the LoRA input after dropout (Docs/Design.md §1).
   private func linearForward(
     _ kind: LinearKind, layer l: Int, acts a: Activations.Layer, out: UnsafeMutablePointer<Float>,
-    inp: FloatBuffer, rows: Int, seed: UInt64
+    inp: FloatBuffer, rows packed: PackedRows, seed: UInt64
   ) {
+    let rows = packed.count
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
     // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
     let offset = layout.layers[l].linear[kind]!
@@ -113,7 +118,13 @@ extension LlamaModel {
         let kindIndex = LinearKind.allCases.firstIndex(of: kind)!
         var rng = SeedStream(root: seed).generator(.loraDropoutMask, l * 16 + kindIndex)
         let keep = 1 / (1 - p)
-        for i in 0..<(rows * inF) { mask[i] = rng.nextUniform() < Double(p) ? 0 : keep }
+        // One draw per padded position (b, t) and feature, so the masks of real positions do
+        // not depend on whether the padding is computed (the padding's draws are skipped).
+        for b in 0..<packed.batch {
+          let row0 = packed.starts[b] * inF, n = packed.lengths[b] * inF
+          for i in 0..<n { mask[row0 + i] = rng.nextUniform() < Double(p) ? 0 : keep }
+          rng.skip((packed.seqLen - packed.lengths[b]) * inF)
+        }
       } else {
         mask.base.update(repeating: 1, count: rows * inF)
       }
@@ -168,10 +179,10 @@ extension LlamaModel {
 }
 
 extension LlamaModel {
-  /// Logits at every position, [batch·T, vocab] row-major (for tests and export checks).
+  /// Logits at every position, padding included, [batch·T, vocab] row-major (for tests and export checks).
   public func logits(_ batch: TokenBatch) throws -> [Float] {
     let rows = (0..<(batch.batch * batch.seqLen)).map { Int32($0) }
-    try forward(batch, outputRows: rows)
+    try forward(batch, outputRows: rows, padding: true)
     // Safe unwrap: `forward` just ran, and it creates the activations (ensureWorkspace) before returning.
     return activations!.logits.slice(0, rows.count * config.vocabSize)
   }

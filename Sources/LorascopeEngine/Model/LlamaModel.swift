@@ -37,6 +37,9 @@ public final class LlamaModel: @unchecked Sendable {
   /// Folds the adapter into W where exact (see `foldAdapter`); off only to compare against the
   /// unfolded three-GEMM path in tests and measurements.
   var foldsAdapter = true
+  /// Computes only each sequence's real positions (`PackedRows`); off only to compare against
+  /// the padded layout in tests and measurements.
+  var packsRows = true
 
   public init(config: ModelConfig, seed: UInt64) throws {
     try config.validate()
@@ -108,21 +111,20 @@ public final class LlamaModel: @unchecked Sendable {
     }
   }
 
-  func ensureWorkspace(batch: Int, seqLen: Int) throws {
-    guard seqLen <= config.maxPositions else {
+  func ensureWorkspace(rows: PackedRows) throws {
+    guard rows.seqLen <= config.maxPositions else {
       throw LorascopeError.invalidConfiguration(
-        "sequence of \(seqLen) tokens exceeds max positions \(config.maxPositions)")
+        "sequence of \(rows.seqLen) tokens exceeds max positions \(config.maxPositions)")
     }
-    let tokens = batch * seqLen, probs = batch * config.numHeads * seqLen * seqLen
+    let tokens = rows.count, probs = rows.probCount
     if let a = activations, tokens <= a.tokens, probs <= a.probs {
-      a.batch = batch
-      a.seqLen = seqLen
+      a.rows = rows
       return
     }
-    // Grow to hold this shape and every shape held so far, so alternating shapes do not reallocate.
+    // Grow to hold these rows and every batch held so far, so alternating shapes do not reallocate.
     activations = Activations(
       config: config, lora: loraLayout, tokens: max(tokens, activations?.tokens ?? 0),
-      probs: max(probs, activations?.probs ?? 0), batch: batch, seqLen: seqLen)
+      probs: max(probs, activations?.probs ?? 0), rows: rows)
     scratch = nil
   }
 

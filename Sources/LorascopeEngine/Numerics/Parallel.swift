@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Splits element-wise work over the machine's cores (the BLAS calls parallelize themselves;
 /// this covers the loops between them: norms, activations, softmax, attention heads).
@@ -39,6 +40,31 @@ public enum Parallel {
     }
   }
 
+  /// `forChunks` over 0..<costs.count in contiguous runs of nearly equal total cost: for items
+  /// of unequal work, such as the attention of sequences of different lengths. One run per worker.
+  public static func forChunks(balancing costs: [Int], _ body: (Range<Int>) -> Void) {
+    let runs = balancedRuns(costs, chunks: chunkCount(costs.count, minChunk: 1))
+    forIndexedChunks(runs.count, minChunk: 1) { _, indices in
+      for r in indices { body(runs[r]) }
+    }
+  }
+
+  /// 0..<costs.count cut into at most `chunks` contiguous runs: a run ends at the first item where
+  /// the running cost reaches the next multiple of total/chunks; the last run takes the rest.
+  static func balancedRuns(_ costs: [Int], chunks: Int) -> [Range<Int>] {
+    let total = costs.reduce(0, +)
+    var runs: [Range<Int>] = [], start = 0, running = 0
+    for (i, cost) in costs.enumerated() {
+      running += cost
+      // Close the run once it reaches its share; the last run takes what is left.
+      if i == costs.count - 1 || (runs.count < chunks - 1 && running * chunks >= total * (runs.count + 1)) {
+        runs.append(start..<(i + 1))
+        start = i + 1
+      }
+    }
+    return runs
+  }
+
   /// Chunk c of 0..<count cut into `chunks` contiguous, nearly equal ranges.
   @inline(__always)
   static func chunk(_ c: Int, of chunks: Int, count: Int) -> Range<Int> {
@@ -58,6 +84,31 @@ extension Parallel {
     return try body()
   }
 
+  /// Runs `body(i)` for i in 0..<count, at most `width` at a time, each on its own thread inside
+  /// `inline`: every call computes exactly what it computes alone (the same chunks, on one core).
+  /// For independent jobs too small to fill the cores one at a time, such as a sweep's runs,
+  /// whose short batches split over cores only at a loss. With one item, or a width of 1, the
+  /// items run one after another, each on every core. Items start in index order; once one
+  /// fails no new item starts, and the error of the lowest failing index is rethrown after the
+  /// running items finish.
+  public static func sideBySide(_ count: Int, width: Int, _ body: (Int) throws -> Void) throws {
+    guard count > 1 && width > 1 else {
+      for i in 0..<count { try body(i) }
+      return
+    }
+    let state = SideBySideState()
+    try withoutActuallyEscaping(body) { body in
+      // Each index runs once (taken under the lock), so sharing `body` is safe.
+      nonisolated(unsafe) let work = body
+      DispatchQueue.concurrentPerform(iterations: min(width, count)) { _ in
+        while let i = state.take(below: count) {
+          do { try inline { try work(i) } } catch { state.fail(i, error) }
+        }
+      }
+      if let error = state.firstError { throw error }
+    }
+  }
+
   /// Whether the calling thread is inside `inline`.
   public static var isInline: Bool { pthread_getspecific(inlineKey) != nil }
 
@@ -66,6 +117,33 @@ extension Parallel {
     pthread_key_create(&key, nil)
     return key
   }()
+}
+
+/// The next index and the first failure of `Parallel.sideBySide`, under one lock.
+private final class SideBySideState: @unchecked Sendable {
+  private let lock = NSLock()
+  private var next = 0
+  private var failed: (index: Int, error: any Error)?
+
+  func take(below count: Int) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard failed == nil, next < count else { return nil }
+    next += 1
+    return next - 1
+  }
+
+  func fail(_ index: Int, _ error: any Error) {
+    lock.lock()
+    defer { lock.unlock() }
+    if failed == nil || index < failed!.index { failed = (index, error) }
+  }
+
+  var firstError: (any Error)? {
+    lock.lock()
+    defer { lock.unlock() }
+    return failed?.error
+  }
 }
 
 /// The number of active processors, read once.

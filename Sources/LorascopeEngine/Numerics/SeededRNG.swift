@@ -12,6 +12,11 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
     return z ^ (z >> 31)
   }
 
+  /// Advances past `count` outputs of `next()` at once (SplitMix64's state steps by a constant).
+  public mutating func skip(_ count: Int) {
+    state &+= 0x9E37_79B9_7F4A_7C15 &* UInt64(count)
+  }
+
   /// Uniform in [0, 1).
   public mutating func nextUniform() -> Double {
     Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)

@@ -17,11 +17,22 @@ final class ProgressReporter {
   /// Seconds between plain progress lines when stderr is not a terminal.
   let plainInterval: TimeInterval
   private var jobsStart: Date?
+  /// Put before every line: which run a line is about when runs go side by side.
+  private let prefix: String
+  /// `job` lines may come from runs side by side.
+  private let jobLock = NSLock()
 
-  init(quiet: Bool = false, interactive: Bool = isatty(2) != 0, plainInterval: TimeInterval = 30) {
+  init(quiet: Bool = false, interactive: Bool = isatty(2) != 0, plainInterval: TimeInterval = 30, prefix: String = "") {
     self.quiet = quiet
     self.interactive = interactive
     self.plainInterval = plainInterval
+    self.prefix = prefix
+  }
+
+  /// The reporter of run `index` of a sweep whose runs go side by side: plain lines (no bar
+  /// redrawn in place, which two runs would overwrite), each starting with `[run i/n]`.
+  func forRun(_ index: Int, of total: Int) -> ProgressReporter {
+    ProgressReporter(quiet: quiet, interactive: false, plainInterval: plainInterval, prefix: "[run \(index + 1)/\(total)] ")
   }
 
   func handle(_ event: ContinualSession.Event) {
@@ -81,11 +92,14 @@ final class ProgressReporter {
   }
 
   /// A line before run `index` (0-based) of `total` of a sweep or study: what starts, the runs
-  /// done, the time spent and the ETA at the mean time per finished run.
-  func job(_ index: Int, of total: Int, _ what: String) {
+  /// done (`done`, the runs before it unless given), the time spent and the ETA at the mean time
+  /// per finished run.
+  func job(_ index: Int, of total: Int, _ what: String, done: Int? = nil) {
+    jobLock.lock()
+    defer { jobLock.unlock() }
     let start = jobsStart ?? Date()
     jobsStart = start
-    line("run \(index + 1)/\(total): \(what)" + Self.jobTiming(done: index, total: total, elapsed: Date().timeIntervalSince(start)))
+    line("run \(index + 1)/\(total): \(what)" + Self.jobTiming(done: done ?? index, total: total, elapsed: Date().timeIntervalSince(start)))
   }
 
   static func jobTiming(done: Int, total: Int, elapsed: TimeInterval) -> String {
@@ -125,7 +139,7 @@ final class ProgressReporter {
 
   func line(_ s: String) {
     guard !quiet else { return }
-    write(s + "\n")
+    write(prefix + s + "\n")
   }
 
   private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }

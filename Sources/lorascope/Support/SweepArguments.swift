@@ -41,6 +41,9 @@ struct SweepArguments: ParsableArguments {
   @Option(help: "With --plan: the lorascope executable each job line runs (default: this one, by its absolute path).")
   var executable: String?
 
+  @Option(name: .customLong("jobs"), help: "Runs side by side in this process, each on one core; every run gives the same numbers as alone. Short runs use the cores better this way (Docs/Reproduce.md).")
+  var concurrentRuns: Int = 1
+
   /// The λ values of `--lambdas` (a list and/or geometric ranges, Docs/Statistics.md "λ over decades").
   static func parseLambdas(_ text: String) throws -> [Double] {
     do {
@@ -86,6 +89,7 @@ struct SweepArguments: ParsableArguments {
     if let methods { _ = try Self.parseMethods(methods) }
     _ = try Self.parseSeeds(seeds, count: seedCount, single: options.seed)
     if plan != nil && !collect.isEmpty { throw ValidationError("give --plan or --collect, not both") }
+    guard concurrentRuns >= 1 else { throw ValidationError("--jobs must be at least 1, not \(concurrentRuns)") }
   }
 
   /// The grid given for `method`: its own option, else --lambdas, else nil (the default grid).
@@ -139,21 +143,46 @@ struct SweepArguments: ParsableArguments {
     return grid
   }
 
-  /// Runs every job of `sweep` in this process, one after another (the backbone of each seed is
-  /// pretrained by its first job and loaded from the cache by the others).
+  /// Runs every job of `sweep` in this process: one after another on every core, or with
+  /// `--jobs N` N side by side, each on one core (`Parallel.sideBySide`: each run computes what
+  /// it computes alone, bit for bit). The first job of each stage-0 key runs before the others,
+  /// so a seed's backbone and stage 0 are built once and read from the cache by the rest.
   func runInProcess(_ sweep: SweepPlan, dataset: ContinualDataset, progress: ProgressReporter) throws -> SweepReport {
-    var results: [SweepRunResult] = []
-    for (i, job) in sweep.jobs.enumerated() {
-      progress.job(i, of: sweep.jobs.count, "\(job.method.rawValue)\(job.method.usesLambda ? " λ=\(fmt(job.lambda))" : "") seed \(job.seed)")
+    let jobs = sweep.jobs
+    let results = SweepResults(count: jobs.count)
+    func run(_ i: Int, reporter: ProgressReporter) throws {
+      let job = jobs[i]
       let jobOptions = try RunOptions.parse(job.arguments)
       let config = try jobOptions.runConfig(for: dataset)
       let dir = try job.runDirectory.map { try RunDirectory(url: URL(fileURLWithPath: $0)) }
       let session = try jobOptions.session(config: config, dataset: dataset, runDirectory: dir, resume: dir != nil)
-      let metrics = try session.run(onEvent: progress.handle)
+      let metrics = try session.run(onEvent: reporter.handle)
       dir?.releaseWriterLock()
-      results.append(SweepRunResult(method: job.method, lambda: job.lambda, seed: job.seed, metrics: metrics, ranks: session.ranks))
+      results.set(i, SweepRunResult(method: job.method, lambda: job.lambda, seed: job.seed, metrics: metrics, ranks: session.ranks))
     }
-    return try SweepReport(dataset: dataset.name, metric: metric, results: results)
+    func describe(_ job: SweepPlan.Job) -> String {
+      "\(job.method.rawValue)\(job.method.usesLambda ? " λ=\(fmt(job.lambda))" : "") seed \(job.seed)"
+    }
+    if concurrentRuns <= 1 {
+      for (i, job) in jobs.enumerated() {
+        progress.job(i, of: jobs.count, describe(job))
+        try run(i, reporter: progress)
+      }
+    } else {
+      let keys = try jobs.map { job in
+        try RunOptions.parse(job.arguments).runConfig(for: dataset).stageZeroKey(datasetFingerprint: dataset.fingerprint)
+      }
+      let leaders = keys.indices.filter { keys.firstIndex(of: keys[$0]) == $0 }
+      let rest = keys.indices.filter { !leaders.contains($0) }
+      for wave in [leaders, rest] {
+        try Parallel.sideBySide(wave.count, width: concurrentRuns) { k in
+          let i = wave[k]
+          progress.job(i, of: jobs.count, describe(jobs[i]), done: results.finished)
+          try run(i, reporter: wave.count > 1 ? progress.forRun(i, of: jobs.count) : progress)
+        }
+      }
+    }
+    return try SweepReport(dataset: dataset.name, metric: metric, results: results.all)
   }
 
   /// The running executable by its absolute path, so that a job line is self-contained.
@@ -201,5 +230,32 @@ struct SweepArguments: ParsableArguments {
       return nil
     }
     return try runInProcess(sweep, dataset: try dataset(), progress: progress)
+  }
+}
+
+/// The results of a sweep's runs as they finish, in job order, under a lock (runs may finish side by side).
+final class SweepResults: @unchecked Sendable {
+  private let lock = NSLock()
+  private var results: [SweepRunResult?]
+
+  init(count: Int) { results = Array(repeating: nil, count: count) }
+
+  func set(_ i: Int, _ result: SweepRunResult) {
+    lock.lock()
+    defer { lock.unlock() }
+    results[i] = result
+  }
+
+  var finished: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return results.count { $0 != nil }
+  }
+
+  /// Every result; called after every run finished.
+  var all: [SweepRunResult] {
+    lock.lock()
+    defer { lock.unlock() }
+    return results.compactMap { $0 }
   }
 }

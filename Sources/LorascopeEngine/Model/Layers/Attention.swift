@@ -1,22 +1,24 @@
-/// Causal multi-head self-attention over q, k, v of shape [batch·T, heads·d] (Docs/Design.md §1):
+/// Causal multi-head self-attention over q, k, v of shape [rows, heads·d], the rows of each
+/// sequence packed back to back (`PackedRows`; Docs/Design.md §1):
 /// scores = q kᵀ/√d with an additive causal mask, softmax per row, out = P v.
 /// Each (sequence, head) pair is a strided sgemm, as in llm.c's `attention_forward`.
 enum CausalAttention {
-  /// probs: [batch, heads, T, T] (cached for backward); out: [batch·T, heads·d].
+  /// probs: [len, len] per (sequence, head) at `rows.probStarts` (cached for backward);
+  /// out: [rows, heads·d].
   static func forward(
     out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-    batch: Int, seqLen t: Int, heads: Int, headDim d: Int
+    rows: PackedRows, headDim d: Int
   ) {
-    let width = heads * d
+    let heads = rows.heads, width = heads * d
     let scale = 1 / Float(d).squareRoot()
-    // (sequence, head) pairs are independent: split them over the cores.
+    // (sequence, head) pairs are independent: split them over the cores by their cost (len²).
     StepPhaseClock.attention {
-      Parallel.forChunks(batch * heads, minChunk: 1) { pairs in
+      Parallel.forChunks(balancing: rows.attentionPairCosts) { pairs in
         for pair in pairs {
-          let b = pair / heads, h = pair % heads
-          let off = b * t * width + h * d
-          let p = probs + (b * heads + h) * t * t
+          let b = pair / heads, h = pair % heads, t = rows.lengths[b]
+          let off = rows.starts[b] * width + h * d
+          let p = probs + rows.probStarts[b] + h * t * t
           BLAS.gemm(
             transA: false, transB: true, m: t, n: t, k: d, alpha: scale,
             a: q + off, lda: width, b: k + off, ldb: width, beta: 0, c: p, ldc: t)
@@ -37,23 +39,23 @@ enum CausalAttention {
     }
   }
 
-  /// Writes dq, dk, dv (no accumulation). `scratch` holds batch·heads·T·T floats.
+  /// Writes dq, dk, dv (no accumulation). `scratch` holds `rows.probCount` floats.
   /// dP = dO vᵀ, dv = Pᵀ dO, dS = P ⊙ (dP − rowsum(P ⊙ dP))/√d, dq = dS k, dk = dSᵀ q.
   static func backward(
     dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
     dout: UnsafePointer<Float>, probs: UnsafePointer<Float>,
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-    scratch: UnsafeMutablePointer<Float>, batch: Int, seqLen t: Int, heads: Int, headDim d: Int
+    scratch: UnsafeMutablePointer<Float>, rows: PackedRows, headDim d: Int
   ) {
-    let width = heads * d
+    let heads = rows.heads, width = heads * d
     let scale = 1 / Float(d).squareRoot()
     StepPhaseClock.attention {
-      Parallel.forChunks(batch * heads, minChunk: 1) { pairs in
+      Parallel.forChunks(balancing: rows.attentionPairCosts) { pairs in
         for pair in pairs {
-          let b = pair / heads, h = pair % heads
-          let off = b * t * width + h * d
-          let p = probs + (b * heads + h) * t * t
-          let dp = scratch + (b * heads + h) * t * t
+          let b = pair / heads, h = pair % heads, t = rows.lengths[b]
+          let off = rows.starts[b] * width + h * d
+          let p = probs + rows.probStarts[b] + h * t * t
+          let dp = scratch + rows.probStarts[b] + h * t * t
           BLAS.gemm(
             transA: false, transB: true, m: t, n: t, k: d, alpha: 1,
             a: dout + off, lda: width, b: v + off, ldb: width, beta: 0, c: dp, ldc: t)

@@ -28,27 +28,29 @@ struct RotaryTable: Sendable {
     sin = s
   }
 
-  /// In place on x [batch·T, heads·headDim]: x'[j] = x[j]cos − x[j+h]sin, x'[j+h] = x[j+h]cos + x[j]sin.
-  func apply(_ x: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int, heads: Int) {
-    rotate(x, batch: batch, seqLen: seqLen, heads: heads, sign: 1)
+  /// In place on x [rows, heads·headDim], row i at position `rows.positions[i]`:
+  /// x'[j] = x[j]cos − x[j+h]sin, x'[j+h] = x[j+h]cos + x[j]sin.
+  func apply(_ x: UnsafeMutablePointer<Float>, rows: PackedRows) {
+    rotate(x, rows: rows, sign: 1)
   }
 
   /// The transpose (inverse) rotation, which is the backward of `apply`.
-  func applyBackward(_ dx: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int, heads: Int) {
-    rotate(dx, batch: batch, seqLen: seqLen, heads: heads, sign: -1)
+  func applyBackward(_ dx: UnsafeMutablePointer<Float>, rows: PackedRows) {
+    rotate(dx, rows: rows, sign: -1)
   }
 
-  private func rotate(_ x: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int, heads: Int, sign: Float) {
+  private func rotate(_ x: UnsafeMutablePointer<Float>, rows packed: PackedRows, sign: Float) {
+    let heads = packed.heads, positions = packed.positions
     let half = headDim / 2
     let width = heads * headDim
     cos.withUnsafeBufferPointer { cp in
       sin.withUnsafeBufferPointer { sp in
         // Safe unwrap: the tables hold maxPositions · headDim/2 ≥ 1 entries (ModelConfig.validate).
         let cpBase = cp.baseAddress!, spBase = sp.baseAddress!
-        Parallel.forChunks(batch * seqLen, minChunk: 256) { rows in
-          for flat in rows {
-            let t = flat % seqLen
-            let row = x + flat * width
+        Parallel.forChunks(packed.count, minChunk: 256) { rows in
+          for i in rows {
+            let t = Int(positions[i])
+            let row = x + i * width
             let ct = cpBase + t * half, st = spBase + t * half
             for h in 0..<heads {
               let v = row + h * headDim

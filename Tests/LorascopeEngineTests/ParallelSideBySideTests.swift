@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+@testable import LorascopeEngine
+
+/// `Parallel.sideBySide` runs a sweep's runs next to each other, each on one core.
+@Suite("Jobs side by side")
+struct ParallelSideBySideTests {
+  /// What the jobs saw, under a lock.
+  final class Record: @unchecked Sendable {
+    let lock = NSLock()
+    var started: [Int] = []
+    var running = 0, mostRunning = 0
+    var allInline = true
+
+    func enter(_ i: Int) {
+      lock.lock()
+      defer { lock.unlock() }
+      started.append(i)
+      running += 1
+      mostRunning = max(mostRunning, running)
+      allInline = allInline && Parallel.isInline
+    }
+
+    func leave() {
+      lock.lock()
+      defer { lock.unlock() }
+      running -= 1
+    }
+  }
+
+  @Test("every index runs once, inside inline, at most `width` at a time")
+  func everyIndexOnce() throws {
+    let record = Record()
+    try Parallel.sideBySide(9, width: 2) { i in
+      record.enter(i)
+      usleep(2_000)
+      record.leave()
+    }
+    #expect(record.started.sorted() == Array(0..<9))
+    #expect(record.mostRunning <= 2)
+    #expect(record.allInline)
+    #expect(!Parallel.isInline)
+  }
+
+  @Test("one item or a width of 1: one after another, each on every core")
+  func serialWhenNarrow() throws {
+    for (count, width) in [(1, 4), (5, 1)] {
+      let record = Record()
+      try Parallel.sideBySide(count, width: width) { i in
+        record.enter(i)
+        record.leave()
+      }
+      #expect(record.started == Array(0..<count))
+      #expect(record.mostRunning == 1)
+      #expect(!record.allInline)
+    }
+  }
+
+  struct Failure: Error, Equatable { let index: Int }
+
+  @Test("after a failure no new item starts, and the lowest failing index's error is rethrown")
+  func failures() {
+    let record = Record()
+    #expect(throws: Failure(index: 3)) {
+      try Parallel.sideBySide(40, width: 2) { i in
+        record.enter(i)
+        defer { record.leave() }
+        if i == 3 || i == 4 { throw Failure(index: i) }
+        usleep(1_000)
+      }
+    }
+    // Items are taken in order, so at most one more item per worker starts after index 3 fails.
+    #expect(record.started.allSatisfy { $0 <= 3 + 2 })
+  }
+
+  @Test("inside inline the evaluation uses one decoder: the caller holds one core")
+  func oneDecoderInline() throws {
+    let model = try ModelFixtures.model()
+    #expect(IncrementalDecoder.onEveryCore(model: model).count == Parallel.workers)
+    Parallel.inline { #expect(IncrementalDecoder.onEveryCore(model: model).count == 1) }
+  }
+}
