@@ -78,6 +78,9 @@ struct SweepPlanTests {
     #expect(Set(plan.jobs.map(\.seed)) == [0, 1, 2, 3, 4])
     #expect(plan.jobs.count == (2 * 2 + 2) * 5)
     #expect(plan.jobs.allSatisfy { $0.runDirectory?.hasPrefix(out.appendingPathComponent("runs").path) == true })
+    #expect(study.effectiveGrid.concurrentRuns == Parallel.workers)
+    #expect(try StudyCommand.parse(Self.tinyArguments(cache: Self.tempDir()) + ["--out", out.path, "--jobs", "1"]).effectiveGrid.concurrentRuns == 1)
+    #expect(try SweepCommand.parse(Self.tinyArguments(cache: Self.tempDir())).grid.concurrentRuns == 1)
     let file = out.appendingPathComponent("jobs.txt")
     try StudyCommand.parse(Self.tinyArguments(cache: Self.tempDir()) + ["--out", out.path, "--lambdas", "1e3", "--seeds", "0,1", "--plan", file.path]).run()
     let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }

@@ -29,4 +29,26 @@ struct BenchmarkWorkloadTests {
     let again = EngineBenchmark.videoGamesLikeBatches(count: 8, vocab: 1027, batch: 32, maxLength: 85, seed: 4)
     #expect(zip(batches, again).allSatisfy { $0.tokens == $1.tokens && $0.targets == $1.targets })
   }
+
+  /// What the workload above imitates: a run's own batches. BatchPlan sorts by length within 16
+  /// batches, so on Video_Games a run's batches are mostly real tokens (8–12 % padding per block,
+  /// epoch 0, batch 32); the rest is what `PackedRows` skips.
+  @Test("a run's batches on Video_Games: about 30 tokens per sequence, little padding")
+  func videoGamesRunBatches() throws {
+    let dataset = try PESODatasetLoader.load(directory: VideoGamesFixture.directory)
+    for block in 0..<5 {
+      let split = try dataset.split(block: block)
+      let pairs = split.train.map { TokenSequence.trainingPair(for: $0, itemIndex: dataset.items) }
+      let plan = BatchPlan(pairs: pairs, batchSize: 32, seed: 3)
+      var real = 0, padded = 0
+      for indices in plan.epoch(0) {
+        let batch = plan.batch(indices)
+        real += batch.lengths.reduce(0, +)
+        padded += batch.batch * batch.seqLen
+      }
+      let perSequence = Double(real) / Double(pairs.count), padding = 1 - Double(real) / Double(padded)
+      #expect(perSequence > 20 && perSequence < 35, "block \(block): \(perSequence) tokens per sequence")
+      #expect(padding > 0.02 && padding < 0.15, "block \(block): padding \(padding)")
+    }
+  }
 }

@@ -21,6 +21,9 @@ public struct EngineBenchmarkReport: Codable, Sendable {
   public var loraPesoVariedStepSequencesPerS: Double
   /// The same batches with their padding computed as well (`LlamaModel.packsRows` off).
   public var loraPesoVariedPaddedStepSequencesPerS: Double
+  /// The same packed batches on one core (`Parallel.inline`): how much the cores give one run
+  /// at a run's shapes, against running runs side by side (`sweep --jobs`).
+  public var loraPesoVariedOneCoreStepSequencesPerS: Double
   /// Mean tokens per sequence in those batches: real (the rows the step computes, `PackedRows`),
   /// and padded to each batch's longest (the rows a padded layout would compute).
   public var variedTokensPerSequence: Double
@@ -57,6 +60,7 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     case loraStepSequencesPerS = "lora_step_sequences_per_s"
     case loraPesoVariedStepSequencesPerS = "lora_peso_varied_step_sequences_per_s"
     case loraPesoVariedPaddedStepSequencesPerS = "lora_peso_varied_padded_step_sequences_per_s"
+    case loraPesoVariedOneCoreStepSequencesPerS = "lora_peso_varied_one_core_step_sequences_per_s"
     case variedTokensPerSequence = "varied_tokens_per_sequence"
     case variedPaddedTokensPerSequence = "varied_padded_tokens_per_sequence"
     case forwardTokensPerS = "forward_tokens_per_s", sgemmGflops = "sgemm_gflops"
@@ -252,7 +256,8 @@ public enum EngineBenchmark {
       count: 16, vocab: config.vocabSize, batch: batch, maxLength: min(seqLen, config.maxPositions),
       seed: fixtureSeeds.seed(.fixture, 8))
     // The same batches with every padded position computed too (the layout before `PackedRows`),
-    // alternating with the packed ones: the in-process reference for what packing saves.
+    // and on one core (`Parallel.inline`, as each run of `sweep --jobs` is), alternating with the
+    // packed ones on every core: the in-process references for what packing and the cores give.
     let variedTimes = try alternating(warmup: 1, iterations: max(3, iterations / 2), [
       { for b in varied { try pesoStep(b) } },
       {
@@ -260,8 +265,9 @@ public enum EngineBenchmark {
         defer { lora.packsRows = true }
         for b in varied { try pesoStep(b) }
       },
+      { try Parallel.inline { for b in varied { try pesoStep(b) } } },
     ])
-    let (tVaried, tVariedPadded) = (variedTimes[0], variedTimes[1])
+    let (tVaried, tVariedPadded, tVariedOneCore) = (variedTimes[0], variedTimes[1], variedTimes[2])
     let variedTokens = Double(varied.reduce(0) { $0 + $1.targetRows.count }) / Double(varied.count * batch)
     let variedPadded = Double(varied.reduce(0) { $0 + $1.seqLen }) / Double(varied.count)
 
@@ -324,6 +330,7 @@ public enum EngineBenchmark {
       loraStepSequencesPerS: Double(batch) / tLora,
       loraPesoVariedStepSequencesPerS: Double(varied.count * batch) / tVaried,
       loraPesoVariedPaddedStepSequencesPerS: Double(varied.count * batch) / tVariedPadded,
+      loraPesoVariedOneCoreStepSequencesPerS: Double(varied.count * batch) / tVariedOneCore,
       variedTokensPerSequence: variedTokens, variedPaddedTokensPerSequence: variedPadded,
       forwardTokensPerS: Double(bt) / tForward,
       sgemmGflops: gemm, sgemmGflopsAtModelShapes: atShapes,

@@ -58,6 +58,8 @@ struct BenchCommand: ParsableCommand {
            String(format: "%.1f", r.loraPesoVariedStepSequencesPerS), "sequences/s"])
     t.add([String(format: "  the same, padding computed (%.0f tok.)", r.variedPaddedTokensPerSequence),
            String(format: "%.1f", r.loraPesoVariedPaddedStepSequencesPerS), "sequences/s"])
+    t.add(["  the same, packed, on one core",
+           String(format: "%.1f", r.loraPesoVariedOneCoreStepSequencesPerS), "sequences/s"])
     t.add(["forward, all logits", String(format: "%.0f", r.forwardTokensPerS), "tokens/s"])
     for (shape, g) in r.sgemmGflops.sorted(by: { $0.key < $1.key }) {
       t.add(["sgemm \(shape)", String(format: "%.1f", g), "GFLOP/s"])

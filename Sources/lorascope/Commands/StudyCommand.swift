@@ -18,10 +18,12 @@ struct StudyCommand: ParsableCommand {
   @Option(help: "Output directory: runs/ (unless --run-dir), Results.md, sweep.json, findings.json, lambda_curve.svg, frontier.svg.")
   var out: String
 
-  /// The study's defaults where the sweep's differ: PESO and L2, seeds 0…4, runs under OUT/runs.
+  /// The study's defaults where the sweep's differ: PESO and L2, seeds 0…4, runs under OUT/runs,
+  /// one run per core side by side (a study is many short runs; Docs/Reproduce.md, "Runs side by side").
   var effectiveGrid: SweepArguments {
     var g = grid
     if g.methods == nil { g.methods = "peso,l2" }
+    if g.sideBySide == nil { g.sideBySide = Parallel.workers }
     if g.seeds == nil && g.seedCount == nil { g.seedCount = 5 }
     if g.options.runDir == nil { g.options.runDir = URL(fileURLWithPath: out).appendingPathComponent("runs").path }
     return g

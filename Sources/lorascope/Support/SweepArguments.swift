@@ -41,8 +41,11 @@ struct SweepArguments: ParsableArguments {
   @Option(help: "With --plan: the lorascope executable each job line runs (default: this one, by its absolute path).")
   var executable: String?
 
-  @Option(name: .customLong("jobs"), help: "Runs side by side in this process, each on one core; every run gives the same numbers as alone. Short runs use the cores better this way (Docs/Reproduce.md).")
-  var concurrentRuns: Int = 1
+  @Option(name: .customLong("jobs"), help: "Runs side by side in this process, each on one core; every run gives the same numbers as alone, and short runs use the cores better this way (default: 1 for sweep, one per core for study; Docs/Reproduce.md).")
+  var sideBySide: Int?
+
+  /// Runs side by side: `--jobs`, else one at a time.
+  var concurrentRuns: Int { sideBySide ?? 1 }
 
   /// The λ values of `--lambdas` (a list and/or geometric ranges, Docs/Statistics.md "λ over decades").
   static func parseLambdas(_ text: String) throws -> [Double] {
@@ -89,7 +92,7 @@ struct SweepArguments: ParsableArguments {
     if let methods { _ = try Self.parseMethods(methods) }
     _ = try Self.parseSeeds(seeds, count: seedCount, single: options.seed)
     if plan != nil && !collect.isEmpty { throw ValidationError("give --plan or --collect, not both") }
-    guard concurrentRuns >= 1 else { throw ValidationError("--jobs must be at least 1, not \(concurrentRuns)") }
+    if let sideBySide, sideBySide < 1 { throw ValidationError("--jobs must be at least 1, not \(sideBySide)") }
   }
 
   /// The grid given for `method`: its own option, else --lambdas, else nil (the default grid).
