@@ -54,7 +54,7 @@ extension LlamaModel {
       BLAS.linearBackwardInput(
         dinp: s.dLoRAInput.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF,
         outF: r, accumulate: false)
-      for i in 0..<(rows * inF) { dinp[i] += s.dLoRAInput[i] * mask[i] }
+      LoRADropout.addMasked(s.dLoRAInput, mask: mask, into: dinp, count: rows * inF)
     } else {
       BLAS.linearBackwardInput(
         dinp: dinp.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)

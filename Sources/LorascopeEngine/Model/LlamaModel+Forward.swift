@@ -112,23 +112,16 @@ extension LlamaModel {
     BLAS.linearForward(out: out, inp: inp.base, weight: weights.pointer(offset), rows: rows, inF: inF, outF: outF)
     var x = inp
     if let dropped = a.loraInput[kind], let mask = a.loraMask[kind] {
-      let p = ll.lora.dropout
       if dropoutEnabled {
         // Safe unwrap: `kind` is a LinearKind and `allCases` lists every case.
         let kindIndex = LinearKind.allCases.firstIndex(of: kind)!
-        var rng = SeedStream(root: seed).generator(.loraDropoutMask, l * 16 + kindIndex)
-        let keep = 1 / (1 - p)
-        // One draw per padded position (b, t) and feature, so the masks of real positions do
-        // not depend on whether the padding is computed (the padding's draws are skipped).
-        for b in 0..<packed.batch {
-          let row0 = packed.starts[b] * inF, n = packed.lengths[b] * inF
-          for i in 0..<n { mask[row0 + i] = rng.nextUniform() < Double(p) ? 0 : keep }
-          rng.skip((packed.seqLen - packed.lengths[b]) * inF)
-        }
+        LoRADropout.apply(
+          input: inp, mask: mask, dropped: dropped, rows: packed, inFeatures: inF, probability: ll.lora.dropout,
+          stream: SeedStream(root: seed).generator(.loraDropoutMask, l * 16 + kindIndex))
       } else {
         mask.base.update(repeating: 1, count: rows * inF)
+        dropped.base.update(from: inp.base, count: rows * inF)
       }
-      for i in 0..<(rows * inF) { dropped[i] = inp[i] * mask[i] }
       x = dropped
     }
     // Safe unwrap: the LoRA slot exists (guard above), and Activations allocates loraAx for every adapted kind.

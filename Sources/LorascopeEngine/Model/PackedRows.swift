@@ -17,6 +17,8 @@ struct PackedRows: Equatable {
   let probStarts: [Int]
   /// Position within its sequence of every row (the rotary angle's index).
   let positions: [Int32]
+  /// Flat index b·T + t of every row in the padded batch.
+  let flat: [Int32]
   /// Rows computed, Σ lengths.
   let count: Int
   /// Attention probabilities stored, heads · Σ len².
@@ -27,18 +29,20 @@ struct PackedRows: Equatable {
     self.seqLen = seqLen
     self.heads = heads
     self.lengths = lengths
-    var starts: [Int] = [], probStarts: [Int] = [], positions: [Int32] = []
+    var starts: [Int] = [], probStarts: [Int] = [], positions: [Int32] = [], flat: [Int32] = []
     var row = 0, prob = 0
-    for n in lengths {
+    for (b, n) in lengths.enumerated() {
       starts.append(row)
       probStarts.append(prob)
       positions.append(contentsOf: (0..<n).map { Int32($0) })
+      flat.append(contentsOf: (0..<n).map { Int32(b * seqLen + $0) })
       row += n
       prob += heads * n * n
     }
     self.starts = starts
     self.probStarts = probStarts
     self.positions = positions
+    self.flat = flat
     count = row
     probCount = prob
   }
