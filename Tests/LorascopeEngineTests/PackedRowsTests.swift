@@ -89,17 +89,24 @@ struct PackedRowsTests {
     #expect(err <= 1e-5 * scale, "\(what): max |Δ| = \(err) at scale \(scale)")
   }
 
+  /// The step packed (41 rows: the fixture's 4 × 11 positions less 3 of padding), then padded
+  /// (44 rows); their losses must agree to rounding.
+  static func packedAndPadded(_ model: LlamaModel, backbone: BackboneTraining, perExample: Bool) throws -> (Step, Step) {
+    let packed = try step(model, packs: true, backbone: backbone, perExample: perExample)
+    #expect(model.activations?.rows.count == 41)
+    let padded = try step(model, packs: false, backbone: backbone, perExample: perExample)
+    #expect(model.activations?.rows.count == 44)
+    #expect(abs(packed.loss - padded.loss) <= 1e-6 * abs(padded.loss))
+    return (packed, padded)
+  }
+
   @Test("packed and padded steps agree: LoRA with dropout (masks per padded position), per example, and folded",
         arguments: [Float(0), 0.3])
   func loraStep(dropout: Float) throws {
     for perExample in [false, true] {
       let model = try ModelFixtures.model(config: ModelFixtures.microConfig, lora: LoRAConfig(rank: 4, alpha: 8, dropout: dropout))
       model.dropoutEnabled = dropout > 0
-      let packed = try Self.step(model, packs: true, backbone: .frozen, perExample: perExample)
-      #expect(model.activations?.rows.count == 41)
-      let padded = try Self.step(model, packs: false, backbone: .frozen, perExample: perExample)
-      #expect(model.activations?.rows.count == 44)
-      #expect(abs(packed.loss - padded.loss) <= 1e-6 * abs(padded.loss))
+      let (packed, padded) = try Self.packedAndPadded(model, backbone: .frozen, perExample: perExample)
       Self.close(packed.lora, padded.lora, "LoRA gradient")
       Self.close(packed.perExample, padded.perExample, "per-example gradients")
     }
@@ -107,12 +114,7 @@ struct PackedRowsTests {
 
   @Test("packed and padded full steps agree, embeddings included")
   func fullStep() throws {
-    let model = try ModelFixtures.model(config: ModelFixtures.microConfig)
-    let packed = try Self.step(model, packs: true, backbone: .all, perExample: false)
-    #expect(model.activations?.rows.count == 41)
-    let padded = try Self.step(model, packs: false, backbone: .all, perExample: false)
-    #expect(model.activations?.rows.count == 44)
-    #expect(abs(packed.loss - padded.loss) <= 1e-6 * abs(padded.loss))
+    let (packed, padded) = try Self.packedAndPadded(try ModelFixtures.model(config: ModelFixtures.microConfig), backbone: .all, perExample: false)
     Self.close(packed.backbone, padded.backbone, "backbone gradient")
   }
 
