@@ -11,7 +11,7 @@ struct ParallelSideBySideTests {
     let lock = NSLock()
     var started: [Int] = []
     var running = 0, mostRunning = 0
-    var allInline = true
+    var inline = 0
 
     func enter(_ i: Int) {
       lock.lock()
@@ -19,7 +19,7 @@ struct ParallelSideBySideTests {
       started.append(i)
       running += 1
       mostRunning = max(mostRunning, running)
-      allInline = allInline && Parallel.isInline
+      if Parallel.isInline { inline += 1 }
     }
 
     func leave() {
@@ -29,7 +29,7 @@ struct ParallelSideBySideTests {
     }
   }
 
-  @Test("every index runs once, inside inline, at most `width` at a time")
+  @Test("every index runs once, at most `width` at a time, inline while another runs beside it")
   func everyIndexOnce() throws {
     let record = Record()
     try Parallel.sideBySide(9, width: 2) { i in
@@ -39,7 +39,8 @@ struct ParallelSideBySideTests {
     }
     #expect(record.started.sorted() == Array(0..<9))
     #expect(record.mostRunning <= 2)
-    #expect(record.allInline)
+    // Only an item started after the other worker ran out of items runs on every core.
+    #expect(record.inline >= 9 - 2, "\(record.inline) of 9 items inline")
     #expect(!Parallel.isInline)
   }
 
@@ -53,8 +54,23 @@ struct ParallelSideBySideTests {
       }
       #expect(record.started == Array(0..<count))
       #expect(record.mostRunning == 1)
-      #expect(!record.allInline)
+      #expect(record.inline == 0)
     }
+  }
+
+  @Test("a worker is inline while another is busy, and splits over the cores once it is alone")
+  func aloneUsesEveryCore() {
+    let state = SideBySideState(workers: 2)
+    Parallel.running(in: state) {
+      #expect(Parallel.isInline)
+      // Inside, `inline` still means inline.
+      Parallel.inline { #expect(Parallel.isInline) }
+      state.workerDone()  // the other worker found nothing left to start
+      #expect(!Parallel.isInline)
+      Parallel.inline { #expect(Parallel.isInline) }
+      #expect(!Parallel.isInline)
+    }
+    #expect(!Parallel.isInline)
   }
 
   struct Failure: Error, Equatable { let index: Int }

@@ -79,38 +79,61 @@ extension Parallel {
   /// the fine-grained splits would only wait on each other.
   public static func inline<T>(_ body: () throws -> T) rethrows -> T {
     let previous = pthread_getspecific(inlineKey)
-    pthread_setspecific(inlineKey, UnsafeRawPointer(bitPattern: 1))
+    pthread_setspecific(inlineKey, inlineMark)
     defer { pthread_setspecific(inlineKey, previous) }
     return try body()
   }
 
-  /// Runs `body(i)` for i in 0..<count, at most `width` at a time, each on its own thread inside
-  /// `inline`: every call computes exactly what it computes alone (the same chunks, on one core).
-  /// For independent jobs too small to fill the cores one at a time, such as a sweep's runs,
-  /// whose short batches split over cores only at a loss. With one item, or a width of 1, the
-  /// items run one after another, each on every core. Items start in index order; once one
-  /// fails no new item starts, and the error of the lowest failing index is rethrown after the
-  /// running items finish.
+  /// Runs `body(i)` for i in 0..<count, at most `width` at a time, each on its own thread and
+  /// inline (one core) while another item runs beside it; an item left running alone at the end
+  /// splits its later work over every core again. Either way it computes the same chunks, so
+  /// every call gives exactly what it gives alone. For independent jobs too small to fill the
+  /// cores one at a time, such as a sweep's runs, whose short batches split over cores only at a
+  /// loss. With one item, or a width of 1, the items run one after another, each on every core.
+  /// Items start in index order; once one fails no new item starts, and the error of the lowest
+  /// failing index is rethrown after the running items finish.
   public static func sideBySide(_ count: Int, width: Int, _ body: (Int) throws -> Void) throws {
     guard count > 1 && width > 1 else {
       for i in 0..<count { try body(i) }
       return
     }
-    let state = SideBySideState()
+    let workers = min(width, count)
+    let state = SideBySideState(workers: workers)
     try withoutActuallyEscaping(body) { body in
       // Each index runs once (taken under the lock), so sharing `body` is safe.
       nonisolated(unsafe) let work = body
-      DispatchQueue.concurrentPerform(iterations: min(width, count)) { _ in
-        while let i = state.take(below: count) {
-          do { try inline { try work(i) } } catch { state.fail(i, error) }
+      DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        running(in: state) {
+          while let i = state.take(below: count) {
+            do { try work(i) } catch { state.fail(i, error) }
+          }
+          state.workerDone()
         }
       }
       if let error = state.firstError { throw error }
     }
   }
 
-  /// Whether the calling thread is inside `inline`.
-  public static var isInline: Bool { pthread_getspecific(inlineKey) != nil }
+  /// Runs `body` as a worker of `state`: `isInline` on this thread asks the state whether
+  /// another worker is still busy.
+  static func running(in state: SideBySideState, _ body: () -> Void) {
+    let previous = pthread_getspecific(inlineKey)
+    pthread_setspecific(inlineKey, Unmanaged.passUnretained(state).toOpaque())
+    defer { pthread_setspecific(inlineKey, previous) }
+    body()
+  }
+
+  /// Whether the calling thread is inside `inline`, or runs an item of `sideBySide` while another
+  /// item runs beside it.
+  public static var isInline: Bool {
+    guard let value = pthread_getspecific(inlineKey) else { return false }
+    if value == inlineMark { return true }
+    return Unmanaged<SideBySideState>.fromOpaque(value).takeUnretainedValue().othersBusy
+  }
+
+  /// The thread-specific value of `inline` (any other non-nil value is a `SideBySideState`).
+  // Safe unwrap: 1 is a non-null bit pattern.
+  private static var inlineMark: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 1)! }
 
   private static let inlineKey: pthread_key_t = {
     var key = pthread_key_t()
@@ -119,11 +142,28 @@ extension Parallel {
   }()
 }
 
-/// The next index and the first failure of `Parallel.sideBySide`, under one lock.
-private final class SideBySideState: @unchecked Sendable {
+/// The next index, the workers still busy and the first failure of `Parallel.sideBySide`, under one lock.
+final class SideBySideState: @unchecked Sendable {
   private let lock = NSLock()
   private var next = 0
+  private var busy: Int
   private var failed: (index: Int, error: any Error)?
+
+  init(workers: Int) { busy = workers }
+
+  /// A worker found no item left to start.
+  func workerDone() {
+    lock.lock()
+    defer { lock.unlock() }
+    busy -= 1
+  }
+
+  /// Whether another worker than the caller may still be running an item.
+  var othersBusy: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return busy > 1
+  }
 
   func take(below count: Int) -> Int? {
     lock.lock()

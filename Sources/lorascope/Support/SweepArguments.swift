@@ -41,7 +41,7 @@ struct SweepArguments: ParsableArguments {
   @Option(help: "With --plan: the lorascope executable each job line runs (default: this one, by its absolute path).")
   var executable: String?
 
-  @Option(name: .customLong("jobs"), help: "Runs side by side in this process, each on one core; every run gives the same numbers as alone, and short runs use the cores better this way (default: 1 for sweep, one per core for study; Docs/Reproduce.md).")
+  @Option(name: .customLong("jobs"), help: "Runs side by side in this process, each on one core while another runs beside it; every run gives the same numbers as alone, and short runs use the cores better this way (default: 1 for sweep, one per core for study; Docs/Reproduce.md).")
   var sideBySide: Int?
 
   /// Runs side by side: `--jobs`, else one at a time.
@@ -147,7 +147,7 @@ struct SweepArguments: ParsableArguments {
   }
 
   /// Runs every job of `sweep` in this process: one after another on every core, or with
-  /// `--jobs N` N side by side, each on one core (`Parallel.sideBySide`: each run computes what
+  /// `--jobs N` N side by side, one core each (`Parallel.sideBySide`: each run computes what
   /// it computes alone, bit for bit). The first job of each stage-0 key runs before the others,
   /// so a seed's backbone and stage 0 are built once and read from the cache by the rest.
   func runInProcess(_ sweep: SweepPlan, dataset: ContinualDataset, progress: ProgressReporter) throws -> SweepReport {
