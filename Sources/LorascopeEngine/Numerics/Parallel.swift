@@ -92,26 +92,35 @@ extension Parallel {
   /// loss. With one item, or a width of 1, the items run one after another, each on every core.
   /// Items start in index order; once one fails no new item starts, and the error of the lowest
   /// failing index is rethrown after the running items finish.
-  public static func sideBySide(_ count: Int, width: Int, _ body: (Int) throws -> Void) throws {
+  public static func sideBySide(_ count: Int, width: Int, _ body: @escaping (Int) throws -> Void) throws {
     guard count > 1 && width > 1 else {
       for i in 0..<count { try body(i) }
       return
     }
     let workers = min(width, count)
     let state = SideBySideState(workers: workers)
-    try withoutActuallyEscaping(body) { body in
-      // Each index runs once (taken under the lock), so sharing `body` is safe.
-      nonisolated(unsafe) let work = body
-      DispatchQueue.concurrentPerform(iterations: workers) { _ in
+    // Each index runs once (taken under the lock), so sharing `body` is safe.
+    nonisolated(unsafe) let work = body
+    let finished = DispatchGroup()
+    // Threads of their own, not `concurrentPerform`'s: Dispatch runs an apply nested in an
+    // apply's iteration on that iteration's thread only, so a run left alone could never split
+    // over the cores again.
+    for _ in 0..<workers {
+      finished.enter()
+      let thread = Thread {
         running(in: state) {
           while let i = state.take(below: count) {
             do { try work(i) } catch { state.fail(i, error) }
           }
           state.workerDone()
         }
+        finished.leave()
       }
-      if let error = state.firstError { throw error }
+      thread.stackSize = 16 << 20
+      thread.start()
     }
+    finished.wait()
+    if let error = state.firstError { throw error }
   }
 
   /// Runs `body` as a worker of `state`: `isInline` on this thread asks the state whether
