@@ -153,10 +153,13 @@ struct SweepArguments: ParsableArguments {
   func runInProcess(_ sweep: SweepPlan, dataset: ContinualDataset, progress: ProgressReporter) throws -> SweepReport {
     let jobs = sweep.jobs
     let results = SweepResults(count: jobs.count)
+    let prepared = try jobs.map { job in
+      let options = try RunOptions.parse(job.arguments)
+      return (options: options, config: try options.runConfig(for: dataset))
+    }
     func run(_ i: Int, reporter: ProgressReporter) throws {
       let job = jobs[i]
-      let jobOptions = try RunOptions.parse(job.arguments)
-      let config = try jobOptions.runConfig(for: dataset)
+      let (jobOptions, config) = prepared[i]
       let dir = try job.runDirectory.map { try RunDirectory(url: URL(fileURLWithPath: $0)) }
       let session = try jobOptions.session(config: config, dataset: dataset, runDirectory: dir, resume: dir != nil)
       let metrics = try session.run(onEvent: reporter.handle)
@@ -172,11 +175,12 @@ struct SweepArguments: ParsableArguments {
         try run(i, reporter: progress)
       }
     } else {
-      let keys = try jobs.map { job in
-        try RunOptions.parse(job.arguments).runConfig(for: dataset).stageZeroKey(datasetFingerprint: dataset.fingerprint)
+      var seen = Set<String>()
+      let leaders = prepared.indices.filter {
+        seen.insert(prepared[$0].config.stageZeroKey(datasetFingerprint: dataset.fingerprint)).inserted
       }
-      let leaders = keys.indices.filter { keys.firstIndex(of: keys[$0]) == $0 }
-      let rest = keys.indices.filter { !leaders.contains($0) }
+      let leaderSet = Set(leaders)
+      let rest = prepared.indices.filter { !leaderSet.contains($0) }
       for wave in [leaders, rest] {
         try Parallel.sideBySide(wave.count, width: concurrentRuns) { k in
           let i = wave[k]
