@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 
-/// Splits element-wise work over the machine's cores (the BLAS calls parallelize themselves;
-/// this covers the loops between them: norms, activations, softmax, attention heads).
+/// Splits the engine's work over the machine's cores: OpenBLAS runs one thread per call, and
+/// the engine cuts its matmuls and the loops between them (norms, activations, softmax,
+/// attention heads) into chunks that run on the caller and `CorePool`'s helpers.
 public enum Parallel {
   /// Worker count: the active processors, at most 8.
   public static let workers = max(1, min(ProcessInfoCores.count, 8))
@@ -28,16 +29,13 @@ public enum Parallel {
       body(0, 0..<count)
       return
     }
-    if isInline {
-      // The same chunks, one after another: results do not depend on whether the cores split them.
-      for c in 0..<chunks { body(c, chunk(c, of: chunks, count: count)) }
+    // The chunks touch disjoint ranges of the caller's buffers, so sharing `body` is safe.
+    if !isInline && CorePool.shared.run(chunks: chunks, { c in body(c, chunk(c, of: chunks, count: count)) }) {
       return
     }
-    // The chunks touch disjoint ranges of the caller's buffers, so sharing `body` is safe.
-    withoutActuallyEscaping(body) { body in
-      nonisolated(unsafe) let work = body
-      DispatchQueue.concurrentPerform(iterations: chunks) { c in work(c, chunk(c, of: chunks, count: count)) }
-    }
+    // Inline, or the cores are taken (a region opened inside a chunk, or by another thread): the
+    // same chunks, one after another, so results do not depend on whether the cores split them.
+    for c in 0..<chunks { body(c, chunk(c, of: chunks, count: count)) }
   }
 
   /// `forChunks` over 0..<costs.count in contiguous runs of nearly equal total cost: for items
