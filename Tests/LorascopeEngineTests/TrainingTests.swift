@@ -1,4 +1,5 @@
 import LorascopeEngine
+import Foundation
 import Testing
 
 @Suite("Training: AdamW, schedule, overfitting a tiny set")
@@ -29,6 +30,36 @@ struct TrainingTests {
     let opt = AdamW(config: AdamWConfig(), groups: [.init(parameters: p, gradients: g)])
     #expect(abs(opt.clipGradients(maxNorm: 1) - 5) < 1e-9)
     #expect(abs(opt.gradientNorm() - 1) < 1e-6)
+  }
+
+  @Test("AdamW's eight-lane update gives the bits of the element-by-element formula, ranges and tails included")
+  func adamWMatchesScalarFormula() {
+    let count = 100_003
+    var rng = SeededRNG(seed: 9)
+    let start = (0..<count).map { _ in Float(rng.nextNormal()) }
+    let p = FloatBuffer(start), g = FloatBuffer(count: count)
+    // Two ranges with odd ends, large enough to split over the cores; the rest must not move.
+    let ranges = [3..<70_001, 70_010..<count]
+    let config = AdamWConfig(weightDecay: 0.05)
+    let opt = AdamW(config: config, groups: [.init(parameters: p, gradients: g, ranges: ranges)])
+    var expected = start, m = [Float](repeating: 0, count: count), v = m
+    for step in 1...3 {
+      for i in 0..<count { g[i] = Float(rng.nextNormal()) }
+      let lr: Float = 1e-2
+      opt.step(learningRate: lr)
+      let c1 = 1 - Foundation.pow(config.beta1, Float(step)), c2 = 1 - Foundation.pow(config.beta2, Float(step))
+      for r in ranges {
+        for i in r {
+          let grad = g[i]
+          m[i] = config.beta1 * m[i] + (1 - config.beta1) * grad
+          v[i] = config.beta2 * v[i] + (1 - config.beta2) * grad * grad
+          let mHat = m[i] / c1, vHat = v[i] / c2
+          expected[i] -= lr * (mHat / (vHat.squareRoot() + config.epsilon) + config.weightDecay * expected[i])
+        }
+      }
+      #expect(p.array.map(\.bitPattern) == expected.map(\.bitPattern), "step \(step)")
+    }
+    #expect(p[70_005] == start[70_005] && p[0] == start[0])
   }
 
   @Test("full-parameter training overfits a tiny fixed set (CE < 0.05)")

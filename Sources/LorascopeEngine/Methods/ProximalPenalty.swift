@@ -61,12 +61,12 @@ public struct ProximalPenalty: Sendable {
   @discardableResult
   public func evaluate(_ v: FloatBuffer, strength: ProximalStrength, gradient: FloatBuffer? = nil) -> [Double] {
     let w = Float(strength.effective)
+    if kind == .softmaxKL && precision == .exact { return exactSoftmaxKL(v, weight: w, gradient: gradient) }
     var values = [Double](repeating: 0, count: layout.modules.count)
-    var logP = [Double]()
     for (gi, m) in layout.modules.enumerated() {
       let x = v.pointer(m.offset)
       switch kind {
-      case .softmaxKL where precision == .bf16:
+      case .softmaxKL:
         let anchorValues = anchor[m.offset..<(m.offset + m.count)]
         let (kl, g) = anchorValues.withUnsafeBufferPointer { prev in
           BFloat16SoftmaxKL.evaluate(
@@ -76,23 +76,6 @@ public struct ProximalPenalty: Sendable {
         if let gradient, let g {
           let dst = gradient.pointer(m.offset)
           for j in 0..<m.count { dst[j] += w * g[j] }
-        }
-      case .softmaxKL:
-        logP.removeAll(keepingCapacity: true)
-        logP.append(contentsOf: repeatElement(0, count: m.count))
-        ProximalPenalty.logSoftmax(x, m.count, into: &logP, at: 0)
-        var kl = 0.0
-        for j in 0..<m.count {
-          let lp = logP[j]
-          kl += Foundation.exp(lp) * (lp - anchorLogSoftmax[m.offset + j])
-        }
-        values[gi] = kl
-        if let g = gradient, w != 0 {
-          let dst = g.pointer(m.offset)
-          for j in 0..<m.count {
-            let p = Foundation.exp(logP[j])
-            dst[j] += w * Float(p * (logP[j] - anchorLogSoftmax[m.offset + j] - kl))
-          }
         }
       case .l2, .diagonalFisher:
         var sum = 0.0
@@ -104,6 +87,39 @@ public struct ProximalPenalty: Sendable {
           if let g = gradient, w != 0 { g[m.offset + j] += w * Float(f * d) }
         }
         values[gi] = sum
+      }
+    }
+    return values
+  }
+
+  /// PESO's term in Float64, module by module: the modules are independent (each writes its
+  /// own value and its own slice of the gradient), so they split over the cores by size.
+  private func exactSoftmaxKL(_ v: FloatBuffer, weight w: Float, gradient: FloatBuffer?) -> [Double] {
+    let modules = layout.modules
+    var values = [Double](repeating: 0, count: modules.count)
+    values.withUnsafeMutableBufferPointer { values in
+      anchorLogSoftmax.withUnsafeBufferPointer { logQ in
+        Parallel.forChunks(balancing: modules.map(\.count)) { range in
+          var logP: [Double] = [], p: [Double] = []
+          for gi in range {
+            let m = modules[gi], x = v.pointer(m.offset)
+            logP.removeAll(keepingCapacity: true)
+            logP.append(contentsOf: repeatElement(0, count: m.count))
+            ProximalPenalty.logSoftmax(x, m.count, into: &logP, at: 0)
+            p.removeAll(keepingCapacity: true)
+            var kl = 0.0
+            for j in 0..<m.count {
+              let pj = Foundation.exp(logP[j])
+              p.append(pj)
+              kl += pj * (logP[j] - logQ[m.offset + j])
+            }
+            values[gi] = kl
+            if let g = gradient, w != 0 {
+              let dst = g.pointer(m.offset)
+              for j in 0..<m.count { dst[j] += w * Float(p[j] * (logP[j] - logQ[m.offset + j] - kl)) }
+            }
+          }
+        }
       }
     }
     return values

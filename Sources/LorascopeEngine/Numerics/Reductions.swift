@@ -11,6 +11,12 @@ public enum Reductions {
     UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
   }
 
+  /// Writes eight lanes at p[i..<i+8] (any alignment).
+  @inline(__always)
+  static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
+  }
+
   /// max of p[0..<count]; −∞ when count is 0.
   @inline(__always)
   public static func maximum(_ p: UnsafePointer<Float>, count: Int) -> Float {

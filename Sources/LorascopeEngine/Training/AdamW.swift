@@ -72,15 +72,30 @@ public final class AdamW: @unchecked Sendable {
     let wd = config.weightDecay, eps = config.epsilon
     for g in groups {
       let p = g.parameters.base, d = g.gradients.base, m = g.m.base, v = g.v.base
-      // Every element updates alone: the ranges split over the cores, the same arithmetic per element.
+      // Every element updates alone: the ranges split over the cores, eight lanes at a time with
+      // the scalar's arithmetic in every lane (the same bits as one element after another).
       for r in g.ranges {
         Parallel.forChunks(r.count, minChunk: 1 << 15) { chunk in
-          for i in (r.lowerBound + chunk.lowerBound)..<(r.lowerBound + chunk.upperBound) {
+          var i = r.lowerBound + chunk.lowerBound
+          let end = r.lowerBound + chunk.upperBound
+          while i + 8 <= end {
+            let grad = Reductions.load(d, i)
+            let mi = b1 * Reductions.load(m, i) + (1 - b1) * grad
+            let vi = b2 * Reductions.load(v, i) + (1 - b2) * grad * grad
+            let pi = Reductions.load(p, i)
+            let mHat = mi / c1, vHat = vi / c2
+            Reductions.store(mi, m, i)
+            Reductions.store(vi, v, i)
+            Reductions.store(pi - lr * (mHat / (vHat.squareRoot() + eps) + wd * pi), p, i)
+            i += 8
+          }
+          while i < end {
             let grad = d[i]
             m[i] = b1 * m[i] + (1 - b1) * grad
             v[i] = b2 * v[i] + (1 - b2) * grad * grad
             let mHat = m[i] / c1, vHat = v[i] / c2
             p[i] -= lr * (mHat / (vHat.squareRoot() + eps) + wd * p[i])
+            i += 1
           }
         }
       }

@@ -4,11 +4,6 @@ enum SwiGLU {
   @inline(__always)
   private static func sigmoid(_ z: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + FastMath.exp(-z)) }
 
-  @inline(__always)
-  private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
-    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
-  }
-
   /// act = silu(gate) ⊙ up; with `sigmoid`, σ(gate) is also written there for the backward.
   static func forward(
     act: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int,
@@ -19,8 +14,8 @@ enum SwiGLU {
       for b in range {
         let z = Reductions.load(gate, b * 8)
         let sig = sigmoid(z)
-        store(z * sig * Reductions.load(up, b * 8), act, b * 8)
-        if let sigmoidOut { store(sig, sigmoidOut, b * 8) }
+        Reductions.store(z * sig * Reductions.load(up, b * 8), act, b * 8)
+        if let sigmoidOut { Reductions.store(sig, sigmoidOut, b * 8) }
       }
     }
     for i in (blocks * 8)..<count {
@@ -42,8 +37,8 @@ enum SwiGLU {
       for b in range {
         let z = Reductions.load(gate, b * 8), u = Reductions.load(up, b * 8)
         let d = Reductions.load(dact, b * 8), sig = Reductions.load(sigmoid, b * 8)
-        store(d * z * sig, dup, b * 8)
-        store(d * u * sig * (1 + z * (1 - sig)), dgate, b * 8)
+        Reductions.store(d * z * sig, dup, b * 8)
+        Reductions.store(d * u * sig * (1 + z * (1 - sig)), dgate, b * 8)
       }
     }
     for i in (blocks * 8)..<count {
