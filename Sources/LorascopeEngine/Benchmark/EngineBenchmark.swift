@@ -84,11 +84,13 @@ public struct StepPhaseBreakdown: Codable, Sendable {
   public var attentionSeconds: Double
   /// Everything else: embedding, norms, rotary, SwiGLU, residual adds, cross-entropy, penalty, AdamW.
   public var otherSeconds: Double
+  /// Parallel regions a step opens (`StepPhaseClock.regions`): how often the cores hand work over.
+  public var parallelRegions: Double
 
   enum CodingKeys: String, CodingKey {
     case stepSeconds = "step_s", linearGemmSeconds = "linear_gemm_s", adapterGemmSeconds = "adapter_gemm_s"
     case attentionSeconds = "attention_s"
-    case otherSeconds = "other_s"
+    case otherSeconds = "other_s", parallelRegions = "parallel_regions"
   }
 }
 
@@ -355,6 +357,7 @@ public enum EngineBenchmark {
     let adapter = StepPhaseClock.adapterSeconds / Double(steps)
     return StepPhaseBreakdown(
       stepSeconds: total, linearGemmSeconds: linear, adapterGemmSeconds: adapter, attentionSeconds: attention,
-      otherSeconds: max(0, total - linear - adapter - attention))
+      otherSeconds: max(0, total - linear - adapter - attention),
+      parallelRegions: Double(StepPhaseClock.regions) / Double(steps))
   }
 }

@@ -13,6 +13,7 @@ public enum StepPhaseClock {
   static let linearNanoseconds = Atomic<UInt64>(0)
   static let attentionNanoseconds = Atomic<UInt64>(0)
   static let adapterNanoseconds = Atomic<UInt64>(0)
+  static let splitRegions = Atomic<Int>(0)
   /// Set while an `adapter` phase runs on the calling thread, so its GEMMs are not counted twice.
   nonisolated(unsafe) static var insideAdapter = false
 
@@ -24,10 +25,20 @@ public enum StepPhaseClock {
   /// Seconds in the adapter factors' GEMMs (A·x, the fold W + s·B·A, and the LoRA backward) since `reset`.
   public static var adapterSeconds: Double { Double(adapterNanoseconds.load(ordering: .relaxed)) / 1e9 }
 
+  /// Parallel regions opened since `reset`: `Parallel.forIndexedChunks` calls that split their
+  /// work into more than one chunk (each one a hand-over between the cores, `CorePool`).
+  public static var regions: Int { splitRegions.load(ordering: .relaxed) }
+
   public static func reset() {
+    splitRegions.store(0, ordering: .relaxed)
     linearNanoseconds.store(0, ordering: .relaxed)
     attentionNanoseconds.store(0, ordering: .relaxed)
     adapterNanoseconds.store(0, ordering: .relaxed)
+  }
+
+  @inline(__always)
+  static func countRegion() {
+    if isRunning { splitRegions.add(1, ordering: .relaxed) }
   }
 
   @inline(__always)

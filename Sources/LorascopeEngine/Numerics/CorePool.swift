@@ -4,7 +4,7 @@ import Synchronization
 
 /// The helper threads behind `Parallel.forIndexedChunks` (Docs/Architecture.md "Threading").
 ///
-/// A training step opens 147 (full) to 171 (LoRA) parallel regions (counted on `bench`'s
+/// A training step opens 147 (full) to 172 (LoRA + PESO) parallel regions (counted on `bench`'s
 /// steps), most of them a few hundred microseconds long. `DispatchQueue.concurrentPerform` let
 /// its worker sleep between them and paid a wake-up at every region: with these helpers the
 /// LoRA + PESO step runs 10 % faster (Docs/Reproduce.md "Measured figures"). These helpers instead wait for the next
@@ -69,7 +69,8 @@ final class CorePool: @unchecked Sendable {
         helper.wake.signal()
       }
       claimChunks()
-      while finished.load(ordering: .acquiring) < chunks {}
+      var spins = 0
+      while finished.load(ordering: .acquiring) < chunks { CorePool.pause(&spins) }
       work = nil
     }
     return true
@@ -112,14 +113,26 @@ final class CorePool: @unchecked Sendable {
     }
   }
 
+  /// One turn of a wait loop: a few bare checks, then `sched_yield` at every turn, so that a
+  /// waiting thread gives its core to any other runnable thread. When more threads than cores
+  /// are busy (two processes on two cores, say), a spinning wait would hold a core that the
+  /// awaited thread needs; alone, a yield returns at once. (Measured in Docs/Reproduce.md
+  /// "Helper threads": with bare spinning two processes on two cores took 16 % longer than with
+  /// Dispatch, with a yield after 64 turns as long, after 1,024 turns 5 % longer.)
+  @inline(__always)
+  static func pause(_ spins: inout Int) {
+    spins += 1
+    if spins > 64 { sched_yield() }
+  }
+
   private func waitForRegion(after seen: UInt64, _ helper: Helper) -> UInt64 {
     var spins = 0
     var deadline = DispatchTime.now().uptimeNanoseconds + CorePool.spinBudgetNanoseconds
     while true {
       let current = region.load(ordering: .acquiring) >> 32
       if current != seen { return current }
-      spins += 1
-      guard spins & 1023 == 0, DispatchTime.now().uptimeNanoseconds > deadline else { continue }
+      CorePool.pause(&spins)
+      guard spins & 255 == 0, DispatchTime.now().uptimeNanoseconds > deadline else { continue }
       helper.sleeping.store(true, ordering: .sequentiallyConsistent)
       if region.load(ordering: .sequentiallyConsistent) >> 32 != seen {
         // A region came in between: take the flag back, or consume the wake-up the owner sent.

@@ -29,6 +29,7 @@ public enum Parallel {
       body(0, 0..<count)
       return
     }
+    StepPhaseClock.countRegion()
     // The chunks touch disjoint ranges of the caller's buffers, so sharing `body` is safe.
     if !isInline && CorePool.shared.run(chunks: chunks, { c in body(c, chunk(c, of: chunks, count: count)) }) {
       return
