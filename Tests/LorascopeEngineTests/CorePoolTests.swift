@@ -63,6 +63,41 @@ struct CorePoolTests {
     #expect(sawHelper)
   }
 
+  @Test("helpers block the signals meant for the screen's thread (Ctrl-C, resize), not a fault's")
+  func helpersBlockTerminalSignals() {
+    let terminal = [SIGINT, SIGTERM, SIGHUP, SIGWINCH]
+    // A pool made by a thread that lets those signals through: its helper must block them anyway.
+    nonisolated(unsafe) var made: CorePool?
+    let ready = DispatchSemaphore(value: 0)
+    let maker = Thread {
+      var set = sigset_t()
+      sigemptyset(&set)
+      for signal in terminal { sigaddset(&set, signal) }
+      pthread_sigmask(SIG_UNBLOCK, &set, nil)
+      made = CorePool(helpers: 1)
+      ready.signal()
+    }
+    maker.start()
+    ready.wait()
+    guard let pool = made else { return }
+    let caller = CorePoolTests.threadID
+    let found = Tally(1)
+    nonisolated(unsafe) var mask = sigset_t()
+    for _ in 0..<50 where found.runs[0] == 0 {
+      _ = pool.run(chunks: 2) { _ in
+        guard CorePoolTests.threadID != caller else {
+          usleep(2_000)
+          return
+        }
+        pthread_sigmask(SIG_BLOCK, nil, &mask)
+        found.runs[0] = 1
+      }
+    }
+    #expect(found.runs[0] == 1, "no chunk ran on the helper")
+    for signal in terminal { #expect(sigismember(&mask, signal) == 1) }
+    for signal in [SIGSEGV, SIGILL] { #expect(sigismember(&mask, signal) == 0) }
+  }
+
   @Test("a region opened inside a chunk is refused at once, not waited for")
   func nestedRegionIsRefused() {
     let tally = Tally(2)

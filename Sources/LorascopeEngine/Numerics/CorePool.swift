@@ -106,11 +106,23 @@ final class CorePool: @unchecked Sendable {
 
   /// A helper's life: wait for a region of a newer generation, spinning, then sleeping.
   private func serve(_ helper: Helper) {
+    CorePool.blockAsynchronousSignals()
     var seen: UInt64 = 0
     while true {
       seen = waitForRegion(after: seen, helper)
       claimChunks()
     }
+  }
+
+  /// Signals sent to the process (Ctrl-C, a terminal resize) go to a thread that does not block
+  /// them; helpers are created by whichever thread first splits work, so they block every signal
+  /// but the ones a faulting instruction raises itself, as Dispatch's worker threads do. The
+  /// screen's thread, which waits for keys, then gets SIGWINCH and SIGINT (Docs/Design.md §7).
+  static func blockAsynchronousSignals() {
+    var set = sigset_t()
+    sigfillset(&set)
+    for signal in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { sigdelset(&set, signal) }
+    _ = pthread_sigmask(SIG_BLOCK, &set, nil)
   }
 
   /// One turn of a wait loop: a few bare checks, then `sched_yield` at every turn, so that a
