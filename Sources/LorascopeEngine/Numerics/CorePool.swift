@@ -6,10 +6,9 @@ import Synchronization
 ///
 /// A training step opens 147 (full) to 172 (LoRA + PESO) parallel regions (counted on `bench`'s
 /// steps), most of them a few hundred microseconds long. `DispatchQueue.concurrentPerform` let
-/// its worker sleep between them and paid a wake-up at every region: with these helpers the
-/// LoRA + PESO step runs 10 % faster (Docs/Reproduce.md "Measured figures"). These helpers instead wait for the next
-/// region by spinning for `spinBudgetNanoseconds`, and only then sleep; inside a step they stay
-/// awake.
+/// its worker sleep between them and paid a wake-up at every region. These helpers wait for the
+/// next region by spinning for `spinBudgetNanoseconds`, and only then sleep, so inside a step
+/// they stay awake: the LoRA + PESO step runs 10 % faster (Docs/Reproduce.md "Measured figures").
 ///
 /// The caller takes chunks too, and chunks are claimed one at a time, so a helper that is slow
 /// to wake only means the caller does more of the chunks itself. Which thread runs a chunk never
@@ -32,7 +31,6 @@ final class CorePool: @unchecked Sendable {
   private let owned = Atomic<Bool>(false)
   /// The current region's work; written only by the owner, before the region is published.
   private nonisolated(unsafe) var work: ((Int) -> Void)?
-  private var generation: UInt64 = 0
   private let helpers: [Helper]
 
   private final class Helper: @unchecked Sendable {
@@ -61,7 +59,8 @@ final class CorePool: @unchecked Sendable {
     withoutActuallyEscaping(body) { body in
       work = body
       finished.store(0, ordering: .relaxed)
-      generation = (generation + 1) & 0xFFFF_FFFF
+      // Only the owner changes the generation bits (a claim adds to the low ones).
+      let generation = ((region.load(ordering: .relaxed) >> 32) + 1) & 0xFFFF_FFFF
       // Sequentially consistent with the helpers' `sleeping` flag: a helper either sees this
       // region before it sleeps, or this caller sees it asleep and wakes it.
       region.store(generation << 32 | UInt64(chunks) << 16, ordering: .sequentiallyConsistent)

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Splits the engine's work over the machine's cores: OpenBLAS runs one thread per call, and
 /// the engine cuts its matmuls and the loops between them (norms, activations, softmax,
@@ -150,28 +151,21 @@ extension Parallel {
   }()
 }
 
-/// The next index, the workers still busy and the first failure of `Parallel.sideBySide`, under one lock.
+/// The next index and the first failure of `Parallel.sideBySide`, under one lock, and the
+/// workers still busy, an atomic: `isInline` reads it at every split of every run.
 final class SideBySideState: @unchecked Sendable {
   private let lock = NSLock()
   private var next = 0
-  private var busy: Int
+  private let busy: Atomic<Int>
   private var failed: (index: Int, error: any Error)?
 
-  init(workers: Int) { busy = workers }
+  init(workers: Int) { busy = Atomic(workers) }
 
   /// A worker found no item left to start.
-  func workerDone() {
-    lock.lock()
-    defer { lock.unlock() }
-    busy -= 1
-  }
+  func workerDone() { busy.subtract(1, ordering: .relaxed) }
 
   /// Whether another worker than the caller may still be running an item.
-  var othersBusy: Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return busy > 1
-  }
+  var othersBusy: Bool { busy.load(ordering: .relaxed) > 1 }
 
   func take(below count: Int) -> Int? {
     lock.lock()

@@ -175,12 +175,15 @@ struct SweepArguments: ParsableArguments {
         try run(i, reporter: progress)
       }
     } else {
-      var seen = Set<String>()
-      let leaders = prepared.indices.filter {
-        seen.insert(prepared[$0].config.stageZeroKey(datasetFingerprint: dataset.fingerprint)).inserted
+      // The first job of each stage-0 key leads; the others follow once every leader is done.
+      var seen = Set<String>(), leaders: [Int] = [], rest: [Int] = []
+      for (i, job) in prepared.enumerated() {
+        if seen.insert(job.config.stageZeroKey(datasetFingerprint: dataset.fingerprint)).inserted {
+          leaders.append(i)
+        } else {
+          rest.append(i)
+        }
       }
-      let leaderSet = Set(leaders)
-      let rest = prepared.indices.filter { !leaderSet.contains($0) }
       for wave in [leaders, rest] {
         try Parallel.sideBySide(wave.count, width: concurrentRuns) { k in
           let i = wave[k]
