@@ -41,6 +41,34 @@ struct FoldedAdapterTests {
     #expect(foldedEval)
   }
 
+  @Test("one region per adapted linear gives the bits of separate regions, split or not")
+  func fusedRegionsMatchSeparate() throws {
+    // Large enough that the backbone products split over the cores (BLAS.splitThreshold); the
+    // batches make the adapter's products split too, not at all, or neither splits.
+    let config = ModelConfig(
+      vocabSize: 61, hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 96, maxPositions: 48)
+    let model = try ModelFixtures.model(config: config, weightScale: 1, lora: LoRAConfig(rank: 4, alpha: 8))
+    let lora = try #require(model.lora)
+    var rng = SeededRNG(seed: 12)
+    for i in 0..<lora.count { lora[i] += Float(0.05 * rng.nextNormal()) }
+    for (rows, seqLen) in [(16, 40), (8, 30), (3, 9)] {
+      let batch = ModelFixtures.batch(config: config, rows: rows, seqLen: seqLen)
+      func step(fused: Bool) throws -> (loss: Double, gradient: [Float]) {
+        model.fusesAdapterRegions = fused
+        let grads = ModelGradients(model: model, backbone: .frozen, lora: true)
+        let loss = try model.lossAndGradients(batch, into: grads)
+        #expect(model.forwardFolded)
+        // Safe unwrap: lora: true allocates the adapter's gradient.
+        return (loss, grads.lora!.array)
+      }
+      let fused = try step(fused: true), separate = try step(fused: false)
+      #expect(fused.loss.bitPattern == separate.loss.bitPattern, "\(rows)×\(seqLen)")
+      let differing = zip(fused.gradient, separate.gradient).filter { $0.bitPattern != $1.bitPattern }.count
+      #expect(differing == 0, "\(rows)×\(seqLen): \(differing) gradient entries differ")
+      #expect(fused.gradient.contains { $0 != 0 })
+    }
+  }
+
   @Test("the folded step repeats bit for bit")
   func foldedIsDeterministic() throws {
     let model = try ModelFixtures.model(lora: LoRAConfig(rank: 4, alpha: 8))

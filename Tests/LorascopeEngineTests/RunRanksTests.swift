@@ -40,6 +40,25 @@ struct RunRanksTests {
     }
   }
 
+  @Test("a frozen run carries earlier blocks' ranks from stage to stage: equal to decoding them afresh")
+  func frozenCarriesRanks() throws {
+    let data = try ContinualPipelineTests.dataset(drift: 0.6, users: 60)
+    var config = ContinualPipelineTests.config(data, method: .frozen)
+    config.backbone.epochs = 1
+    config.adapter.epochs = 0.5
+    config.evaluationUsers = 20
+    let session = try ContinualSession(config: config, dataset: data, backboneCache: ContinualPipelineTests.tempDir())
+    let metrics = try session.run()
+    let ranks = try #require(session.ranks)
+    let last = data.numBlocks - 1
+    let model = try session.model(afterStage: last)
+    for j in 0...last {
+      let fresh = try session.evaluator.exampleRanks(model: model, examples: session.evaluationExamples(block: j))
+      #expect(ranks.stages[last][j] == fresh, "block \(j)")
+      #expect(metrics.stages[last].perBlock[j] == fresh.metrics, "block \(j)")
+    }
+  }
+
   @Test("a run directory without ranks.json still opens; a damaged one is refused naming the file")
   func oldAndDamaged() throws {
     let data = try ContinualPipelineTests.dataset(drift: 0.6, users: 60)

@@ -60,6 +60,43 @@ public enum StepPhaseClock {
     adapterNanoseconds.add(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
   }
 
+  /// The two phases a region can mix (`linearAndAdapter`).
+  enum Part { case linear, adapter }
+  static let regionLinearNanoseconds = Atomic<UInt64>(0)
+  static let regionAdapterNanoseconds = Atomic<UInt64>(0)
+
+  /// Times one region whose chunks each run a backbone GEMM and adapter GEMMs (each piece inside
+  /// `part`): the region's wall time is shared out between the linear and adapter phases in
+  /// proportion to the core time their pieces took.
+  @inline(__always)
+  static func linearAndAdapter(_ body: () -> Void) {
+    guard isRunning else { return body() }
+    regionLinearNanoseconds.store(0, ordering: .relaxed)
+    regionAdapterNanoseconds.store(0, ordering: .relaxed)
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    let wall = DispatchTime.now().uptimeNanoseconds - start
+    let linear = regionLinearNanoseconds.load(ordering: .relaxed)
+    let adapter = regionAdapterNanoseconds.load(ordering: .relaxed)
+    let linearShare = linear + adapter == 0 ? wall : UInt64(Double(wall) * Double(linear) / Double(linear + adapter))
+    linearNanoseconds.add(linearShare, ordering: .relaxed)
+    adapterNanoseconds.add(wall - linearShare, ordering: .relaxed)
+  }
+
+  /// One piece of a `linearAndAdapter` region, timed on whichever core runs it.
+  @inline(__always)
+  static func part(_ part: Part, _ body: () -> Void) {
+    guard isRunning else { return body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    let elapsed = DispatchTime.now().uptimeNanoseconds - start
+    if part == .linear {
+      regionLinearNanoseconds.add(elapsed, ordering: .relaxed)
+    } else {
+      regionAdapterNanoseconds.add(elapsed, ordering: .relaxed)
+    }
+  }
+
   @inline(__always)
   static func attention(_ body: () -> Void) {
     guard isRunning else { return body() }

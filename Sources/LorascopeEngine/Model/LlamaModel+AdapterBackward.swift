@@ -3,11 +3,13 @@
 /// when the adapter was not folded into W, its part of the input gradient.
 extension LlamaModel {
   /// The adapter's share of `linearBackward`: d(ax), dB, dA (per example too) and, unfolded, dx += mask ⊙ d(ax)·A
-  /// (skipped when `dinp` is nil).
+  /// (skipped when `dinp` is nil). `inputGradient` (folded, without `perExample`): the whole input gradient
+  /// dx (+)= dy·weight as well, in the same region as dB and dA (`adapterGradients`).
   func adapterBackward(
     _ kind: LinearKind, layer l: Int, acts a: Activations.Layer, _ s: BackwardScratch,
     dinp: FloatBuffer?, dout: UnsafeMutablePointer<Float>, inp: FloatBuffer,
-    rows packed: PackedRows, grads: ModelGradients, perExample: FloatBuffer?, folded: Bool
+    rows packed: PackedRows, grads: ModelGradients, perExample: FloatBuffer?, folded: Bool,
+    inputGradient: FoldedInputGradient? = nil
   ) {
     let rows = packed.count
     let inF = kind.inFeatures(config), outF = kind.outFeatures(config)
@@ -20,7 +22,7 @@ extension LlamaModel {
     if perExample == nil, let gl = grads.lora {
       adapterGradients(
         into: gl, slot: slot, dout: dout, ax: ax.base, x: x.base, s, rows: rows, inF: inF, outF: outF, rank: r,
-        scale: scale, b: lora.pointer(slot.b))
+        scale: scale, b: lora.pointer(slot.b), inputGradient: inputGradient)
     } else {
       // d(ax) = s · dy · B   [rows, r]  (B is [outF, r]: an input gradient through B)
       BLAS.linearBackwardInput(
@@ -61,33 +63,58 @@ extension LlamaModel {
     }
   }
 
+  /// The folded weight W + s·B·A, where dx (+)= dy·weight goes and whether it adds to it.
+  typealias FoldedInputGradient = (dinp: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, accumulate: Bool)
+
   /// d(ax) = s·dy·B, dB += s·dyᵀ(ax), dA += d(ax)ᵀx in one parallel region: each core takes a
   /// contiguous run of rows, forms d(ax) there and then its partial dB and dA from the rows it
   /// just touched (still in its cache); the partials are added in chunk order, so the sum is
   /// the same every run at a given core count. Three skinny products (r columns) are
   /// memory-bound, and one pass per core over dy replaces two over the whole batch.
+  /// With `inputGradient`, each chunk first forms its rows of dx (+)= dy·weight, when that
+  /// product splits into the same row chunks (else it runs on its own first): the sgemm calls
+  /// of `BLAS.linearBackwardInput`, so the same bits, with dy's rows then still in cache.
   private func adapterGradients(
     into gl: FloatBuffer, slot: LoRALinearSlot, dout: UnsafePointer<Float>, ax: UnsafePointer<Float>,
     x: UnsafePointer<Float>, _ s: BackwardScratch, rows: Int, inF: Int, outF: Int, rank r: Int, scale: Float,
-    b: UnsafePointer<Float>
+    b: UnsafePointer<Float>, inputGradient: FoldedInputGradient? = nil
   ) {
     let minChunk = rows * r * (inF + outF) >= BLAS.splitThreshold ? 32 : rows
     let chunks = Parallel.chunkCount(rows, minChunk: minChunk)
+    var input = inputGradient
+    if let dx = inputGradient, Parallel.chunkCount(rows, minChunk: BLAS.rowChunk(rows: rows, inF: inF, outF: outF)) != chunks {
+      BLAS.linearBackwardInput(
+        dinp: dx.dinp, dout: dout, weight: dx.weight, rows: rows, inF: inF, outF: outF, accumulate: dx.accumulate)
+      input = nil
+    }
     let partialSize = outF * r + r * inF
     if s.adapterPartials.count < chunks * partialSize { s.adapterPartials = FloatBuffer(count: chunks * partialSize) }
     let partials = s.adapterPartials, dAx = s.dAx
-    Parallel.forIndexedChunks(rows, minChunk: minChunk) { c, range in
-      let lo = range.lowerBound, n = range.count
-      let partB = partials.pointer(c * partialSize), partA = partB + outF * r
-      BLAS.gemm(
-        transA: false, transB: false, m: n, n: r, k: outF, alpha: scale, a: dout + lo * outF, lda: outF,
-        b: b, ldb: r, beta: 0, c: dAx.pointer(lo * r), ldc: r)
-      BLAS.gemm(
-        transA: true, transB: false, m: outF, n: r, k: n, alpha: scale, a: dout + lo * outF, lda: outF,
-        b: ax + lo * r, ldb: r, beta: 0, c: partB, ldc: r)
-      BLAS.gemm(
-        transA: true, transB: false, m: r, n: inF, k: n, alpha: 1, a: dAx.pointer(lo * r), lda: r,
-        b: x + lo * inF, ldb: inF, beta: 0, c: partA, ldc: inF)
+    let region = { (body: () -> Void) in
+      input == nil ? StepPhaseClock.adapter(body) : StepPhaseClock.linearAndAdapter(body)
+    }
+    region {
+      Parallel.forIndexedChunks(rows, minChunk: minChunk) { c, range in
+        let lo = range.lowerBound, n = range.count
+        if let dx = input {
+          StepPhaseClock.part(.linear) {
+            BLAS.linearBackwardInput(
+              range, dinp: dx.dinp, dout: dout, weight: dx.weight, inF: inF, outF: outF, accumulate: dx.accumulate)
+          }
+        }
+        let partB = partials.pointer(c * partialSize), partA = partB + outF * r
+        StepPhaseClock.part(.adapter) {
+          BLAS.gemm(
+            transA: false, transB: false, m: n, n: r, k: outF, alpha: scale, a: dout + lo * outF, lda: outF,
+            b: b, ldb: r, beta: 0, c: dAx.pointer(lo * r), ldc: r)
+          BLAS.gemm(
+            transA: true, transB: false, m: outF, n: r, k: n, alpha: scale, a: dout + lo * outF, lda: outF,
+            b: ax + lo * r, ldb: r, beta: 0, c: partB, ldc: r)
+          BLAS.gemm(
+            transA: true, transB: false, m: r, n: inF, k: n, alpha: 1, a: dAx.pointer(lo * r), lda: r,
+            b: x + lo * inF, ldb: inF, beta: 0, c: partA, ldc: inF)
+        }
+      }
     }
     let gB = gl.pointer(slot.b), gA = gl.pointer(slot.a)
     for c in 0..<chunks {

@@ -141,8 +141,12 @@ extension LlamaModel {
     // Safe unwrap: BackboneLayout gives every layer an offset for each of the seven LinearKind cases.
     let wOff = layout.layers[l].linear[kind]!
     // With the adapter folded (no dropout), dx = dy (W + s·B·A) is the whole input gradient.
-    let folded = forwardFolded && loraLayout?.linears[l][kind] != nil ? foldedLinears : nil
-    if inputGradient {
+    let adapted = loraLayout?.linears[l][kind] != nil
+    let folded = forwardFolded && adapted ? foldedLinears : nil
+    // Folded, dx = dy (W + s·B·A) and the adapter's gradients read the same rows of dy: the
+    // adapter's region computes both (`adapterGradients`).
+    let fused = fusesAdapterRegions && inputGradient && folded != nil && perExample == nil && grads.lora != nil
+    if inputGradient && !fused {
       BLAS.linearBackwardInput(
         dinp: dinp.base, dout: dout, weight: (folded ?? weights).pointer(wOff), rows: rows, inF: inF, outF: outF,
         accumulate: accumulate)
@@ -150,7 +154,14 @@ extension LlamaModel {
     if let g = fullBackbone(grads) {
       BLAS.linearBackwardWeight(dweight: g.pointer(wOff), dout: dout, inp: inp.base, rows: rows, inF: inF, outF: outF)
     }
-    guard loraLayout?.linears[l][kind] != nil else { return }
+    guard adapted else { return }
+    if let folded, fused {
+      // Times its own phases (linear and adapter).
+      adapterBackward(
+        kind, layer: l, acts: a, s, dinp: nil, dout: dout, inp: inp, rows: packed, grads: grads, perExample: nil,
+        folded: true, inputGradient: (dinp.base, UnsafePointer(folded.pointer(wOff)), accumulate))
+      return
+    }
     StepPhaseClock.adapter {
       adapterBackward(
         kind, layer: l, acts: a, s, dinp: inputGradient ? dinp : nil, dout: dout, inp: inp, rows: packed,

@@ -101,12 +101,13 @@ extension LlamaModel {
     let r = ll.lora.rank
     if forwardFolded, let folded = foldedLinears {
       // y = x (W + s·B·A)ᵀ in one GEMM; A·x is still needed by the adapter's gradients.
-      BLAS.linearForward(out: out, inp: inp.base, weight: folded.pointer(offset), rows: rows, inF: inF, outF: outF)
-      if let ax = a.loraAx[kind] {
-        StepPhaseClock.adapter {
-          BLAS.linearForward(out: ax.base, inp: inp.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)
-        }
+      guard let ax = a.loraAx[kind] else {
+        BLAS.linearForward(out: out, inp: inp.base, weight: folded.pointer(offset), rows: rows, inF: inF, outF: outF)
+        return
       }
+      BLAS.linearForwardWithAdapterInput(
+        out: out, ax: ax.base, inp: inp.base, weight: folded.pointer(offset), adapterA: lora.pointer(slot.a),
+        rows: rows, inF: inF, outF: outF, rank: r, oneRegion: fusesAdapterRegions)
       return
     }
     BLAS.linearForward(out: out, inp: inp.base, weight: weights.pointer(offset), rows: rows, inF: inF, outF: outF)

@@ -37,6 +37,10 @@ public final class LlamaModel: @unchecked Sendable {
   /// Folds the adapter into W where exact (see `foldAdapter`); off only to compare against the
   /// unfolded three-GEMM path in tests and measurements.
   var foldsAdapter = true
+  /// With the adapter folded, runs each adapted linear's backbone GEMM and adapter GEMMs over the
+  /// same rows in one parallel region (the same sgemm calls, so the same bits); off only to
+  /// compare against separate regions in tests.
+  var fusesAdapterRegions = true
   /// Computes only each sequence's real positions (`PackedRows`); off only to compare against
   /// the padded layout in tests and measurements.
   var packsRows = true

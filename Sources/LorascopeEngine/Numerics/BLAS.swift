@@ -13,13 +13,53 @@ public enum BLAS {
     out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     rows: Int, inF: Int, outF: Int, accumulate: Bool = false, alpha: Float = 1
   ) {
-    let chunk = rows * inF * outF >= splitThreshold ? 32 : rows
     StepPhaseClock.linear {
+      Parallel.forChunks(rows, minChunk: rowChunk(rows: rows, inF: inF, outF: outF)) { r in
+        linearForward(r, out: out, inp: inp, weight: weight, inF: inF, outF: outF, accumulate: accumulate, alpha: alpha)
+      }
+    }
+  }
+
+  /// The smallest row chunk a linear product of this size is split into (`rows`: not split).
+  @inline(__always)
+  static func rowChunk(rows: Int, inF: Int, outF: Int) -> Int {
+    rows * inF * outF >= splitThreshold ? 32 : rows
+  }
+
+  /// `linearForward` on the rows `r` only: the call each of its chunks makes.
+  @inline(__always)
+  static func linearForward(
+    _ r: Range<Int>, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    inF: Int, outF: Int, accumulate: Bool = false, alpha: Float = 1
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r.count), Int32(outF), Int32(inF),
+      alpha, inp + r.lowerBound * inF, Int32(inF), weight, Int32(inF), accumulate ? 1 : 0,
+      out + r.lowerBound * outF, Int32(outF))
+  }
+
+  /// y = x·Wᵀ and ax = x·Aᵀ (A: [rank, inF]) over the same rows x. When both products split into
+  /// the same row chunks (and `oneRegion`), each chunk runs both in one parallel region, the
+  /// second while its rows of x are still in the core's cache; otherwise two `linearForward`
+  /// calls. Either way every chunk makes the sgemm calls of two separate `linearForward` calls,
+  /// so the bits are theirs.
+  static func linearForwardWithAdapterInput(
+    out: UnsafeMutablePointer<Float>, ax: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    weight: UnsafePointer<Float>, adapterA: UnsafePointer<Float>, rows: Int, inF: Int, outF: Int, rank: Int,
+    oneRegion: Bool = true
+  ) {
+    let chunk = rowChunk(rows: rows, inF: inF, outF: outF)
+    let adapterChunk = rowChunk(rows: rows, inF: inF, outF: rank)
+    guard oneRegion && Parallel.chunkCount(rows, minChunk: chunk) == Parallel.chunkCount(rows, minChunk: adapterChunk)
+    else {
+      linearForward(out: out, inp: inp, weight: weight, rows: rows, inF: inF, outF: outF)
+      StepPhaseClock.adapter { linearForward(out: ax, inp: inp, weight: adapterA, rows: rows, inF: inF, outF: rank) }
+      return
+    }
+    StepPhaseClock.linearAndAdapter {
       Parallel.forChunks(rows, minChunk: chunk) { r in
-        cblas_sgemm(
-          CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r.count), Int32(outF), Int32(inF),
-          alpha, inp + r.lowerBound * inF, Int32(inF), weight, Int32(inF), accumulate ? 1 : 0,
-          out + r.lowerBound * outF, Int32(outF))
+        StepPhaseClock.part(.linear) { linearForward(r, out: out, inp: inp, weight: weight, inF: inF, outF: outF) }
+        StepPhaseClock.part(.adapter) { linearForward(r, out: ax, inp: inp, weight: adapterA, inF: inF, outF: rank) }
       }
     }
   }
@@ -30,15 +70,24 @@ public enum BLAS {
     dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     rows: Int, inF: Int, outF: Int, alpha: Float = 1, accumulate: Bool = true
   ) {
-    let chunk = rows * inF * outF >= splitThreshold ? 32 : rows
     StepPhaseClock.linear {
-      Parallel.forChunks(rows, minChunk: chunk) { r in
-        cblas_sgemm(
-          CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(inF), Int32(outF),
-          alpha, dout + r.lowerBound * outF, Int32(outF), weight, Int32(inF), accumulate ? 1 : 0,
-          dinp + r.lowerBound * inF, Int32(inF))
+      Parallel.forChunks(rows, minChunk: rowChunk(rows: rows, inF: inF, outF: outF)) { r in
+        linearBackwardInput(
+          r, dinp: dinp, dout: dout, weight: weight, inF: inF, outF: outF, alpha: alpha, accumulate: accumulate)
       }
     }
+  }
+
+  /// `linearBackwardInput` on the rows `r` only: the call each of its chunks makes.
+  @inline(__always)
+  static func linearBackwardInput(
+    _ r: Range<Int>, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    inF: Int, outF: Int, alpha: Float = 1, accumulate: Bool = true
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(inF), Int32(outF),
+      alpha, dout + r.lowerBound * outF, Int32(outF), weight, Int32(inF), accumulate ? 1 : 0,
+      dinp + r.lowerBound * inF, Int32(inF))
   }
 
   /// dweight (+)= doutᵀ · inp, split by output features (each core owns rows of dweight), or by

@@ -355,8 +355,11 @@ public final class ContinualSession {
     }
     let ownRecord = lastRecord.flatMap { $0.stage == t ? $0 : nil }
     let evalStart = Date()
-    var blockRanks: [ExampleRanks] = []
-    for j in 0...t {
+    // A frozen stage after 0 scores stage t − 1's exact state on the same seeded users, so
+    // blocks 0…t − 1 rank as they did then: carry those ranks over and decode only block t.
+    let carried = config.method == .frozen && t >= 1 ? ranks?.stages.last.flatMap { $0.count == t ? $0 : nil } : nil
+    var blockRanks = carried ?? []
+    for j in blockRanks.count...t {
       blockRanks.append(try evaluator.exampleRanks(model: m, examples: evaluationExamples(block: j)))
     }
     let perBlock = blockRanks.map(\.metrics)
