@@ -5,15 +5,29 @@
 ///
 /// One workspace per decoder; a decoder is used by one thread at a time.
 final class DecodingWorkspace {
-  /// What a buffer holds; the layer-indexed cases are the prefill's per-layer keys and values.
+  /// What a buffer holds.
   enum Slot: Hashable {
     case x, h, normed, qkv, attended, rstd, gateUp, act
-    case queries, keys(layer: Int), values(layer: Int), lastX, lastAttended
-    case newKeys, newValues
+    case queries, lastX, lastAttended
     case headInput, headNormed, headRstd, logits
   }
 
   private var buffers: [Slot: FloatBuffer] = [:]
+  private var keyValueStores: [KeyValueRows] = []
+
+  /// Rows of keys and values for a pass to fill, which the caches of its contexts then share.
+  /// A store is handed out again only once no cache holds it (the decoder keeps the caches of
+  /// its last call, so a pass never overwrites the keys a live context reads).
+  func keyValueRows(layers: Int, rows: Int, width: Int) -> KeyValueRows {
+    for i in keyValueStores.indices where isKnownUniquelyReferenced(&keyValueStores[i]) {
+      if keyValueStores[i].capacity >= rows { return keyValueStores[i] }
+      keyValueStores[i] = KeyValueRows(layers: layers, capacity: max(rows, keyValueStores[i].capacity * 3 / 2), width: width)
+      return keyValueStores[i]
+    }
+    let store = KeyValueRows(layers: layers, capacity: rows, width: width)
+    keyValueStores.append(store)
+    return store
+  }
 
   /// A buffer of at least `count` floats for `slot` (its contents are whatever the last pass left).
   func buffer(_ slot: Slot, count: Int) -> FloatBuffer {
@@ -22,4 +36,27 @@ final class DecodingWorkspace {
     buffers[slot] = grown
     return grown
   }
+}
+
+/// Keys (after rotary) and values of every layer for the rows of one decoding pass, [rows, C]
+/// per layer; the caches of the contexts it scored point into it instead of copying.
+final class KeyValueRows {
+  let keys: [FloatBuffer]
+  let values: [FloatBuffer]
+  /// Rows each buffer holds.
+  let capacity: Int
+  let width: Int
+
+  init(layers: Int, capacity: Int, width: Int) {
+    keys = (0..<layers).map { _ in FloatBuffer(count: capacity * width) }
+    values = (0..<layers).map { _ in FloatBuffer(count: capacity * width) }
+    self.capacity = capacity
+    self.width = width
+  }
+
+  @inline(__always)
+  func key(layer l: Int, row: Int) -> UnsafeMutablePointer<Float> { keys[l].pointer(row * width) }
+
+  @inline(__always)
+  func value(layer l: Int, row: Int) -> UnsafeMutablePointer<Float> { values[l].pointer(row * width) }
 }

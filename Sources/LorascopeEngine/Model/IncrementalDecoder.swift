@@ -16,26 +16,26 @@ import Foundation
 /// - one-token steps group the beams that share a prefix, so their attention over the prefix
 ///   is two small GEMMs per head instead of two matrix–vector products per beam (`StepPass`).
 public final class IncrementalDecoder: NextTokenScorer {
-  /// Keys (after rotary) and values of every layer for a prefix's positions, shared by all
-  /// beams grown from it.
+  /// Keys (after rotary) and values of every layer for a prefix's positions: rows
+  /// `start..<start + length` of the prefill pass's store, shared by all beams grown from it.
   final class PrefixCache {
-    let keys: [[Float]]    // per layer, [length, C]
-    let values: [[Float]]
+    let rows: KeyValueRows
+    let start: Int
     let length: Int
-    init(keys: [[Float]], values: [[Float]], length: Int) {
-      self.keys = keys
-      self.values = values
+    init(rows: KeyValueRows, start: Int, length: Int) {
+      self.rows = rows
+      self.start = start
       self.length = length
     }
   }
 
-  /// One context: its shared prefix plus the few code tokens the beam added to it.
+  /// One context: its shared prefix plus the few code tokens the beam added to it, each a row
+  /// of the one-token pass that scored it.
   struct Cache {
     let prefix: PrefixCache
-    var extraKeys: [[Float]]   // per layer, [extra, C]
-    var extraValues: [[Float]]
-    var extraCount: Int
-    var length: Int { prefix.length + extraCount }
+    var extras: [(rows: KeyValueRows, row: Int)]
+    var extraCount: Int { extras.count }
+    var length: Int { prefix.length + extras.count }
   }
 
   public let model: LlamaModel

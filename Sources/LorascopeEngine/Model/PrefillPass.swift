@@ -9,9 +9,9 @@ struct PrefillPass {
   let contexts: [[Int32]]
   /// Row of each context's first token in the packed rows; `starts[n]` = total rows.
   let starts: [Int]
-  /// Per layer, every context's keys (after rotary) and values [rows, C], packed like the rows.
-  private let keys: [FloatBuffer]
-  private let values: [FloatBuffer]
+  /// Per layer, every context's keys (after rotary) and values [rows, C], packed like the rows;
+  /// the contexts' caches point into it.
+  private let store: KeyValueRows
   /// The queries (after rotary) of the layer last passed to `keepKeysAndValues` [rows, C].
   private let queries: FloatBuffer
 
@@ -23,8 +23,7 @@ struct PrefillPass {
     starts = s
     let c = decoder.model.config.hiddenSize, layers = decoder.model.config.numLayers
     let space = decoder.workspace
-    keys = (0..<layers).map { space.buffer(.keys(layer: $0), count: s[contexts.count] * c) }
-    values = (0..<layers).map { space.buffer(.values(layer: $0), count: s[contexts.count] * c) }
+    store = space.keyValueRows(layers: layers, rows: s[contexts.count], width: c)
     queries = space.buffer(.queries, count: s[contexts.count] * c)
   }
 
@@ -80,14 +79,14 @@ struct PrefillPass {
             let hd = head * d
             let q = queries.pointer((first + t - 1) * c + hd)
             for j in 0..<t {
-              let k = keys[l].pointer((first + j) * c + hd)
+              let k = store.key(layer: l, row: first + j) + hd
               p[j] = Reductions.dot(q, k, count: d) * scale
             }
             DecodingKernels.softmax(p, count: t)
             let o = attended.pointer(i * c + hd)
             for e in 0..<d { o[e] = 0 }
             for j in 0..<t {
-              let v = values[l].pointer((first + j) * c + hd), w = p[j]
+              let v = store.value(layer: l, row: first + j) + hd, w = p[j]
               for e in 0..<d { o[e] += w * v[e] }
             }
           }
@@ -98,12 +97,8 @@ struct PrefillPass {
 
   /// The cache of context `i` after `run`.
   func cache(of i: Int) -> IncrementalDecoder.Cache {
-    let layers = kernels.config.numLayers, c = kernels.config.hiddenSize
-    return IncrementalDecoder.Cache(
-      prefix: IncrementalDecoder.PrefixCache(
-        keys: keys.map { $0.slice(starts[i] * c, contexts[i].count * c) },
-        values: values.map { $0.slice(starts[i] * c, contexts[i].count * c) }, length: contexts[i].count),
-      extraKeys: Array(repeating: [], count: layers), extraValues: Array(repeating: [], count: layers), extraCount: 0)
+    IncrementalDecoder.Cache(
+      prefix: IncrementalDecoder.PrefixCache(rows: store, start: starts[i], length: contexts[i].count), extras: [])
   }
 
   private func keepKeysAndValues(layer l: Int, qkv: FloatBuffer) {
@@ -111,8 +106,8 @@ struct PrefillPass {
     for row in 0..<starts[contexts.count] {
       let fused = qkv.pointer(row * 3 * c)
       queries.pointer(row * c).update(from: fused, count: c)
-      keys[l].pointer(row * c).update(from: fused + c, count: c)
-      values[l].pointer(row * c).update(from: fused + 2 * c, count: c)
+      store.key(layer: l, row: row).update(from: fused + c, count: c)
+      store.value(layer: l, row: row).update(from: fused + 2 * c, count: c)
     }
   }
 

@@ -12,8 +12,8 @@ struct StepPass {
   let parents: [IncrementalDecoder.Cache]
   /// Rows grouped by shared prefix, in order of first appearance.
   let groups: [[Int]]
-  private let newKeys: FloatBuffer    // [layer, row, C]
-  private let newValues: FloatBuffer
+  /// Each row's new key and value per layer; the rows' caches point into it.
+  private let store: KeyValueRows
 
   init(decoder: IncrementalDecoder, tokens: [Int32], parents: [IncrementalDecoder.Cache]) {
     kernels = DecodingKernels(model: decoder.model, weights: decoder.weights, workspace: decoder.workspace)
@@ -32,8 +32,7 @@ struct StepPass {
     }
     self.groups = groups
     let cfg = decoder.model.config
-    newKeys = decoder.workspace.buffer(.newKeys, count: cfg.numLayers * tokens.count * cfg.hiddenSize)
-    newValues = decoder.workspace.buffer(.newValues, count: cfg.numLayers * tokens.count * cfg.hiddenSize)
+    store = decoder.workspace.keyValueRows(layers: cfg.numLayers, rows: tokens.count, width: cfg.hiddenSize)
   }
 
   /// Log-probabilities after each row's new token.
@@ -52,8 +51,8 @@ struct StepPass {
       kernels.rotate(qkv: qkv, positions: positions)
       for r in 0..<n {
         let row = qkv.pointer(r * 3 * c)
-        newKeys.pointer((l * n + r) * c).update(from: row + c, count: c)
-        newValues.pointer((l * n + r) * c).update(from: row + 2 * c, count: c)
+        store.key(layer: l, row: r).update(from: row + c, count: c)
+        store.value(layer: l, row: r).update(from: row + 2 * c, count: c)
       }
       attend(layer: l, qkv: qkv, into: attended)
       kernels.finishLayer(layer: l, x: x, attended: attended, h: h, normed: normed, rstd: rstd,
@@ -64,22 +63,15 @@ struct StepPass {
 
   /// Row `r`'s cache after `run`: its parent's plus the new token.
   func cache(of r: Int) -> IncrementalDecoder.Cache {
-    let cfg = kernels.config
-    let c = cfg.hiddenSize, n = tokens.count
     var cache = parents[r]
-    for l in 0..<cfg.numLayers {
-      let at = (l * n + r) * c
-      cache.extraKeys[l].append(contentsOf: UnsafeBufferPointer(start: newKeys.pointer(at), count: c))
-      cache.extraValues[l].append(contentsOf: UnsafeBufferPointer(start: newValues.pointer(at), count: c))
-    }
-    cache.extraCount += 1
+    cache.extras.append((store, r))
     return cache
   }
 
   /// attended[row] = softmax over (prefix, extras, itself) of q·k/√d, times the values.
   private func attend(layer l: Int, qkv: FloatBuffer, into attended: FloatBuffer) {
     let cfg = kernels.config
-    let c = cfg.hiddenSize, heads = cfg.numHeads, d = cfg.headDim, n = tokens.count
+    let c = cfg.hiddenSize, heads = cfg.numHeads, d = cfg.headDim
     let scale = 1 / Float(d).squareRoot()
     let widest = groups.map(\.count).max() ?? 0
     let longest = (parents.map(\.length).max() ?? 0) + 1
@@ -93,35 +85,29 @@ struct StepPass {
           let rows = groups[g], m = rows.count
           let prefix = parents[rows[0]].prefix, plen = prefix.length
           for (j, r) in rows.enumerated() { (queries + j * c).update(from: qkv.pointer(r * 3 * c), count: c) }
-          prefix.keys[l].withUnsafeBufferPointer { pk in
-            prefix.values[l].withUnsafeBufferPointer { pv in
-              guard let keys = pk.baseAddress, let vals = pv.baseAddress else { return }
-              for head in 0..<heads {
-                let hd = head * d
-                BLAS.gemm(transA: false, transB: true, m: m, n: plen, k: d, alpha: scale,
-                          a: queries + hd, lda: c, b: keys + hd, ldb: c, beta: 0, c: scores, ldc: longest)
-                for (j, r) in rows.enumerated() {
-                  let parent = parents[r], len = parent.length, q = queries + j * c + hd
-                  let s = scores + j * longest
-                  parent.extraKeys[l].withUnsafeBufferPointer { ek in
-                    guard let extra = ek.baseAddress else { return }  // nil only with no extra tokens
-                    for e in 0..<parent.extraCount { s[plen + e] = Reductions.dot(q, extra + e * c + hd, count: d) * scale }
-                  }
-                  s[len] = Reductions.dot(q, newKeys.pointer((l * n + r) * c + hd), count: d) * scale
-                  DecodingKernels.softmax(s, count: len + 1)
-                }
-                BLAS.gemm(transA: false, transB: false, m: m, n: d, k: plen, alpha: 1,
-                          a: scores, lda: longest, b: vals + hd, ldb: c, beta: 0, c: outputs + hd, ldc: c)
-                for (j, r) in rows.enumerated() {
-                  let parent = parents[r], len = parent.length
-                  let s = scores + j * longest, o = outputs + j * c + hd
-                  parent.extraValues[l].withUnsafeBufferPointer { ev in
-                    guard let extra = ev.baseAddress else { return }
-                    for e in 0..<parent.extraCount { Self.axpy(s[plen + e], extra + e * c + hd, o, d) }
-                  }
-                  Self.axpy(s[len], newValues.pointer((l * n + r) * c + hd), o, d)
-                }
+          let keys = prefix.rows.key(layer: l, row: prefix.start), vals = prefix.rows.value(layer: l, row: prefix.start)
+          for head in 0..<heads {
+            let hd = head * d
+            BLAS.gemm(transA: false, transB: true, m: m, n: plen, k: d, alpha: scale,
+                      a: queries + hd, lda: c, b: keys + hd, ldb: c, beta: 0, c: scores, ldc: longest)
+            for (j, r) in rows.enumerated() {
+              let parent = parents[r], len = parent.length, q = queries + j * c + hd
+              let s = scores + j * longest
+              for (e, extra) in parent.extras.enumerated() {
+                s[plen + e] = Reductions.dot(q, extra.rows.key(layer: l, row: extra.row) + hd, count: d) * scale
               }
+              s[len] = Reductions.dot(q, store.key(layer: l, row: r) + hd, count: d) * scale
+              DecodingKernels.softmax(s, count: len + 1)
+            }
+            BLAS.gemm(transA: false, transB: false, m: m, n: d, k: plen, alpha: 1,
+                      a: scores, lda: longest, b: vals + hd, ldb: c, beta: 0, c: outputs + hd, ldc: c)
+            for (j, r) in rows.enumerated() {
+              let parent = parents[r], len = parent.length
+              let s = scores + j * longest, o = outputs + j * c + hd
+              for (e, extra) in parent.extras.enumerated() {
+                Self.axpy(s[plen + e], extra.rows.value(layer: l, row: extra.row) + hd, o, d)
+              }
+              Self.axpy(s[len], store.value(layer: l, row: r) + hd, o, d)
             }
           }
           for (j, r) in rows.enumerated() { attended.pointer(r * c).update(from: outputs + j * c, count: c) }
