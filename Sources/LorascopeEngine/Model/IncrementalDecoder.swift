@@ -34,7 +34,6 @@ public final class IncrementalDecoder: NextTokenScorer {
   struct Cache {
     let prefix: PrefixCache
     var extras: [(rows: KeyValueRows, row: Int)]
-    var extraCount: Int { extras.count }
     var length: Int { prefix.length + extras.count }
   }
 
