@@ -7,13 +7,19 @@ import Testing
 /// absent in old run directories without breaking them.
 @Suite("Per-user ranks in a run directory")
 struct RunRanksTests {
-  @Test("every stage's ranks are written, reproduce R[t][j], survive resume and are read by inspection")
-  func recordedAndReadBack() throws {
+  /// A short run: 60 synthetic users per block, one backbone epoch, half an adapter epoch, 20 test users.
+  static func smallRun(_ method: ContinualMethod) throws -> (ContinualDataset, RunConfig) {
     let data = try ContinualPipelineTests.dataset(drift: 0.6, users: 60)
-    var config = ContinualPipelineTests.config(data, method: .peso)
+    var config = ContinualPipelineTests.config(data, method: method)
     config.backbone.epochs = 1
     config.adapter.epochs = 0.5
     config.evaluationUsers = 20
+    return (data, config)
+  }
+
+  @Test("every stage's ranks are written, reproduce R[t][j], survive resume and are read by inspection")
+  func recordedAndReadBack() throws {
+    let (data, config) = try Self.smallRun(.peso)
     let cache = ContinualPipelineTests.tempDir()
     let dirURL = ContinualPipelineTests.tempDir()
     let first = try ContinualSession(config: config, dataset: data, runDirectory: try RunDirectory(url: dirURL), backboneCache: cache)
@@ -42,11 +48,7 @@ struct RunRanksTests {
 
   @Test("a frozen run carries earlier blocks' ranks from stage to stage: equal to decoding them afresh")
   func frozenCarriesRanks() throws {
-    let data = try ContinualPipelineTests.dataset(drift: 0.6, users: 60)
-    var config = ContinualPipelineTests.config(data, method: .frozen)
-    config.backbone.epochs = 1
-    config.adapter.epochs = 0.5
-    config.evaluationUsers = 20
+    let (data, config) = try Self.smallRun(.frozen)
     let session = try ContinualSession(config: config, dataset: data, backboneCache: ContinualPipelineTests.tempDir())
     let metrics = try session.run()
     let ranks = try #require(session.ranks)
@@ -61,11 +63,7 @@ struct RunRanksTests {
 
   @Test("a run directory without ranks.json still opens; a damaged one is refused naming the file")
   func oldAndDamaged() throws {
-    let data = try ContinualPipelineTests.dataset(drift: 0.6, users: 60)
-    var config = ContinualPipelineTests.config(data, method: .single)
-    config.backbone.epochs = 1
-    config.adapter.epochs = 0.5
-    config.evaluationUsers = 20
+    let (data, config) = try Self.smallRun(.single)
     let cache = ContinualPipelineTests.tempDir()
     let dirURL = ContinualPipelineTests.tempDir()
     let s = try ContinualSession(config: config, dataset: data, runDirectory: try RunDirectory(url: dirURL), backboneCache: cache)
