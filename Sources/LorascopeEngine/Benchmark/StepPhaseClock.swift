@@ -49,10 +49,11 @@ public enum StepPhaseClock {
     linearNanoseconds.add(DispatchTime.now().uptimeNanoseconds - start, ordering: .relaxed)
   }
 
-  /// Times the adapter's GEMMs; the `linear` calls inside are counted here only.
+  /// Times the adapter's GEMMs; the `linear` calls inside, and an `adapter` call nested in this
+  /// one, are counted here only.
   @inline(__always)
   static func adapter(_ body: () -> Void) {
-    guard isRunning else { return body() }
+    guard isRunning && !insideAdapter else { return body() }
     let start = DispatchTime.now().uptimeNanoseconds
     insideAdapter = true
     body()

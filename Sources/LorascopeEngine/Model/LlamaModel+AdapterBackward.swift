@@ -79,7 +79,7 @@ extension LlamaModel {
     x: UnsafePointer<Float>, _ s: BackwardScratch, rows: Int, inF: Int, outF: Int, rank r: Int, scale: Float,
     b: UnsafePointer<Float>, inputGradient: FoldedInputGradient? = nil
   ) {
-    let minChunk = rows * r * (inF + outF) >= BLAS.splitThreshold ? 32 : rows
+    let minChunk = BLAS.rowChunk(rows: rows, inF: r, outF: inF + outF)
     let chunks = Parallel.chunkCount(rows, minChunk: minChunk)
     var input = inputGradient
     if let dx = inputGradient, Parallel.chunkCount(rows, minChunk: BLAS.rowChunk(rows: rows, inF: inF, outF: outF)) != chunks {

@@ -4,7 +4,7 @@ import Synchronization
 
 /// The helper threads behind `Parallel.forIndexedChunks` (Docs/Architecture.md "Threading").
 ///
-/// A training step opens 147 (full) to 172 (LoRA + PESO) parallel regions (counted on `bench`'s
+/// A training step opens 147 (full) or 119 (LoRA + PESO) parallel regions (counted on `bench`'s
 /// steps), most of them a few hundred microseconds long. `DispatchQueue.concurrentPerform` let
 /// its worker sleep between them and paid a wake-up at every region. These helpers wait for the
 /// next region by spinning for `spinBudgetNanoseconds`, and only then sleep, so inside a step
