@@ -1,10 +1,12 @@
 /// Causal multi-head self-attention over q, k, v of shape [rows, heads·d], the rows of each
 /// sequence packed back to back (`PackedRows`; Docs/Design.md §1):
 /// scores = q kᵀ/√d with an additive causal mask, softmax per row, out = P v.
-/// Each (sequence, head) pair is a strided sgemm, as in llm.c's `attention_forward`.
+/// Each (sequence, head) pair is a few strided sgemm calls, as in llm.c's `attention_forward`,
+/// cut into blocks of rows so the products skip most of the masked upper triangle
+/// (`CausalBlocks`; Docs/Math.md §5).
 enum CausalAttention {
-  /// probs: [len, len] per (sequence, head) at `rows.probStarts` (cached for backward);
-  /// out: [rows, heads·d].
+  /// probs: [len, len] per (sequence, head) at `rows.probStarts` (cached for backward; zero
+  /// above the diagonal); out: [rows, heads·d].
   static func forward(
     out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
@@ -19,6 +21,8 @@ enum CausalAttention {
           let b = pair / heads, h = pair % heads, t = rows.lengths[b]
           let off = rows.starts[b] * width + h * d
           let p = probs + rows.probStarts[b] + h * t * t
+          // The scores stay one product: cut into blocks, OpenBLAS's kernel would round them
+          // differently (its edge tiles sum the d products in another order).
           BLAS.gemm(
             transA: false, transB: true, m: t, n: t, k: d, alpha: scale,
             a: q + off, lda: width, b: k + off, ldb: width, beta: 0, c: p, ldc: t)
@@ -31,9 +35,13 @@ enum CausalAttention {
             for j in 0...i { row[j] *= inv }
             for j in (i + 1)..<max(t, i + 1) { row[j] = 0 }
           }
-          BLAS.gemm(
-            transA: false, transB: false, m: t, n: d, k: t, alpha: 1,
-            a: p, lda: t, b: v + off, ldb: width, beta: 0, c: out + off, ldc: width)
+          // out[i0..<i1] = P[i0..<i1, 0..<i1] · v[0..<i1]: the rest of each row of P is zero.
+          for block in CausalBlocks(length: t) {
+            BLAS.gemm(
+              transA: false, transB: false, m: block.count, n: d, k: block.upperBound, alpha: 1,
+              a: p + block.lowerBound * t, lda: t, b: v + off, ldb: width,
+              beta: 0, c: out + off + block.lowerBound * width, ldc: width)
+          }
         }
       }
     }
@@ -56,26 +64,57 @@ enum CausalAttention {
           let off = rows.starts[b] * width + h * d
           let p = probs + rows.probStarts[b] + h * t * t
           let dp = scratch + rows.probStarts[b] + h * t * t
+          // dP is one product, like the forward's scores.
           BLAS.gemm(
             transA: false, transB: true, m: t, n: t, k: d, alpha: 1,
             a: dout + off, lda: width, b: v + off, ldb: width, beta: 0, c: dp, ldc: t)
-          BLAS.gemm(
-            transA: true, transB: false, m: t, n: d, k: t, alpha: 1,
-            a: p, lda: t, b: dout + off, ldb: width, beta: 0, c: dv + off, ldc: width)
+          for block in CausalBlocks(length: t) {
+            // dv[j0..<j1] = P[j0..<t, j0..<j1]ᵀ · dO[j0..<t]: rows above j0 have P = 0 there.
+            BLAS.gemm(
+              transA: true, transB: false, m: block.count, n: d, k: t - block.lowerBound, alpha: 1,
+              a: p + block.lowerBound * t + block.lowerBound, lda: t, b: dout + off + block.lowerBound * width,
+              ldb: width, beta: 0, c: dv + off + block.lowerBound * width, ldc: width)
+          }
           for i in 0..<t {
             let pr = p + i * t, dr = dp + i * t
             let dot = Reductions.dot(pr, dr, count: i + 1)
             for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
             for j in (i + 1)..<max(t, i + 1) { dr[j] = 0 }
           }
-          BLAS.gemm(
-            transA: false, transB: false, m: t, n: d, k: t, alpha: 1,
-            a: dp, lda: t, b: k + off, ldb: width, beta: 0, c: dq + off, ldc: width)
-          BLAS.gemm(
-            transA: true, transB: false, m: t, n: d, k: t, alpha: 1,
-            a: dp, lda: t, b: q + off, ldb: width, beta: 0, c: dk + off, ldc: width)
+          for block in CausalBlocks(length: t) {
+            // dq[i0..<i1] = dS[i0..<i1, 0..<i1] · k[0..<i1].
+            BLAS.gemm(
+              transA: false, transB: false, m: block.count, n: d, k: block.upperBound, alpha: 1,
+              a: dp + block.lowerBound * t, lda: t, b: k + off, ldb: width,
+              beta: 0, c: dq + off + block.lowerBound * width, ldc: width)
+            // dk[j0..<j1] = dS[j0..<t, j0..<j1]ᵀ · q[j0..<t].
+            BLAS.gemm(
+              transA: true, transB: false, m: block.count, n: d, k: t - block.lowerBound, alpha: 1,
+              a: dp + block.lowerBound * t + block.lowerBound, lda: t, b: q + off + block.lowerBound * width,
+              ldb: width, beta: 0, c: dk + off + block.lowerBound * width, ldc: width)
+          }
         }
       }
     }
+  }
+}
+
+/// The row blocks 0..<s, s..<2s, … of a causal product over `length` positions. Block i0..<i1
+/// of a sum over keys j ≤ i needs keys 0..<i1 only, and block j0..<j1 of a sum over rows i ≥ j
+/// needs rows j0..<length only: every term skipped is an exact zero (Docs/Math.md §5).
+struct CausalBlocks: Sequence, IteratorProtocol {
+  /// Rows per block: small enough to skip most of the triangle, large enough that each sgemm
+  /// call still runs OpenBLAS's kernel on full register tiles.
+  static let rows = 32
+  let length: Int
+  private var cursor = 0
+
+  init(length: Int) { self.length = length }
+
+  mutating func next() -> Range<Int>? {
+    guard cursor < length else { return nil }
+    let start = cursor
+    cursor = Swift.min(length, cursor + Self.rows)
+    return start..<cursor
   }
 }

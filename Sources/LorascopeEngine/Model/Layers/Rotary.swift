@@ -54,11 +54,21 @@ struct RotaryTable: Sendable {
             let ct = cpBase + t * half, st = spBase + t * half
             for h in 0..<heads {
               let v = row + h * headDim
-              for j in 0..<half {
+              // Eight lanes at a time where the half fits, the scalar's arithmetic in every lane.
+              var j = 0
+              while j + 8 <= half {
+                let a = Reductions.load(v, j), bb = Reductions.load(v, j + half)
+                let c = Reductions.load(ct, j), s = sign * Reductions.load(st, j)
+                Reductions.store(a * c - bb * s, v, j)
+                Reductions.store(bb * c + a * s, v, j + half)
+                j += 8
+              }
+              while j < half {
                 let a = v[j], bb = v[j + half]
                 let c = ct[j], s = sign * st[j]
                 v[j] = a * c - bb * s
                 v[j + half] = bb * c + a * s
+                j += 1
               }
             }
           }
