@@ -2,7 +2,7 @@
 /// sequence packed back to back (`PackedRows`; Docs/Design.md §1):
 /// scores = q kᵀ/√d with an additive causal mask, softmax per row, out = P v.
 /// Each (sequence, head) pair is a few strided sgemm calls, as in llm.c's `attention_forward`,
-/// cut into blocks of rows so the products skip most of the masked upper triangle
+/// cut into blocks of rows so the sums over positions skip much of the masked upper triangle
 /// (`CausalBlocks`; Docs/Math.md §5).
 enum CausalAttention {
   /// probs: [len, len] per (sequence, head) at `rows.probStarts` (cached for backward; zero
@@ -21,8 +21,8 @@ enum CausalAttention {
           let b = pair / heads, h = pair % heads, t = rows.lengths[b]
           let off = rows.starts[b] * width + h * d
           let p = probs + rows.probStarts[b] + h * t * t
-          // The scores stay one product: cut into blocks, OpenBLAS's kernel would round them
-          // differently (its edge tiles sum the d products in another order).
+          // The scores stay one product: cut into blocks of 32 rows, OpenBLAS computes some of
+          // them with other roundings (another kernel for the smaller shapes; Docs/Math.md §5).
           BLAS.gemm(
             transA: false, transB: true, m: t, n: t, k: d, alpha: scale,
             a: q + off, lda: width, b: k + off, ldb: width, beta: 0, c: p, ldc: t)
