@@ -35,13 +35,7 @@ enum CausalAttention {
             for j in 0...i { row[j] *= inv }
             for j in (i + 1)..<max(t, i + 1) { row[j] = 0 }
           }
-          // out[i0..<i1] = P[i0..<i1, 0..<i1] · v[0..<i1]: the rest of each row of P is zero.
-          for block in CausalBlocks(length: t) {
-            BLAS.gemm(
-              transA: false, transB: false, m: block.count, n: d, k: block.upperBound, alpha: 1,
-              a: p + block.lowerBound * t, lda: t, b: v + off, ldb: width,
-              beta: 0, c: out + off + block.lowerBound * width, ldc: width)
-          }
+          lowerTimes(p, v + off, into: out + off, length: t, width: width, headDim: d)
         }
       }
     }
@@ -68,33 +62,44 @@ enum CausalAttention {
           BLAS.gemm(
             transA: false, transB: true, m: t, n: t, k: d, alpha: 1,
             a: dout + off, lda: width, b: v + off, ldb: width, beta: 0, c: dp, ldc: t)
-          for block in CausalBlocks(length: t) {
-            // dv[j0..<j1] = P[j0..<t, j0..<j1]ᵀ · dO[j0..<t]: rows above j0 have P = 0 there.
-            BLAS.gemm(
-              transA: true, transB: false, m: block.count, n: d, k: t - block.lowerBound, alpha: 1,
-              a: p + block.lowerBound * t + block.lowerBound, lda: t, b: dout + off + block.lowerBound * width,
-              ldb: width, beta: 0, c: dv + off + block.lowerBound * width, ldc: width)
-          }
+          lowerTransposedTimes(p, dout + off, into: dv + off, length: t, width: width, headDim: d)
           for i in 0..<t {
             let pr = p + i * t, dr = dp + i * t
             let dot = Reductions.dot(pr, dr, count: i + 1)
             for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
             for j in (i + 1)..<max(t, i + 1) { dr[j] = 0 }
           }
-          for block in CausalBlocks(length: t) {
-            // dq[i0..<i1] = dS[i0..<i1, 0..<i1] · k[0..<i1].
-            BLAS.gemm(
-              transA: false, transB: false, m: block.count, n: d, k: block.upperBound, alpha: 1,
-              a: dp + block.lowerBound * t, lda: t, b: k + off, ldb: width,
-              beta: 0, c: dq + off + block.lowerBound * width, ldc: width)
-            // dk[j0..<j1] = dS[j0..<t, j0..<j1]ᵀ · q[j0..<t].
-            BLAS.gemm(
-              transA: true, transB: false, m: block.count, n: d, k: t - block.lowerBound, alpha: 1,
-              a: dp + block.lowerBound * t + block.lowerBound, lda: t, b: q + off + block.lowerBound * width,
-              ldb: width, beta: 0, c: dk + off + block.lowerBound * width, ldc: width)
-          }
+          lowerTimes(dp, k + off, into: dq + off, length: t, width: width, headDim: d)
+          lowerTransposedTimes(dp, q + off, into: dk + off, length: t, width: width, headDim: d)
         }
       }
+    }
+  }
+
+  /// c = L · b for a lower-triangular L [t, t] (P or dS) and b, c [t, d] with row stride
+  /// `width`: rows i0..<i1 of c need L's columns 0..<i1 only.
+  private static func lowerTimes(
+    _ l: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+    length t: Int, width: Int, headDim d: Int
+  ) {
+    for block in CausalBlocks(length: t) {
+      BLAS.gemm(
+        transA: false, transB: false, m: block.count, n: d, k: block.upperBound, alpha: 1,
+        a: l + block.lowerBound * t, lda: t, b: b, ldb: width,
+        beta: 0, c: c + block.lowerBound * width, ldc: width)
+    }
+  }
+
+  /// c = Lᵀ · b for a lower-triangular L [t, t]: rows j0..<j1 of c need L's rows j0..<t only.
+  private static func lowerTransposedTimes(
+    _ l: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+    length t: Int, width: Int, headDim d: Int
+  ) {
+    for block in CausalBlocks(length: t) {
+      BLAS.gemm(
+        transA: true, transB: false, m: block.count, n: d, k: t - block.lowerBound, alpha: 1,
+        a: l + block.lowerBound * t + block.lowerBound, lda: t, b: b + block.lowerBound * width,
+        ldb: width, beta: 0, c: c + block.lowerBound * width, ldc: width)
     }
   }
 }
