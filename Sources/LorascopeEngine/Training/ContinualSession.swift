@@ -298,49 +298,32 @@ public final class ContinualSession {
   }
 
   private func startAdapterPhase(stage t: Int) throws -> Event {
-    let m = try baseModel(stage: t, embeddingsOfStage: t - 1)
-    let loraLayout = LoRALayout(config: config.model, lora: config.lora)
-    if t == 0 || (config.method.isCumulative && !config.inherit) {
-      m.attachLoRA(config.lora, seed: seeds.seed(.adapterInitialization, t))
-    } else {
-      m.attachLoRA(config.lora, values: adapters[t - 1].clone())
-    }
-    model = m
     stageStart = Date()
     stageRatios = []
     stagePenalties = []
-
-    // The anchor v_{t−1}; a zero-weight softmax-KL for methods without a penalty (display only).
-    if t >= 1 {
-      let anchor = adapters[t - 1]
-      let kind = config.method.penaltyKind ?? .softmaxKL
-      var fisher: [Float]? = nil
-      if kind == .diagonalFisher {
-        // The Fisher is taken at the end of stage t−1: at v_{t−1}, on block t−1.
-        let probe = m.copy()
-        probe.attachLoRA(config.lora, values: anchor.clone())
-        fisher = try DiagonalFisher.estimate(model: probe, sequences: Array(trainingPairs(block: t - 1).prefix(512)))
-      }
-      penalty = ProximalPenalty(
-        kind: kind, layout: loraLayout, anchor: anchor, fisher: fisher, precision: config.penaltyPrecision ?? .exact)
-    } else {
+    let trainer: PhaseTrainer
+    if t == 0 {
+      // v_0: a new adapter warmed up on block 0, nothing to anchor to.
+      let m = try baseModel(stage: 0, embeddingsOfStage: -1)
+      m.attachLoRA(config.lora, seed: seeds.seed(.adapterInitialization, 0))
+      model = m
       penalty = nil
-    }
-
-    let phase: PhaseTrainer.Phase = t == 0 ? .adapterWarmStart : .adapter
-    let steps: PhaseConfig = t == 0 ? config.adapterWarmStart : config.adapter
-    var phaseConfig = steps
-    if config.method == .frozen && t >= 1 { phaseConfig.epochs = 0 }
-    let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: phaseConfig.batchSize, seed: stageSeed(t))
-    let trainer = PhaseTrainer(
-      stage: t, phase: phase, model: m, plan: plan, config: phaseConfig,
-      backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)
-    if config.method == .frozen && t >= 1 {
-      // Nothing trains: finish at once with the state of stage 0.
-      return .stageFinished(try finishStage())
+      trainer = PhaseTrainer(
+        stage: 0, phase: .adapterWarmStart, model: m,
+        plan: BatchPlan(pairs: trainingPairs(block: 0), batchSize: config.adapterWarmStart.batchSize, seed: stageSeed(0)),
+        config: config.adapterWarmStart, backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: nil)
+    } else {
+      let setup = try stageSetup(t)
+      model = setup.model
+      penalty = setup.penalty
+      trainer = setup.trainer(on: setup.model)
+      if config.method == .frozen {
+        // Nothing trains: finish at once with the state of stage 0.
+        return .stageFinished(try finishStage())
+      }
     }
     self.trainer = trainer
-    return .phaseStarted(stage: t, phase: phase, steps: trainer.totalSteps)
+    return .phaseStarted(stage: t, phase: trainer.phase, steps: trainer.totalSteps)
   }
 
   private func finishStage() throws -> StageMetrics {
