@@ -46,7 +46,13 @@ public struct ProximalStrength: Sendable, Equatable, Hashable, Codable {
   }
 
   /// λ_eff = λ/|L|, the weight of each module's P_g in the objective CE + λ_eff Σ_g P_g.
-  public var effective: Double { lambda / Double(adaptedLinears) }
+  public var effective: Double { Self.effective(lambda: lambda, adaptedLinears: adaptedLinears) }
+
+  /// λ_eff = λ/|L| of a λ that is only displayed, not trained with (an unchecked grid edge, a
+  /// report of a stored value); |L| below 1 counts as 1.
+  public static func effective(lambda: Double, adaptedLinears: Int) -> Double {
+    lambda / Double(max(adaptedLinears, 1))
+  }
 
   /// The λ whose λ_eff is `effective` (the inverse of `effective`).
   public static func lambda(forEffective effective: Double, adaptedLinears: Int) -> Double {
