@@ -130,6 +130,35 @@ struct RunDirectoryReliabilityTests {
     #expect(!second.isReadOnly)
   }
 
+  @Test("a .lock planted as a symbolic link is refused by name and its target left untouched")
+  func symlinkedLockIsRefused() throws {
+    let dir = TinyRun.tempDir()
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let victim = dir.deletingLastPathComponent().appendingPathComponent("victim-\(UUID().uuidString).txt")
+    try Data("precious\n".utf8).write(to: victim)
+    let lock = dir.appendingPathComponent(".lock")
+    try FileManager.default.createSymbolicLink(at: lock, withDestinationURL: victim)
+    do {
+      _ = try RunDirectory(url: dir)
+      Issue.record("a run directory whose .lock is a symbolic link was opened for writing")
+    } catch let e as LorascopeError {
+      #expect(e.description.contains(lock.path) && e.description.contains("symbolic link"), "\(e)")
+    }
+    #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
+  }
+
+  @Test("a log.jsonl planted as a symbolic link is refused and its target left untouched")
+  func symlinkedLogIsRefused() throws {
+    let dir = TinyRun.tempDir()
+    let run = try RunDirectory(url: dir)
+    let victim = dir.deletingLastPathComponent().appendingPathComponent("victim-\(UUID().uuidString).txt")
+    try Data("precious\n".utf8).write(to: victim)
+    try FileManager.default.createSymbolicLink(at: run.logURL, withDestinationURL: victim)
+    struct Line: Encodable { let stage: Int }
+    #expect(throws: LorascopeError.self) { try run.appendLog([Line(stage: 0)]) }
+    #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
+  }
+
   @Test("resume after a kill during backbone pretraining keeps one line per step")
   func resumeDuringBackbone() throws {
     let data = try TinyRun.dataset()
