@@ -113,4 +113,32 @@ struct EngineControllerTests {
 
     #expect(engine.stop(waitingUpTo: 30))
   }
+
+  /// Dashboard.run's quit: `stop(waitingUpTo: 0.5)`, then `stop(waitingUpTo: 30)` when a spectrum
+  /// was still running. The second call must see the completions the first one already observed
+  /// (it used to sleep out all 30 s on a consumed one-shot semaphore).
+  @Test func aSecondStopReturnsAtOnce() throws {
+    let engine = EngineController(session: try Self.session(runDirectory: nil), startRunning: false)
+    engine.start()
+    #expect(engine.stop(waitingUpTo: 5))
+    let started = Date()
+    #expect(engine.stop(waitingUpTo: 30))
+    let waited = Date().timeIntervalSince(started)
+    #expect(waited < 1, "the second stop waited \(waited) s")
+  }
+}
+
+@Suite("CompletionLatch")
+struct CompletionLatchTests {
+  @Test func everyWaitAfterTheFinishSucceedsAtOnce() {
+    let latch = CompletionLatch()
+    #expect(!latch.wait(upTo: 0.01))
+    let thread = Thread { latch.markFinished() }
+    thread.start()
+    #expect(latch.wait(upTo: 10))
+    let started = Date()
+    #expect(latch.wait(upTo: 10))
+    #expect(latch.wait(upTo: 10))
+    #expect(Date().timeIntervalSince(started) < 1)
+  }
 }
