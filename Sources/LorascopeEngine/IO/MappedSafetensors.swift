@@ -115,6 +115,12 @@ public final class MappedSafetensors: @unchecked Sendable {
   /// memory map: only this tensor's pages are touched.
   public func floats(_ name: String) throws -> [Float] {
     let info = try info(name)
+    // The shape comes from the header; a sparse file can back any size, so the array it asks for
+    // is checked against memory before it is allocated.
+    try MemoryBudget.require(
+      bytes: MemoryBudget.bytes(of: [(info.elementCount, 1)], elementSize: MemoryLayout<Float>.size),
+      for: "tensor \"\(name)\" of \(path) (\(info.dtype.rawValue) \(info.shape))",
+      remedy: "this is not a tensor lorascope can load; check that the file is the intended checkpoint")
     let base = try mapped()
     let count = info.elementCount
     let start = base + info.fileBegin
