@@ -48,7 +48,7 @@ struct SweepPlanTests {
     // Every job line parses as `lorascope run` options and yields that job's method, λ and seed.
     for job in plan.jobs {
       let o = try RunOptions.parse(job.arguments)
-      #expect(o.method == job.method && o.lambda == job.lambda && o.seed == job.seed && o.cacheURL.path == cache.path)
+      #expect(o.method == job.method && o.lambda == job.lambda && o.seed == job.seed && o.cacheURL?.path == cache.path)
     }
     // Defaults: the one --method (plus the baselines), PESO's grid from the spectrum, the one --seed.
     let plain = try SweepCommand.parse(["--seed", "7"]).grid.jobs { [0, 3, 4e4] }
