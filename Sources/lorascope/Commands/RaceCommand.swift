@@ -51,7 +51,7 @@ struct RaceCommand: ParsableCommand {
     let race = try StageRace(session: state.session, stage: stage, lambdas: values)
     let progress = ProgressReporter()
     progress.line("race: stage \(stage), λ = \(values.map(fmtLambda).joined(separator: " vs ")), \(race.totalSteps) steps each")
-    let result = try race.run { records in
+    let result = try race.run(metric: metric) { records in
       if let r = records.first, r.step == r.totalSteps || r.step % 50 == 0 {
         progress.line("  step \(r.step)/\(r.totalSteps)  CE " + records.map { String(format: "%.4f", $0.ce) }.joined(separator: " | "))
       }
