@@ -89,8 +89,8 @@ public enum PEFTCheckpointReader {
       remedy: "its header declares adapters larger than this machine's memory; check that it is the intended adapter")
     var factors: [ImportedFactor] = []
     for (linear, a, b) in checked {
-      factors.append(ImportedFactor(name: "\(linear).lora_A", linear: linear, factor: "A", shape: a.shape, values: try file.floats(a.name)))
-      factors.append(ImportedFactor(name: "\(linear).lora_B", linear: linear, factor: "B", shape: b.shape, values: try file.floats(b.name)))
+      factors.append(ImportedFactor(name: "\(linear).lora_A", linear: linear, factor: "A", shape: a.shape, values: try file.finiteFloats(a.name)))
+      factors.append(ImportedFactor(name: "\(linear).lora_B", linear: linear, factor: "B", shape: b.shape, values: try file.finiteFloats(b.name)))
     }
     return ImportedStage(
       source: dir.path, format: "peft", files: [configURL.path, weightsURL.path],
