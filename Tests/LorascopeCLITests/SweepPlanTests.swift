@@ -87,6 +87,19 @@ struct SweepPlanTests {
     #expect(lines.count == (2 + 2) * 2)
   }
 
+  @Test("study --out FILE is refused before any run is planned or trained")
+  func studyOutMustBeADirectory() throws {
+    let dir = Self.tempDir()
+    let file = dir.appendingPathComponent("results.txt")
+    try Data("x".utf8).write(to: file)
+    let plan = dir.appendingPathComponent("jobs.txt")
+    let study = try StudyCommand.parse(
+      Self.tinyArguments(cache: Self.tempDir()) + ["--out", file.path, "--lambdas", "1e3", "--seeds", "0", "--plan", plan.path])
+    let error = try #require(throws: LorascopeError.self) { try study.run() }
+    #expect(error.description.contains(file.path) && error.description.contains("not a directory"), "\(error)")
+    #expect(!FileManager.default.fileExists(atPath: plan.path), "the study planned its runs before refusing --out")
+  }
+
   @Test("PESO's default grid comes from the first seed's stage-1 spectrum: 0, the paper's grid, decades around ρ")
   func spectrumDefaultGrid() throws {
     let cache = Self.tempDir()
