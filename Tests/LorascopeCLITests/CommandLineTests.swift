@@ -66,6 +66,15 @@ struct CommandLineTests {
     }
   }
 
+  @Test("a ValidationError thrown by run() is printed without a usage line, with status 64")
+  func validationErrorFromRunHasNoUsageLine() {
+    let failure = LorascopeCommand.runFailure(ValidationError("--resume needs --run-dir"))
+    #expect(failure.message == "Error: --resume needs --run-dir")
+    #expect(failure.status == 64)
+    // What ArgumentParser's own main would print for the same error: the usage line this avoids.
+    #expect(LorascopeCommand.fullMessage(for: ValidationError("--resume needs --run-dir")).contains("Usage"))
+  }
+
   @Test("every bad option is refused with a message when parsed, before anything trains")
   func badOptions() throws {
     let bad: [[String]] = [
