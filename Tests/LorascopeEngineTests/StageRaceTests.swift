@@ -36,6 +36,21 @@ struct StageRaceTests {
     }
   }
 
+  @Test("the race compares the metric it is asked for (race --metric), and says which")
+  func raceHonoursItsMetric() throws {
+    let session = try Self.sessionAfterStageZero()
+    let race = try StageRace(session: session, stage: 1, lambdas: [0, 50])
+    let result = try race.run(metric: .hit10)
+    #expect(result.metricName == .hit10)
+    let encoded = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+    #expect(encoded.contains(#""metric":"hit10""#), "\(encoded.prefix(200))")
+    // The lanes' metric is Hit@10, not NDCG@5 relabelled: Hit@10 ≥ NDCG@5 on every block, and
+    // strictly greater somewhere unless both are zero.
+    for lane in result.lanes {
+      #expect(zip(lane.metric, lane.ndcg5).allSatisfy { $0 >= $1 })
+    }
+  }
+
   @Test("a stiff λ holds the adapter near the anchor; λ = 0 moves it; the race equals retraining")
   func aStiffLambdaMovesLess() throws {
     let session = try Self.sessionAfterStageZero()

@@ -34,9 +34,18 @@ public struct ProximalStrength: Sendable, Equatable, Hashable, Codable {
   }
 
   /// Throws a message naming the bad value unless λ is finite and ≥ 0.
+  /// The largest λ accepted. The penalty's gradient λ_eff ∇P is formed in float32 (max ≈ 3.4e38):
+  /// a larger λ passed validation and then failed at stage 1 with a non-finite loss. 1e30 leaves
+  /// eight decades for ∇P and still holds the adapter at its anchor for any practical purpose.
+  public static let maximumLambda = 1e30
+
   public static func validate(lambda: Double) throws {
     guard lambda.isFinite, lambda >= 0 else {
       throw LorascopeError.invalidConfiguration("λ = \(lambda): λ must be a finite number ≥ 0")
+    }
+    guard lambda <= maximumLambda else {
+      throw LorascopeError.invalidConfiguration(
+        "λ = \(lambda) is above the largest λ lorascope trains with (\(maximumLambda)): the penalty would overflow float32")
     }
   }
 

@@ -61,6 +61,13 @@ public final class ContinualSession {
   private var stagePenalties: [Double] = []
   /// The backbone's validation CE per epoch and its best weights (Docs/Design.md §2).
   private var backboneSelection = BackboneSelection()
+  /// What happened to the cache that the user should know but that does not stop the run: an
+  /// entry discarded as incomplete or damaged, a copy that could not be written. The cache is an
+  /// optimisation, so none of these fails a run.
+  public private(set) var cacheNotices: [String] = []
+  /// Receives each cache notice as it happens; nil prints it to standard error. The screen sets
+  /// it, since a line on standard error would tear the terminal it draws.
+  public var onCacheNotice: ((String) -> Void)?
   /// An event to report at the next `advance()` before any work (the end of a backbone epoch).
   private var pendingEvent: Event?
   /// The warm start's log lines, kept for publishing stage 0 (only with `reuseStageZero`).
@@ -247,7 +254,7 @@ public final class ContinualSession {
   }
 
   private func loadCachedBackbone() throws -> Event? {
-    guard let dir = backboneDirectory, FileManager.default.fileExists(atPath: dir.appendingPathComponent("model.safetensors").path) else { return nil }
+    guard let dir = backboneDirectory, usableCacheEntry(dir, state: BackboneCachePublisher.check(dir)) else { return nil }
     let m = try ModelCheckpoint.readBackbone(from: dir)
     guard m.config == config.model else { return nil }
     pretrained = m.weights.clone()
@@ -286,10 +293,47 @@ public final class ContinualSession {
     metrics.backboneSeconds = Date().timeIntervalSince(backboneStart)
     if let dir = backboneDirectory {
       // Concurrent jobs of a sweep may race to build the same entry: the first complete copy wins.
-      try BackboneCachePublisher.publish(m, to: dir)
+      do {
+        try BackboneCachePublisher.publish(m, to: dir)
+      } catch {
+        cacheNotice(
+          "warning: cannot write the backbone to the cache (\(Self.describe(error))); the run goes on, "
+            + "but resuming it after stage 0 needs the backbone in the cache")
+      }
       try runDirectory?.linkBackbone(to: dir)
     }
     try flushLog()
+  }
+
+  /// Whether a cache entry in `state` can be used. An incomplete or damaged one is discarded
+  /// (and the caller rebuilds it), with a notice saying so: it must never poison later runs.
+  private func usableCacheEntry(_ entry: URL, state: CacheEntryPublisher.State) -> Bool {
+    switch state {
+    case .absent: return false
+    case .valid: return true
+    case .incomplete(let why), .damaged(let why):
+      let kind = if case .incomplete = state { "incomplete" } else { "damaged" }
+      do {
+        try CacheEntryPublisher.discard(entry)
+        cacheNotice("discarded the \(kind) cache entry \(entry.path) (\(why)); rebuilding it")
+      } catch {
+        cacheNotice("warning: the cache entry \(entry.path) is \(kind) (\(why)) and \(Self.describe(error)); this run does not use it")
+      }
+      return false
+    }
+  }
+
+  private func cacheNotice(_ text: String) {
+    cacheNotices.append(text)
+    if let onCacheNotice {
+      onCacheNotice(text)
+    } else {
+      FileHandle.standardError.write(Data("lorascope: \(text)\n".utf8))
+    }
+  }
+
+  private static func describe(_ error: Error) -> String {
+    (error as? LorascopeError)?.description ?? error.localizedDescription
   }
 
   /// The cache directory of this run's backbone, keyed by what stage 0 depends on.
@@ -447,8 +491,11 @@ public final class ContinualSession {
   /// Finishes stage 0 from the cache: v_0 (and its embeddings), its metrics, ranks and log lines,
   /// copied into the run directory as if trained here. Nil when the cache has no entry.
   private func reuseCachedStageZero() throws -> Event? {
-    guard let cache = backboneCache, let record = try StageZeroCache.read(cache: cache, key: stageZeroKey) else { return nil }
+    guard let cache = backboneCache else { return nil }
     let entry = StageZeroCache.entry(cache: cache, key: stageZeroKey)
+    guard usableCacheEntry(entry, state: StageZeroCache.check(cache: cache, key: stageZeroKey)),
+      let record = try StageZeroCache.read(cache: cache, key: stageZeroKey)
+    else { return nil }
     let adapterDirectory = StageZeroCache.adapterDirectory(of: entry)
     let a = try ModelCheckpoint.readAdapter(from: adapterDirectory, config: config.model)
     // The key already names these settings; the check guards against a tampered entry.
@@ -489,10 +536,14 @@ public final class ContinualSession {
     guard let cache = backboneCache, let blockRanks = ranks?.stages.first else { return }
     let record = StageZeroCache.Record(
       formatVersion: StageZeroCache.formatVersion, key: stageZeroKey, metrics: result, ranks: blockRanks, log: stageZeroLog)
-    try StageZeroCache.publish(record, cache: cache) { adapterDirectory in
-      try ModelCheckpoint.writeAdapter(
-        layout: layout, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
-        baseModelPath: backboneDirectory?.path ?? "backbone", to: adapterDirectory)
+    do {
+      try StageZeroCache.publish(record, cache: cache) { adapterDirectory in
+        try ModelCheckpoint.writeAdapter(
+          layout: layout, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
+          baseModelPath: backboneDirectory?.path ?? "backbone", to: adapterDirectory)
+      }
+    } catch {
+      cacheNotice("warning: cannot write stage 0 to the cache (\(Self.describe(error))); the run goes on")
     }
     stageZeroLog = []
   }

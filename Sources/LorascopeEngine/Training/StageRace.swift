@@ -77,10 +77,10 @@ public final class StageRace {
     return try lanes.map { try $0.step() }
   }
 
-  /// Steps to the end, then evaluates every lane (`finish()`).
-  public func run(onStep: ([StepRecord]) -> Void = { _ in }) throws -> RaceResult {
+  /// Steps to the end, then evaluates every lane on `rankingMetric` (`finish(metric:)`).
+  public func run(metric rankingMetric: RankingMetricName = .ndcg5, onStep: ([StepRecord]) -> Void = { _ in }) throws -> RaceResult {
     while !isFinished { onStep(try step()) }
-    return try finish()
+    return try finish(metric: rankingMetric)
   }
 
   /// The displacement of a lane's adapter from the anchor: ‖Δ‖_H = √(Σ_g Δ_gᵀ H_g Δ_g), with H
