@@ -435,12 +435,7 @@ public final class ContinualSession {
 
   /// Block j's test users, a seeded subset of `config.evaluationUsers` when the block is larger.
   public func evaluationExamples(block j: Int) -> [EvaluationExample] {
-    let all = splits[j].test
-    guard let cap = config.evaluationUsers, all.count > cap else { return all }
-    var rng = seeds.generator(.evaluationSubset, j)
-    var idx = Array(all.indices)
-    idx.shuffle(using: &rng)
-    return idx.prefix(cap).sorted().map { all[$0] }
+    EvaluationUsers.select(splits[j].test, cap: config.evaluationUsers, block: j, seeds: seeds)
   }
 
   private func flushLog() throws {
