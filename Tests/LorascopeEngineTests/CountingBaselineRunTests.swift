@@ -21,10 +21,33 @@ struct CountingBaselineRunTests {
     #expect(session.ranks?.baselines == expected)
     for t in 0..<data.numBlocks {
       #expect(expected[t].cooccurrence.users == session.ranks?.stages[t][t].users, "stage \(t): the model's test users")
-      #expect(m.stages[t].bestCounter != nil)
     }
     #expect(try dir.readRanks() == session.ranks)
     #expect(try dir.readMetrics() == m)
+    // The comparison pairs the model's ranks with the best counter's, user by user.
+    let comparisons = CountingBaselineComparison.perStage(runs: [(m, session.ranks)])
+    #expect(comparisons.count == data.numBlocks)
+    for c in comparisons {
+      let counters = try #require(m.stages[c.stage].baselines)
+      #expect(c.counterValue == CountingBaseline.allCases.map { counters[$0].ndcg5 }.max())
+      #expect(c.model == m.stages[c.stage].own.ndcg5)
+      let d = try #require(c.difference)
+      #expect(abs(d.mean - (c.model - c.counterValue)) < 1e-12)
+      #expect(d.lower <= d.mean && d.mean <= d.upper)
+      #expect((c.belowSentence != nil) == (c.model < c.counterValue))
+    }
+    // Without ranks there is no interval, the comparison of means stays.
+    #expect(CountingBaselineComparison.perStage(runs: [(m, nil)]).allSatisfy { $0.difference == nil })
+  }
+
+  @Test("the sentence names the counter, the block and both numbers")
+  func sentence() {
+    let c = CountingBaselineComparison(
+      stage: 3, metric: .ndcg5, counter: .cooccurrence, model: 0.0212, counterValue: 0.0354, difference: nil, seeds: 1)
+    #expect(c.belowSentence == "the model is below the co-occurrence counter on block 3: 0.0212 against 0.0354")
+    var above = c
+    above.model = 0.04
+    #expect(above.belowSentence == nil)
   }
 
   @Test("metrics.json and ranks.json written before the baselines still read, without them")

@@ -29,9 +29,12 @@ public struct CountingBaselineRanker: Sendable {
 
   /// The ranks of `examples`' targets under `baseline`, one per example, in order.
   public func ranks(_ baseline: CountingBaseline, examples: [EvaluationExample]) -> ExampleRanks {
-    ExampleRanks(
+    var scratch = Scratch(itemCount: codes.count)
+    return ExampleRanks(
       users: examples.map(\.userIndex),
-      ranks: examples.map { RankingMetrics.rank(of: codes[$0.target], inTuples: ranking(baseline, history: $0.history)) ?? 0 })
+      ranks: examples.map {
+        RankingMetrics.rank(of: codes[$0.target], inTuples: ranking(baseline, history: $0.history, scratch: &scratch)) ?? 0
+      })
   }
 
   /// The ranks under every baseline.
@@ -39,32 +42,65 @@ public struct CountingBaselineRanker: Sendable {
     CountingBaselineValues { ranks($0, examples: examples) }
   }
 
+  /// Scores of one example, dense so that adding a row costs no hashing: `score[y]` for every y in
+  /// `touched`, zero elsewhere. Reused from example to example.
+  struct Scratch {
+    var score: [Int]
+    var touched: [Int] = []
+
+    init(itemCount: Int) { score = [Int](repeating: 0, count: itemCount) }
+
+    mutating func clear() {
+      for y in touched { score[y] = 0 }
+      touched.removeAll(keepingCapacity: true)
+    }
+  }
+
   /// The first `listLength` distinct code tuples, best first, none of them a history item's.
   func ranking(_ baseline: CountingBaseline, history: [Int]) -> [[Int]] {
+    var scratch = Scratch(itemCount: codes.count)
+    return ranking(baseline, history: history, scratch: &scratch)
+  }
+
+  func ranking(_ baseline: CountingBaseline, history: [Int], scratch: inout Scratch) -> [[Int]] {
+    accumulate(baseline, history: history, into: &scratch)
+    defer { scratch.clear() }
     let pop = counts.popularity
-    let candidates = scores(baseline, history: history).sorted { a, b in
-      if a.value != b.value { return a.value > b.value }
-      if pop[a.key] != pop[b.key] { return pop[a.key] > pop[b.key] }
-      return a.key < b.key
-    }.lazy.map(\.key)
+    let score = scratch.score
+    let candidates = scratch.touched.sorted { a, b in
+      if score[a] != score[b] { return score[a] > score[b] }
+      if pop[a] != pop[b] { return pop[a] > pop[b] }
+      return a < b
+    }
     var excluded = Set(history.map { tupleOf[$0] })
     var list: [[Int]] = []
-    for item in [AnySequence(candidates), AnySequence(popularityOrder)].joined() {
+    /// Adds the item's tuple unless it is listed or a history item's; true once the list is full.
+    func take(_ item: Int) -> Bool {
       let tuple = tupleOf[item]
-      guard excluded.insert(tuple).inserted else { continue }
-      list.append(codes[tuple])
-      if list.count == listLength { break }
+      if excluded.insert(tuple).inserted { list.append(codes[tuple]) }
+      return list.count == listLength
     }
+    for item in candidates where take(item) { return list }
+    for item in popularityOrder where take(item) { return list }
     return list
   }
 
   /// score(y) × the baseline's constant, for every y with a positive score.
   func scores(_ baseline: CountingBaseline, history: [Int]) -> [Int: Int] {
-    var scores: [Int: Int] = [:]
+    var scratch = Scratch(itemCount: codes.count)
+    accumulate(baseline, history: history, into: &scratch)
+    return Dictionary(uniqueKeysWithValues: scratch.touched.map { ($0, scratch.score[$0]) })
+  }
+
+  /// Adds score(y) × the baseline's constant into `scratch` (counts are positive, so every
+  /// touched item has a positive score).
+  private func accumulate(_ baseline: CountingBaseline, history: [Int], into scratch: inout Scratch) {
     for k in 0..<min(baseline.historyDepth, history.count) {
       let w = baseline.weight(recency: k)
-      for (y, c) in counts.row(baseline, of: history[history.count - 1 - k]) { scores[y, default: 0] += w * c }
+      for (y, c) in counts.row(baseline, of: history[history.count - 1 - k]) {
+        if scratch.score[y] == 0 { scratch.touched.append(y) }
+        scratch.score[y] += w * c
+      }
     }
-    return scores
   }
 }

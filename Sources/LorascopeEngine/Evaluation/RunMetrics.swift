@@ -35,14 +35,6 @@ public struct StageMetrics: Codable, Equatable, Sendable {
     case reusedFrom = "reused_from", baselineCE = "baseline_ce", baselines
   }
 
-  /// The counter with the best NDCG@5 on the stage's block, and whether the model is below it
-  /// (nil without baselines): the plain statement `run` and the screen make (Docs/Math.md §44).
-  public var bestCounter: (baseline: CountingBaseline, metrics: RankingMetrics, modelIsBelow: Bool)? {
-    guard let baselines else { return nil }
-    let best = baselines.best(.ndcg5)
-    return (best, baselines[best], own.ndcg5 < baselines[best].ndcg5)
-  }
-
   /// The backbone learned little: validation CE above `CodeFrequencyBaseline.learnedLittleRatio`
   /// (0.97) of the code-frequency baseline (Docs/Math.md §43).
   public var learnedLittle: Bool {
