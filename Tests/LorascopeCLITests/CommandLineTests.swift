@@ -12,7 +12,8 @@ struct CommandLineTests {
     #expect(LorascopeCommand.configuration.defaultSubcommand == TuiCommand.self)
     for argv in [["run", "--method", "l2", "--lambda", "5"], ["sweep", "--lambdas", "0,1"], ["data", "check", "synthetic"],
                  ["bench", "--json"], ["spectrum", "--run-dir", "x", "--stage", "1", "--joint"],
-                 ["export", "--run-dir", "x", "--stage", "1", "--out", "y"], ["study", "--out", "z"]] {
+                 ["export", "--run-dir", "x", "--stage", "1", "--out", "y"], ["study", "--out", "z"],
+                 ["baselines", "--data", "video-games", "--eval-users", "2000", "--seed", "3", "--json"]] {
       #expect(throws: Never.self, "\(argv)") { _ = try LorascopeCommand.parseAsRoot(argv) }
     }
     #expect(throws: (any Error).self) { _ = try LorascopeCommand.parseAsRoot(["run", "--method", "nope"]) }
@@ -96,6 +97,7 @@ struct CommandLineTests {
       ["export", "--run-dir", "x", "--stage=-1", "--out", "y"], ["bench", "--iterations", "0"],
       ["data", "synth", "--out", "y", "--blocks", "1"], ["study", "--out", "z", "--lambdas", "1,inf"],
       ["study", "--out", "z", "--lambda", "nan"], ["study", "--out", "z", "--eval-users", "none"],
+      ["baselines", "--eval-users", "0"], ["baselines", "--beam", "0"],
     ]
     // A race's lanes are checked as they will run, in command-line order: repeats and counts.
     for lambdas in ["0,0,2e4", "2e4,0,0,0,0", "1,1", "5"] {

@@ -70,5 +70,43 @@ struct SweepFigureTests {
     let text = SweepFigures.text(report)
     for name in ["peso", "l2", "single", "frozen"] { #expect(text.contains(name), "\(name)") }
     #expect(report.table().contains("no effect measured") || report.table().contains("better") || report.table().contains("worse"))
+    // Runs without counting baselines: no lines, no counters in the report.
+    #expect(report.counters.isEmpty && frontier.counts["line.reference"] == nil)
+  }
+
+  @Test("the counting baselines appear in sweep --json, the table, the study's Results.md and as lines on the frontier")
+  func countingBaselines() throws {
+    var runs: [SweepRunResult] = []
+    for seed: UInt64 in [0, 1] {
+      for (method, shift) in [(ContinualMethod.single, 0), (.frozen, 3)] {
+        var r = Self.run(method, lambda: 0, seed: seed, shift: shift)
+        for t in r.metrics.stages.indices {
+          // The counters depend on the seed (its test users) and the block, never on the arm.
+          let v = 0.3 + 0.01 * Double(t) + 0.001 * Double(seed)
+          let m = RankingMetrics(hit5: v, hit10: v, ndcg5: v, ndcg10: v, mrr: v, count: 12)
+          r.metrics.stages[t].baselines = CountingBaselineValues(
+            popularity: RankingMetrics(hit5: 0, hit10: 0, ndcg5: 0.01, ndcg10: 0, mrr: 0, count: 12), markov: m, cooccurrence: m)
+        }
+        runs.append(r)
+      }
+    }
+    let report = try SweepReport(dataset: "test", metric: .ndcg5, results: runs)
+    #expect(report.counters.map(\.baseline) == CountingBaseline.allCases)
+    // Markov on seed 0: mean of blocks 1 and 2 = 0.315; seed 1: 0.316.
+    let markov = try #require(report.counters.first { $0.baseline == .markov })
+    #expect(markov.plasticity.perSeed.map { ($0 * 1e6).rounded() / 1e6 } == [0.315, 0.316])
+    let json = String(decoding: try report.json(), as: UTF8.self)
+    #expect(json.contains("\"counting_baselines\"") && json.contains("\"cooccurrence\""))
+    // Every arm's plasticity (at most 8/9 of NDCG… here well under 0.3) is below the Markov counter's.
+    let table = report.table()
+    #expect(table.contains("below the Markov counter's plasticity") && table.contains("single") && table.contains("frozen"))
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-fig-\(UUID().uuidString)")
+    let frontier = try Self.parse(try SweepFigures.writeSVG(report, to: dir)[1])
+    #expect(frontier.ok)
+    #expect(frontier.counts["line.reference"] == 3)
+    let findings = StudyFindings(arms: report.arms)
+    let document = StudyDocument.render(
+      report: report, findings: findings, arguments: try SweepArguments.parse([]), figures: [], wallSeconds: nil)
+    #expect(document.contains("## Against counting") && document.contains("| co-occurrence |"))
   }
 }

@@ -109,6 +109,8 @@ struct ContinualPipelineTests {
     let m = try resumed.run()
     #expect(m.stages.map(\.own) == full.stages.map(\.own))
     #expect(m.stages.map(\.validationCE) == full.stages.map(\.validationCE))
+    #expect(m.stages.map(\.baselines) == full.stages.map(\.baselines))
+    #expect(resumed.ranks?.baselines?.count == data.numBlocks, "the counting baselines' ranks of the restored stages are kept")
   }
 
   @Test("a NaN loss stops the stage with a message and keeps the last good state")

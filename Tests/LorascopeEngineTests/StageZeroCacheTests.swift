@@ -41,6 +41,7 @@ struct StageZeroCacheTests {
     #expect(reuseSteps == 0, "stage 0 was trained again instead of reused")
     #expect(a.stages[0].reusedFrom != nil)
     #expect(a.stages.allSatisfy { $0.baselineCE != nil }, "every stage records its code-frequency baseline")
+    #expect(a.stages.allSatisfy { $0.baselines != nil }, "every stage records its counting baselines, the reused stage 0 too")
     var stripped = a
     stripped.stages[0].reusedFrom = nil
     // Wall times differ; everything computed must not.

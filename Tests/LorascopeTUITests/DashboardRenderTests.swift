@@ -41,6 +41,24 @@ struct DashboardRenderTests {
     }
   }
 
+  @Test("the metrics panel shows the co-occurrence counter beside the model's NDCG@5 and counts the blocks below it")
+  func countingBaselineBesideTheModel() {
+    var compared = snapshot
+    for t in compared.stages.indices {
+      // The fixture's model scores 0.05 on block 0 and 0.04 on block 1: above 0.0300, below 0.0450.
+      let v = t == 0 ? 0.0300 : 0.0450
+      let m = RankingMetrics(hit5: v, hit10: v, ndcg5: v, ndcg10: v, mrr: v, count: 10)
+      compared.stages[t].baselines = CountingBaselineValues(popularity: m, markov: m, cooccurrence: m)
+    }
+    let text = frame(state, compared, rows: 30, cols: 160).text()
+    #expect(text.contains("co-occ@5"))
+    #expect(text.contains("0.0300") && text.contains("0.0450"))
+    #expect(text.contains("below co-occ 1/2"))
+    // Without counters (a run from before them) the column says so and the border stays quiet.
+    let old = frame(state, snapshot, rows: 30, cols: 160).text()
+    #expect(old.contains("co-occ@5") && !old.contains("below co-occ"))
+  }
+
   @Test func headerSaysWhenLambdaIsInert() {
     var inert = snapshot
     for _ in 0..<6 { inert.inertness.record(3e-5) }

@@ -89,14 +89,13 @@ extension ContinualDataset {
     var train: [TrainingSequence] = []
     var valid: [EvaluationExample] = []
     var test: [EvaluationExample] = []
-    for (userIndex, user) in blocks[block].users.enumerated()
-    where user.current.count >= ContinualDataset.minimumCurrentItems {
+    for (userIndex, user) in blocks[block].users.enumerated() where user.takesPart {
       let full = user.previous + user.current
       let validPosition = full.count - 2
       let testPosition = full.count - 1
       train.append(
         contentsOf: TrainingWindows.pack(
-          userIndex: userIndex, trainItems: Array(full[..<validPosition]),
+          userIndex: userIndex, trainItems: user.trainItems,
           firstTargetPosition: max(user.previous.count, 1), maxHistory: maxHistory))
       valid.append(
         EvaluationExample(
@@ -109,6 +108,16 @@ extension ContinualDataset {
     }
     return BlockSplit(train: train, valid: valid, test: test)
   }
+}
+
+extension UserBlock {
+  /// Whether the user takes part in the block's split: at least
+  /// `ContinualDataset.minimumCurrentItems` current items.
+  var takesPart: Bool { current.count >= ContinualDataset.minimumCurrentItems }
+
+  /// The user's train list, `previous + current[:-2]`: what the training windows cover and the
+  /// counting baselines count (Docs/Math.md §44). Only for a user who `takesPart`.
+  var trainItems: [Int] { previous + current.dropLast(2) }
 }
 
 /// The packing rule of `TrainingSequence`, on its own so it can be tested directly.

@@ -72,7 +72,13 @@ public struct RankingMetrics: Codable, Sendable, Equatable {
 
   /// The 1-based position of the first candidate whose codes equal `target`, or nil if none does.
   public static func rank(of target: [Int], in ranking: [RankedTuple]) -> Int? {
-    ranking.firstIndex { $0.codes == target }.map { $0 + 1 }
+    rank(of: target, inTuples: ranking.lazy.map(\.codes))
+  }
+
+  /// The same for a list of bare code tuples (the counting baselines', Docs/Math.md §44).
+  public static func rank<List: Sequence>(of target: [Int], inTuples ranking: List) -> Int? where List.Element == [Int] {
+    for (position, codes) in ranking.enumerated() where codes == target { return position + 1 }
+    return nil
   }
 
   /// The example-weighted average of several parts (e.g. mini-batches or user groups).

@@ -20,6 +20,9 @@ public struct StageMetrics: Codable, Equatable, Sendable {
   /// The validation CE of the code-frequency baseline on block t (Docs/Math.md §43); nil in
   /// metrics written before it was recorded.
   public var baselineCE: Double?
+  /// The counting baselines on the stage's own test users, fitted on the data of blocks 0…t
+  /// (Docs/Math.md §44); nil in metrics written before they were recorded.
+  public var baselines: CountingBaselineValues<RankingMetrics>?
   /// The stage-0 cache entry this stage was taken from instead of being trained here (nil: trained
   /// in this run; Docs/Architecture.md, "Stage-0 reuse").
   public var reusedFrom: String?
@@ -29,7 +32,7 @@ public struct StageMetrics: Codable, Equatable, Sendable {
     case trainSeconds = "train_seconds", evaluationSeconds = "evaluation_seconds"
     case finalCE = "final_ce", finalPenalty = "final_penalty"
     case penaltyGradientRatio = "penalty_gradient_ratio", penaltyNats = "penalty_nats"
-    case reusedFrom = "reused_from", baselineCE = "baseline_ce"
+    case reusedFrom = "reused_from", baselineCE = "baseline_ce", baselines
   }
 
   /// The backbone learned little: validation CE above `CodeFrequencyBaseline.learnedLittleRatio`

@@ -13,10 +13,23 @@ public struct RunRanks: Codable, Equatable, Sendable {
   public var version: Int
   /// `stages[t][j]`: the ranks of block j's test users under the state after stage t (j ≤ t).
   public var stages: [[ExampleRanks]]
+  /// `baselines[t]`: the counting baselines' ranks of stage t's own test users (the users of
+  /// `stages[t][t]`; Docs/Math.md §44), for paired intervals of the model against counting. Nil
+  /// in files written before they were recorded.
+  public var baselines: [CountingBaselineValues<ExampleRanks>]?
 
-  public init(stages: [[ExampleRanks]]) {
+  public init(stages: [[ExampleRanks]], baselines: [CountingBaselineValues<ExampleRanks>]? = []) {
     version = Self.currentVersion
     self.stages = stages
+    self.baselines = baselines
+  }
+
+  /// The first `count` stages (what a resumed run keeps); the baselines' ranks go with them when
+  /// every kept stage has them.
+  func prefix(_ count: Int) -> RunRanks {
+    RunRanks(
+      stages: Array(stages.prefix(count)),
+      baselines: baselines.flatMap { $0.count >= count ? Array($0.prefix(count)) : nil })
   }
 
   /// Checks the shape: version known, stage t holds t + 1 blocks, one rank per user, ranks ≥ 0.
@@ -35,6 +48,17 @@ public struct RunRanks: Codable, Equatable, Sendable {
         }
         guard b.ranks.allSatisfy({ $0 >= 0 }) else {
           throw LorascopeError.invalidFile(path: path, reason: "stage \(t) block \(j): a rank is negative")
+        }
+      }
+    }
+    for (t, counters) in (baselines ?? []).enumerated() {
+      guard t < stages.count else {
+        throw LorascopeError.invalidFile(path: path, reason: "baselines of stage \(t) but only \(stages.count) stages")
+      }
+      for b in CountingBaseline.allCases {
+        guard counters[b].users == stages[t][t].users, counters[b].ranks.allSatisfy({ $0 >= 0 }) else {
+          throw LorascopeError.invalidFile(
+            path: path, reason: "stage \(t): the \(b.label) baseline's ranks are not one non-negative rank per test user of the stage")
         }
       }
     }

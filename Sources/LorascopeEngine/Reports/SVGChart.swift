@@ -48,11 +48,24 @@ public struct SVGChart: Sendable {
     }
   }
 
+  /// A horizontal dashed line at a reference value of y (a counting baseline's plasticity on the
+  /// frontier, Docs/Math.md §44), labeled at its right end.
+  public struct ReferenceLine: Sendable, Equatable {
+    public var name: String
+    public var y: Double
+
+    public init(name: String, y: Double) {
+      self.name = name
+      self.y = y
+    }
+  }
+
   public var title: String
   public var xLabel: String
   public var yLabel: String
   public var xScale: Scale
   public var series: [Series]
+  public var referenceLines: [ReferenceLine] = []
   public var width: Double = 720
   public var height: Double = 440
 
@@ -79,6 +92,7 @@ public struct SVGChart: Sendable {
     let points = series.flatMap(\.points)
     let xs = points.flatMap { p in [p.x] + (p.xInterval.map { [$0.lowerBound, $0.upperBound] } ?? []) }
     let ys = points.flatMap { p in [p.y] + (p.yInterval.map { [$0.lowerBound, $0.upperBound] } ?? []) }
+      + referenceLines.map(\.y)
     let xAxis = Axis(values: xs, scale: xScale)
     let yAxis = Axis(values: ys, scale: .linear)
     let hasZero = xScale == .log10 && xs.contains { $0 <= 0 }
@@ -121,6 +135,11 @@ public struct SVGChart: Sendable {
     out += "<text x=\"\(f((left + right) / 2))\" y=\"\(f(height - 16))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
     out += "<text transform=\"translate(18 \(f((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
 
+    for line in referenceLines where line.y.isFinite {
+      let y = py(line.y)
+      out += "<line class=\"reference\" x1=\"\(f(plotLeft))\" y1=\"\(f(y))\" x2=\"\(f(right))\" y2=\"\(f(y))\" stroke=\"#555555\" stroke-dasharray=\"6 4\"/>\n"
+      out += "<text x=\"\(f(right - 4))\" y=\"\(f(y - 4))\" text-anchor=\"end\" font-size=\"10\" fill=\"#555555\">\(escape(line.name))</text>\n"
+    }
     for (index, s) in series.enumerated() {
       let color = Self.palette[index % Self.palette.count]
       out += "<g class=\"series\" data-name=\"\(escape(s.name))\" stroke=\"\(color)\" fill=\"\(color)\">\n"

@@ -400,6 +400,7 @@ public final class ContinualSession {
       penaltyGradientRatio: stageRatios.isEmpty ? nil : Quantile.of(sorted: stageRatios.sorted(), at: 0.5),
       penaltyNats: penalty == nil || stagePenalties.isEmpty ? nil : stagePenalties.reduce(0, +) / Double(stagePenalties.count))
     result.baselineCE = baselineCrossEntropy(block: t)
+    try recordCountingBaselines(of: &result)
     metrics.stages.append(result)
     if let dir = runDirectory {
       let stageDir = dir.stageURL(t)
@@ -462,12 +463,7 @@ public final class ContinualSession {
 
   /// Block j's test users, a seeded subset of `config.evaluationUsers` when the block is larger.
   public func evaluationExamples(block j: Int) -> [EvaluationExample] {
-    let all = splits[j].test
-    guard let cap = config.evaluationUsers, all.count > cap else { return all }
-    var rng = seeds.generator(.evaluationSubset, j)
-    var idx = Array(all.indices)
-    idx.shuffle(using: &rng)
-    return idx.prefix(cap).sorted().map { all[$0] }
+    EvaluationUsers.select(splits[j].test, cap: config.evaluationUsers, block: j, seeds: seeds)
   }
 
   private func flushLog() throws {
@@ -482,6 +478,24 @@ public final class ContinualSession {
   /// The code-frequency baseline of block `t`'s validation CE (Docs/Math.md §43).
   func baselineCrossEntropy(block t: Int) -> Double {
     CodeFrequencyBaseline.crossEntropy(train: splits[t].train, valid: splits[t].valid, items: dataset.items)
+  }
+
+  /// The counts of the last stage whose counting baselines were scored (`recordCountingBaselines`).
+  private var countingBaselineCounts: CountingBaselineCounts?
+
+  /// Scores the counting baselines of stage `stage.stage` — the train lists of blocks 0…t, the
+  /// stage's own test users, the beam's list length (Docs/Math.md §44) — into its metrics, and
+  /// their per-user ranks into `ranks` (ranks.json) for paired intervals against the model.
+  private func recordCountingBaselines(of stage: inout StageMetrics) throws {
+    let t = stage.stage
+    var counts = countingBaselineCounts.flatMap { $0.fittedBlocks <= t ? $0 : nil }
+      ?? CountingBaselineCounts(itemCount: dataset.items.numItems)
+    try counts.fit(dataset, through: t)
+    countingBaselineCounts = counts
+    let ranker = CountingBaselineRanker(counts: counts, items: dataset.items, listLength: config.beamWidth)
+    let baselineRanks = ranker.ranks(examples: evaluationExamples(block: t))
+    stage.baselines = baselineRanks.metrics
+    if ranks?.baselines?.count == t { ranks?.baselines?.append(baselineRanks) } else { ranks?.baselines = nil }
   }
 
   // MARK: - Stage-0 reuse (Docs/Architecture.md, "Stage-0 reuse")
@@ -509,6 +523,8 @@ public final class ContinualSession {
     reused.reusedFrom = entry.path
     // Derived from the data alone, so computed here rather than trusted from the entry.
     reused.baselineCE = baselineCrossEntropy(block: 0)
+    reused.baselines = nil
+    try recordCountingBaselines(of: &reused)
     // The lines as this run would have written them: λ in force is this run's (no penalty acts yet).
     let log = record.log.map { var r = $0; r.lambda = currentLambda; return r }
     adapters.append(a.values)
@@ -582,7 +598,7 @@ public final class ContinualSession {
     metrics.backboneValidationCE = saved.backboneValidationCE
     metrics.backboneBestEpoch = saved.backboneBestEpoch
     if let saved = try dir.readRanks(), saved.stages.count >= restored.count {
-      ranks = RunRanks(stages: Array(saved.stages.prefix(restored.count)))
+      ranks = saved.prefix(restored.count)
     } else {
       ranks = restored.isEmpty ? RunRanks(stages: []) : nil
     }

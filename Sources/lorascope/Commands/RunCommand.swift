@@ -25,9 +25,9 @@ struct RunCommand: ParsableCommand {
     progress.line("\(dataset.name): \(dataset.numBlocks) blocks, \(dataset.items.numItems) items, vocab \(dataset.items.vocabSize) · \(config.method.rawValue) λ=\(config.lambda) seed \(config.seed) · BLAS \(BLAS.kernelName)")
     let metrics = try session.run(onEvent: progress.handle)
     if json {
-      try printJSON(RunReport(metrics: metrics))
+      try printJSON(RunReport(metrics: metrics, ranks: session.ranks))
     } else {
-      print(RunReport.render(metrics))
+      print(RunReport.render(metrics, ranks: session.ranks))
     }
   }
 }
@@ -35,6 +35,10 @@ struct RunCommand: ParsableCommand {
 /// The result of a run as printed by `run` and `sweep`: metrics plus the summaries.
 struct RunReport: Encodable {
   let metrics: RunMetrics
+  /// The per-user ranks, for the paired interval of the model against the best counter.
+  var ranks: RunRanks? = nil
+  /// Per stage, the model against the best counting baseline on its own block (Docs/Math.md §44).
+  var counters: [CountingBaselineComparison] { CountingBaselineComparison.perStage(runs: [(metrics, ranks)]) }
   var ndcg5AverageBlocks1ToEnd: Double? { metrics.averageOverLaterBlocks(.ndcg5) }
   var hit5AverageBlocks1ToEnd: Double? { metrics.averageOverLaterBlocks(.hit5) }
   var forgettingNDCG5: Double? { metrics.matrix(.ndcg5).forgetting() }
@@ -43,6 +47,7 @@ struct RunReport: Encodable {
   enum CodingKeys: String, CodingKey {
     case metrics, ndcg5AverageBlocks1ToEnd = "ndcg5_avg_blocks_1_to_end", hit5AverageBlocks1ToEnd = "hit5_avg_blocks_1_to_end"
     case forgettingNDCG5 = "forgetting_ndcg5", backwardTransferNDCG5 = "bwt_ndcg5", matrixNDCG5 = "matrix_ndcg5"
+    case counters = "model_against_best_counter"
   }
 
   func encode(to encoder: Encoder) throws {
@@ -53,9 +58,10 @@ struct RunReport: Encodable {
     try c.encode(forgettingNDCG5, forKey: .forgettingNDCG5)
     try c.encode(backwardTransferNDCG5, forKey: .backwardTransferNDCG5)
     try c.encode(metrics.matrix(.ndcg5).values, forKey: .matrixNDCG5)
+    try c.encode(counters, forKey: .counters)
   }
 
-  static func render(_ m: RunMetrics) -> String {
+  static func render(_ m: RunMetrics, ranks: RunRanks? = nil) -> String {
     var t = TextTable(["stage", "steps", "final CE", "penalty", "valid CE", "Hit@5", "NDCG@5", "Hit@10", "NDCG@10", "MRR", "train s", "eval s"])
     for s in m.stages {
       t.add(["\(s.stage)", "\(s.trainSteps)", f4(s.finalCE), f4(s.finalPenalty), f4(s.validationCE), f4(s.own.hit5),
@@ -71,6 +77,27 @@ struct RunReport: Encodable {
     let report = RunReport(metrics: m)
     out += "\n\nNDCG@5 averaged over blocks 1…\(m.blocks - 1): \(f4(report.ndcg5AverageBlocks1ToEnd))"
     out += "   forgetting: \(f4(report.forgettingNDCG5))   BWT: \(f4(report.backwardTransferNDCG5))"
+    if let counters = renderCounters(m, ranks: ranks) { out += "\n\n" + counters }
+    return out
+  }
+
+  /// The counting baselines' NDCG@5 beside the model's on each stage's own block, the paired
+  /// interval of model − best counter, and a plain sentence for every block where the model is
+  /// below it (Docs/Math.md §44). Nil for metrics written before the baselines were recorded.
+  static func renderCounters(_ m: RunMetrics, ranks: RunRanks?) -> String? {
+    let comparisons = CountingBaselineComparison.perStage(runs: [(m, ranks)])
+    guard !comparisons.isEmpty else { return nil }
+    var t = TextTable(["NDCG@5 on block t", "model"] + CountingBaseline.allCases.map(\.label) + ["model − best counter [95%]"])
+    for c in comparisons {
+      guard let counters = m.stages[c.stage].baselines else { continue }
+      t.add(["stage \(c.stage)", f4(c.model)] + CountingBaseline.allCases.map { f4(counters[$0].ndcg5) }
+        + [c.difference.map { "\($0.signedText) vs \(c.counter.label)" } ?? "—"])
+    }
+    var out = t.render()
+    let below = comparisons.compactMap(\.belowSentence)
+    out += below.isEmpty
+      ? "\nthe model is above every counting baseline on every block"
+      : below.map { "\n" + $0 }.joined()
     return out
   }
 }

@@ -34,6 +34,7 @@ enum StudyDocument {
       + "paired two-stage bootstrap interval over (seed, test user), and is called better or worse only when the "
       + "interval excludes 0 (Docs/Statistics.md).\n\n"
     out += "## Findings\n\n" + findings.markdown + "\n\n"
+    if let counters = Self.counters(report) { out += counters }
     out += "## Every arm against single\n\n"
     for name in figures { out += "![\(name)](\(name))\n" }
     out += "\n```text\n" + report.table() + "\n```\n\n"
@@ -43,6 +44,22 @@ enum StudyDocument {
       out += "| \(r.method.rawValue) | \(r.method.usesLambda ? StudyFindings.formatLambda(r.lambda) : "—") | \(r.seed) | "
         + "\(Self.number(r.plasticity)) | \(Self.number(r.stability)) |\n"
     }
+    return out
+  }
+
+  /// The counting baselines beside every arm's plasticity (Docs/Math.md §44): does the model
+  /// beat counting on this data? Nil for runs from before the counters were recorded.
+  static func counters(_ report: SweepReport) -> String? {
+    guard let lines = report.counterLines() else { return nil }
+    var out = "## Against counting\n\n"
+    out += "Popularity, a first-order Markov chain and a co-occurrence counter, fitted on exactly the data each "
+      + "stage trains on and scored on the same test users (Docs/Math.md §44); their plasticity is the mean over "
+      + "blocks 1…T−1, like the arms'. The frontier draws each as a dashed line.\n\n"
+    out += "| counter | \(report.metric.rawValue) plasticity | seeds |\n|---|---|---|\n"
+    for c in report.counters {
+      out += "| \(c.baseline.label) | \(SweepReport.spread(c.plasticity)) | \(c.seeds.count) |\n"
+    }
+    out += "\n```text\n" + lines + "\n```\n\n"
     return out
   }
 

@@ -7,7 +7,7 @@ import LorascopeEngine
 ///   axis, λ = 0 in its own slot), each point with its paired 95 % interval;
 /// - the stability–plasticity frontier: one marker per arm, `frozen` and `single` the two ends,
 ///   each with the interval of its paired difference from single added to single's mean (single
-///   itself shows its seed spread).
+///   itself shows its seed spread), and a dashed line at each counting baseline's plasticity.
 enum SweepFigures {
   static func lambdaCurve(_ report: SweepReport) -> SVGChart {
     let methods = orderedMethods(report).filter(\.usesLambda)
@@ -42,9 +42,14 @@ enum SweepFigures {
         },
         connected: false)
     }
-    return SVGChart(
+    var chart = SVGChart(
       title: "stability–plasticity frontier, \(report.metric.rawValue) (\(seedText(report)))",
       xLabel: "stability: mean R[T][j]", yLabel: "plasticity: mean R[t][t], t ≥ 1", series: series)
+    // Counting on the same blocks and users: a point below a line is a model below that counter.
+    chart.referenceLines = report.counters.map {
+      SVGChart.ReferenceLine(name: "\($0.baseline.label) \(String(format: "%.4f", $0.plasticity.mean))", y: $0.plasticity.mean)
+    }
+    return chart
   }
 
   /// Writes lambda_curve.svg and frontier.svg into `directory`; returns their paths.

@@ -20,7 +20,12 @@ struct SweepReport: Encodable {
   let metric: RankingMetricName
   let definitions: [String: String]
   let arms: [SweepArmComparison]
+  /// The counting baselines over the same seeds and plasticity cells (Docs/Math.md §44); empty for
+  /// runs from before they were recorded.
+  let counters: [SweepCounterSummary]
   let runs: [Run]
+
+  enum CodingKeys: String, CodingKey { case dataset, metric, definitions, arms, counters = "counting_baselines", runs }
 
   init(dataset: String, metric: RankingMetricName, results: [SweepRunResult]) throws {
     self.dataset = dataset
@@ -29,8 +34,10 @@ struct SweepReport: Encodable {
       "plasticity": "mean over t >= 1 of R[t][t] (each stage on its own block; the headline average over blocks 1..T-1)",
       "stability": "mean over j of R[T][j] (the final state on every block)",
       "interval": "arm minus single, 95% paired two-stage bootstrap over (seed, test user); better/worse only when it excludes 0",
+      "counting_baselines": "popularity, first-order Markov, co-occurrence fitted on blocks 0..t, mean over t >= 1 on block t's test users (the plasticity cells)",
     ]
     arms = try SweepComparison.compare(results, metric: metric)
+    counters = SweepCounterSummary.summarize(results, metric: metric)
     runs = results.sorted { ($0.method.rawValue, $0.lambda, $0.seed) < ($1.method.rawValue, $1.lambda, $1.seed) }.map {
       Run(method: $0.method, lambda: $0.lambda, seed: $0.seed, plasticity: $0.plasticity(metric),
           stability: $0.stability(metric), hasRanks: $0.ranks != nil, matrix: $0.metrics.matrix(metric).values)
@@ -58,7 +65,20 @@ struct SweepReport: Encodable {
       ])
     }
     return "\(metric.rawValue) on \(dataset): plasticity = mean R[t][t] over t ≥ 1, stability = mean R[T][j] over j; "
-      + "Δ = arm − single paired over (seed, test user)\n" + t.render()
+      + "Δ = arm − single paired over (seed, test user)\n" + t.render() + (counterLines().map { "\n" + $0 } ?? "")
+  }
+
+  /// The counters' plasticity and the arms below the best of them, in words (nil without counters).
+  func counterLines() -> String? {
+    guard let best = counters.max(by: { $0.plasticity.mean < $1.plasticity.mean }) else { return nil }
+    var out = "counting baselines, \(metric.rawValue) plasticity (Docs/Math.md §44): "
+      + counters.map { "\($0.baseline.label) \(Self.spread($0.plasticity))" }.joined(separator: ", ")
+    let below = arms.filter { $0.plasticity.mean < best.plasticity.mean }
+      .map { $0.method.usesLambda ? "\($0.method.rawValue) λ=\(fmt($0.lambda))" : $0.method.rawValue }
+    out += below.isEmpty
+      ? "\nevery arm's plasticity is above the \(best.baseline.label) counter's"
+      : "\nbelow the \(best.baseline.label) counter's plasticity (\(String(format: "%.4f", best.plasticity.mean))): \(below.joined(separator: ", "))"
+    return out
   }
 
   static func spread(_ s: SeedSpread) -> String {

@@ -2,7 +2,9 @@ import LorascopeEngine
 
 /// The metrics of every finished stage (Docs/Design.md §5, §7), or on `R` the
 /// matrix R[t][j] of NDCG@5 with the diagonal (plasticity) highlighted and
-/// forgetting/BWT in the border.
+/// forgetting/BWT in the border. Beside the model's NDCG@5 stands the co-occurrence counter's on
+/// the same block and users (Docs/Math.md §44), so whether the model beats counting is seen at a
+/// glance; the border says on how many blocks it does not ("below co-occ 1/2").
 struct MetricsPanel {
   let state: DashboardState
   let snapshot: DashboardSnapshot
@@ -14,6 +16,9 @@ struct MetricsPanel {
       trailer = "BWT " + NumberFormat.fixed(bwt, decimals: 4)
     } else if let average = averageLaterBlocks() {
       trailer = "mean(t≥1) " + NumberFormat.fixed(average, decimals: 4)
+    }
+    if !state.showMatrix, let below = blocksBelowCooccurrence() {
+      trailer += (trailer.isEmpty ? "" : " · ") + "below co-occ \(below.below)/\(below.of)"
     }
     let title = state.showMatrix ? "R[t][j] NDCG@5 (row t: after stage t)" : "Metrics per stage"
     let inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
@@ -35,20 +40,32 @@ struct MetricsPanel {
     return later.map(\.own.ndcg5).reduce(0, +) / Double(later.count)
   }
 
+  /// Of the stages with counting baselines, how many leave the model's NDCG@5 below the
+  /// co-occurrence counter's on their own block; nil when none has them (older runs).
+  private func blocksBelowCooccurrence() -> (below: Int, of: Int)? {
+    let compared = snapshot.stages.compactMap { s in s.baselines.map { s.own.ndcg5 < $0.cooccurrence.ndcg5 } }
+    guard !compared.isEmpty else { return nil }
+    return (compared.filter { $0 }.count, compared.count)
+  }
+
   /// One row per stage: steps, final CE, validation CE and the ranking
-  /// metrics on the stage's own block.
+  /// metrics on the stage's own block, the co-occurrence counter's NDCG@5 beside the model's
+  /// (the model's in the warning style when it is below).
   func stageTable() -> Table {
     let columns = [
       TableColumn("stage", alignment: .left), TableColumn("steps"), TableColumn("CE"), TableColumn("valid CE"),
-      TableColumn("NDCG@5"), TableColumn("Hit@5"), TableColumn("NDCG@10"), TableColumn("Hit@10"),
+      TableColumn("NDCG@5"), TableColumn("co-occ@5"), TableColumn("Hit@5"), TableColumn("NDCG@10"), TableColumn("Hit@10"),
       TableColumn("MRR"),
     ]
     let rows = snapshot.stages.map { s -> [TableCell] in
-      [
+      let counter = s.baselines?.cooccurrence.ndcg5
+      let below = counter.map { s.own.ndcg5 < $0 } ?? false
+      return [
         TableCell("\(s.stage)", style: .title), TableCell("\(s.trainSteps)"),
         TableCell(s.finalCE.map { NumberFormat.fixed($0, decimals: 3) } ?? "-"),
         TableCell(NumberFormat.fixed(s.validationCE, decimals: 3)),
-        TableCell(NumberFormat.fixed(s.own.ndcg5, decimals: 4), style: .accent),
+        TableCell(NumberFormat.fixed(s.own.ndcg5, decimals: 4), style: below ? .warn : .accent),
+        TableCell(counter.map { NumberFormat.fixed($0, decimals: 4) } ?? "-", style: .dim),
         TableCell(NumberFormat.fixed(s.own.hit5, decimals: 4)),
         TableCell(NumberFormat.fixed(s.own.ndcg10, decimals: 4)),
         TableCell(NumberFormat.fixed(s.own.hit10, decimals: 4)),
