@@ -188,6 +188,7 @@ struct RaceAndTheoryTests {
   static func check(predicted: [Double], realized: [Double]) -> TheoryCheck {
     TheoryCheck(
       selection: "joint", lambda: 2e4, lambdaEff: 2e4 / 28, fisher: .empirical,
+      bands: TheoryCheck.Bands(below: 0, testable: predicted.count, above: 0),
       directions: zip(predicted, realized).enumerated().map { k, pair in
         TheoryCheck.Direction(
           k: k, rho: 1, predicted: pair.0, realized: pair.1, freeCoefficient: 1, anchoredCoefficient: pair.1)

@@ -97,6 +97,8 @@ struct TheoryPanel {
     lines.append((count, .dim))
     let gap = check.medianGap.map { NumberFormat.fixed($0, decimals: 3) } ?? "–"
     switch check.agreement {
+    case .cannotBeChecked:
+      lines.append(((check.bands.uncheckableReason ?? "cannot be checked at this λ") + ".", .warn))
     case .holds:
       let factor = check.medianFactor.map { ", realized/w_k " + NumberFormat.compact($0, significant: 2) } ?? ""
       lines.append(("The quadratic model holds here: realized ratios follow w_k (median gap \(gap)\(factor)).", .good))
