@@ -7,8 +7,10 @@
 ///   current_block[:-2] of its users: never a validation or test item);
 /// - an item first seen in block t > 0 gets its vector from block t's training lists only, as the
 ///   mean of the vectors of the items it co-occurs with there (items already placed); items that
-///   appear only as a validation or test target of their first block have no information and get
-///   the zero vector;
+///   appear only as a validation or test target of their first block have no information: they get
+///   a seeded random vector (per item, from the seed and the item's dense index, with the spread
+///   of the placed vectors), so that they scatter over the codes instead of piling into one tuple
+///   (Video_Games has thousands of them), and nothing about them is learned from a test;
 /// - the last code numbers an item within its tuple in the order items are first seen, so a later
 ///   item never changes an earlier item's code.
 /// Hence the codes of the items of blocks 0…t are fixed by blocks 0…t's training parts.
@@ -20,7 +22,7 @@ enum SemanticIDAssignment {
     let dimension: Int
     /// Items the codebooks were fitted on (block 0's).
     let fittedItems: Int
-    /// Per block: items first seen there, and of them the ones without any information (zero vector).
+    /// Per block: items first seen there, and of them the ones without any information (a random vector).
     let newItemsPerBlock: [Int]
     let uninformedItemsPerBlock: [Int]
     /// The largest number of items that share the k-means codes (the last level's size).
@@ -88,6 +90,13 @@ enum SemanticIDAssignment {
       fitted = members
       for t in 1..<max(blocks.count, 1) { foldIn(block: t, lists: trainingLists(t), vectors: &vectors, known: &known, dimension: d, firstBlock: firstBlock) }
     }
+    scatterUninformed(&vectors, known: known, dimension: dimension, seed: seed)
+    if case .collaborative = source {
+      // Directions, not lengths: an item seen in few pairs has a short PPMI vector, and without
+      // this the short ones pile into one first-level code (on Video_Games a_176 took 3,300
+      // items and one tuple 1,205).
+      normalizeRows(&vectors, dimension: dimension)
+    }
     for item in 0..<count where !known[item] { uninformed[firstBlock[item]] += 1 }
 
     // Codebooks on the fitted items; every other item is encoded with them.
@@ -118,6 +127,42 @@ enum SemanticIDAssignment {
       dimension: dimension, fittedItems: fitted.count, newItemsPerBlock: newItems, uninformedItemsPerBlock: uninformed,
       largestSharedTuple: largest)
     return (codes, record)
+  }
+
+  private static func normalizeRows(_ vectors: inout [Float], dimension d: Int) {
+    for row in 0..<(d > 0 ? vectors.count / d : 0) {
+      var squares = 0.0
+      for j in 0..<d { squares += Double(vectors[row * d + j]) * Double(vectors[row * d + j]) }
+      guard squares > 0 else { continue }
+      let scale = 1 / squares.squareRoot()
+      for j in 0..<d { vectors[row * d + j] = Float(Double(vectors[row * d + j]) * scale) }
+    }
+  }
+
+  /// Gives every item without information a random vector: per dimension, a normal draw with the
+  /// standard deviation of the placed items' vectors, from a generator seeded by `seed` and the
+  /// item's dense index (so an item's draw does not depend on how many others lack information).
+  private static func scatterUninformed(_ vectors: inout [Float], known: [Bool], dimension d: Int, seed: UInt64) {
+    let placed = known.indices.filter { known[$0] }
+    var spread = [Double](repeating: 1, count: d)
+    if placed.count > 1 {
+      for j in 0..<d {
+        var sum = 0.0
+        var squares = 0.0
+        for item in placed {
+          let v = Double(vectors[item * d + j])
+          sum += v
+          squares += v * v
+        }
+        let mean = sum / Double(placed.count)
+        spread[j] = max(squares / Double(placed.count) - mean * mean, 0).squareRoot()
+      }
+      if spread.allSatisfy({ $0 == 0 }) { spread = [Double](repeating: 1, count: d) }
+    }
+    for item in known.indices where !known[item] {
+      var rng = SeededRNG(seed: SeedStream.mix(seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(item + 1)))
+      for j in 0..<d { vectors[item * d + j] = Float(spread[j] * rng.nextNormal()) }
+    }
   }
 
   /// Places the items first seen in `block` by the mean vector of the placed items near them
