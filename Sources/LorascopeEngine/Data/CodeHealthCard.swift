@@ -169,3 +169,8 @@ public struct CodeHealthCard: Sendable, Equatable, Codable {
     return lines.joined(separator: "\n")
   }
 }
+
+extension ContinualDataset {
+  /// The code health card of this dataset (without the rest of `statistics()`, for `run`'s header).
+  public var codeHealth: CodeHealthCard { CodeHealthCard(items: items, blocks: blocks) }
+}

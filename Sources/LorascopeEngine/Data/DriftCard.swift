@@ -108,3 +108,8 @@ public struct DriftCard: Sendable, Equatable, Codable {
     return (["drift        " + summary.dropFirst("drift: ".count), line(header)] + rows.map(line)).joined(separator: "\n")
   }
 }
+
+extension ContinualDataset {
+  /// The drift card of this dataset (without the rest of `statistics()`, for `run`'s header).
+  public var drift: DriftCard { DriftCard(items: items, blocks: blocks) }
+}
