@@ -38,6 +38,12 @@ public final class RunDirectory: @unchecked Sendable {
   /// Opens (creating it if needed) a run directory for writing. Throws `LorascopeError.usage` when
   /// another process holds its writer lock.
   public init(url: URL) throws {
+    // Checked before anything is created in it (the lock included): an imported run is read-only.
+    if ImportedRun.isImported(url) {
+      throw LorascopeError.usage(
+        "\(url.path) is a run made by `lorascope import`: it is read-only and has no training to resume; "
+          + "use inspect or spectrum --gradients on it, or choose another --run-dir")
+    }
     self.url = url
     isReadOnly = false
     do {
