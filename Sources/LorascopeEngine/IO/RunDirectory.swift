@@ -66,6 +66,12 @@ public final class RunDirectory: @unchecked Sendable {
   public static func openForInspection(_ url: URL) throws -> RunDirectory {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      // fileExists follows links: tell a loop or a dangling link from a missing directory.
+      var status = stat()
+      if lstat(url.path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK {
+        let reason = stat(url.path, &status) == 0 ? "not a directory" : String(cString: strerror(errno))
+        throw LorascopeError.usage("\(url.path) is not a run directory: it is a symbolic link that cannot be followed (\(reason))")
+      }
       throw LorascopeError.usage("\(url.path) is not a run directory (no such directory)")
     }
     let dir = RunDirectory(inspecting: url)

@@ -436,7 +436,13 @@ public final class ContinualSession {
   /// for cumulative methods, and that stage's embeddings when they train) plus v_t.
   public func model(afterStage t: Int) throws -> LlamaModel {
     guard t >= 0, t < adapters.count else {
-      throw LorascopeError.usage("stage \(t) is not finished; finished stages: 0..<\(adapters.count)")
+      if adapters.isEmpty, let dir = runDirectory, !FileManager.default.fileExists(atPath: dir.metricsURL.path) {
+        throw LorascopeError.usage(
+          "stage \(t) is not finished: \(dir.metricsURL.path) is missing, so no stage of this run is recorded as finished "
+            + "(it was stopped before stage 0 ended, or the file was removed); resume the run with `lorascope run --resume`")
+      }
+      let finished = adapters.isEmpty ? "none" : "0…\(adapters.count - 1)"
+      throw LorascopeError.usage("stage \(t) is not finished; finished stages: \(finished)")
     }
     let m = try baseModel(stage: t, embeddingsOfStage: t)
     m.attachLoRA(config.lora, values: adapters[t].clone())
