@@ -81,7 +81,7 @@ struct CommandLineTests {
     let bad: [[String]] = [
       ["--epochs", "1e300"], ["--epochs", "nan"], ["--epochs", "-1"], ["--epochs", "0"], ["--backbone-epochs", "nan"],
       ["--backbone-epochs", "inf"], ["--beam", "0"], ["--lambda", "inf"], ["--lambda", "nan"], ["--lr", "0"],
-      ["--ce-temperature", "nan"], ["--eval-users", "0"], ["--synthetic-drift", "2"], ["--synthetic-users", "0"],
+      ["--ce-temperature", "nan"], ["--ce-temperature", "1e-45"], ["--eval-users", "0"], ["--synthetic-drift", "2"], ["--synthetic-users", "0"],
     ]
     for argv in bad {
       #expect(throws: (any Error).self, "\(argv)") { _ = try RunOptions.parse(argv) }

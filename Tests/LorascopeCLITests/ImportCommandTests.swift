@@ -48,6 +48,21 @@ struct ImportCommandTests {
       #expect(error.message.contains("imported run"))
     }
 
+    // run --resume on an imported run: refused by name before a .lock is created in it.
+    let resumeError = try #require(throws: LorascopeError.self) { _ = try RunDirectory(url: URL(fileURLWithPath: run)) }
+    #expect(resumeError.description.contains("lorascope import") && resumeError.description.contains(run), "\(resumeError)")
+    #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: run).appendingPathComponent(".lock").path))
+
+    // inspect on a run trained by `lorascope run`: a message saying so, not a DecodingError dump.
+    let trained = root.appendingPathComponent("trained")
+    try FileManager.default.createDirectory(at: trained, withIntermediateDirectories: true)
+    let trainedConfig = String(decoding: try JSONEncoder().encode(RunConfig.defaults(vocabSize: 67, lambda: 1, seed: 0)), as: UTF8.self)
+    try Data(#"{"config": \#(trainedConfig), "dataset_name": "d", "dataset_source": "s", "dataset_fingerprint": "f", "backbone_key": "k", "lorascope_version": "0.1.0"}"#.utf8)
+      .write(to: trained.appendingPathComponent("config.json"))
+    #expect(try RunDirectory.openForInspection(trained).readManifest() != nil)
+    let inspectError = try #require(throws: LorascopeError.self) { _ = try ImportedRun.open(trained) }
+    #expect(inspectError.description.contains("trained by `lorascope run`") && !inspectError.description.contains("keyNotFound"), "\(inspectError)")
+
     let missing = root.appendingPathComponent("nope").path
     do {
       try ImportCommand.parse(["--out", root.appendingPathComponent("run2").path, missing]).run()

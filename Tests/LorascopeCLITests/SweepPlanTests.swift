@@ -87,6 +87,45 @@ struct SweepPlanTests {
     #expect(lines.count == (2 + 2) * 2)
   }
 
+  @Test("--collect on a half-finished sweep names what it skipped and why; other settings and runs without config.json are listed, not fatal")
+  func collectHalfFinished() throws {
+    let cache = Self.tempDir()
+    let root = Self.tempDir()
+    let sweep = try SweepCommand.parse(
+      Self.tinyArguments(cache: cache) + ["--methods", "peso", "--lambdas", "1e3", "--seeds", "0,1", "--run-dir", root.path])
+    _ = try sweep.grid.runInProcess(
+      try sweep.grid.jobs { [] }, dataset: try sweep.grid.options.loadDataset(), progress: ProgressReporter(quiet: true))
+
+    // A stray run of other settings (another beam) and a directory without config.json.
+    let stray = Self.tempDir().appendingPathComponent("stray")
+    try FileManager.default.copyItem(at: root.appendingPathComponent("frozen/seed_0"), to: stray)
+    let strayConfig = stray.appendingPathComponent("config.json")
+    let text = try String(contentsOf: strayConfig, encoding: .utf8)
+    let edited = text.replacingOccurrences(of: #""beamWidth" : 5"#, with: #""beamWidth" : 6"#)
+    #expect(edited != text)
+    try Data(edited.utf8).write(to: strayConfig)
+    try FileManager.default.moveItem(at: stray, to: root.appendingPathComponent("stray"))
+    let orphan = root.appendingPathComponent("orphan")
+    try FileManager.default.copyItem(at: root.appendingPathComponent("frozen/seed_0"), to: orphan)
+    try FileManager.default.removeItem(at: orphan.appendingPathComponent("config.json"))
+
+    let (report, found) = try SweepArguments.collected(roots: [root.path], metric: .ndcg5)
+    #expect(report.runs.count == 6)
+    #expect(found.otherSettings.map(\.path) == [root.appendingPathComponent("stray").path], "\(found.otherSettings)")
+    #expect(found.withoutConfig == [orphan.path], "\(found.withoutConfig)")
+
+    // single of seed 1 unfinished: the error says so and lists it, instead of "single did not run".
+    let single = root.appendingPathComponent("single/seed_1")
+    var metrics = try #require(try RunDirectory.openForInspection(single).readMetrics())
+    metrics.stages.removeLast()
+    try AtomicFile.writeJSON(metrics, to: single.appendingPathComponent("metrics.json"))
+    let error = try #require(throws: ValidationError.self) { _ = try SweepArguments.collected(roots: [root.path], metric: .ndcg5) }
+    #expect(error.message.contains("no finished single run of that seed") && !error.message.contains("did not"), "\(error.message)")
+    #expect(error.message.contains("skipped (unfinished): \(single.path)"), "\(error.message)")
+    #expect(error.message.contains("skipped (other settings): \(root.appendingPathComponent("stray").path)"), "\(error.message)")
+    #expect(error.message.contains("skipped (no config.json, so not collectable): \(orphan.path)"), "\(error.message)")
+  }
+
   @Test("study --out FILE is refused before any run is planned or trained")
   func studyOutMustBeADirectory() throws {
     let dir = Self.tempDir()

@@ -83,6 +83,36 @@ struct CacheIntegrityTests {
     #expect(afterBackboneFlip.adapters[0].array == trained.adapters[0].array)
   }
 
+  @Test("a backbone entry from before checksums is used when it loads, and adopted; a run that only inspects never discards an entry")
+  func legacyAndInspection() throws {
+    let (data, config, dir, cache) = try TinyRun.finished()
+    let entry = cache.appendingPathComponent(config.backboneKey(datasetFingerprint: data.fingerprint))
+    // An entry of an older lorascope: no checksums.json. Inspecting the run uses it.
+    try FileManager.default.removeItem(at: entry.appendingPathComponent(CacheEntryChecksums.fileName))
+    #expect(BackboneCachePublisher.check(entry).problem?.contains("before cache entries carried checksums") == true)
+    let inspecting = try ContinualSession(
+      config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)
+    #expect(inspecting.adapters.count == data.numBlocks)
+    #expect(!FileManager.default.fileExists(atPath: entry.appendingPathComponent(CacheEntryChecksums.fileName).path),
+            "an inspecting session wrote into the cache")
+    // A writing session adopts it once it has loaded.
+    let writing = try ContinualSession(config: config, dataset: data, backboneCache: cache)
+    writing.onCacheNotice = { _ in }
+    try writing.finishCurrentStage()
+    #expect(writing.cacheNotices.isEmpty, "\(writing.cacheNotices)")
+    #expect(BackboneCachePublisher.check(entry) == .valid)
+
+    // Damaged: an inspecting session reports it by name and leaves it in place.
+    let weights = entry.appendingPathComponent("model.safetensors")
+    try Self.flipOneBit(in: weights, at: try Data(contentsOf: weights).count - 3)
+    let error = try #require(throws: LorascopeError.self) {
+      _ = try ContinualSession(
+        config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)
+    }
+    #expect(error.description.contains(entry.path) && error.description.contains("damaged"), "\(error)")
+    #expect(FileManager.default.fileExists(atPath: weights.path))
+  }
+
   @Test("a cache that cannot be written is a warning, not a failed run")
   func unwritableCache() throws {
     let (data, config) = try Self.setting()

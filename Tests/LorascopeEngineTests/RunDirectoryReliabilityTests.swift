@@ -147,6 +147,28 @@ struct RunDirectoryReliabilityTests {
     #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
   }
 
+  @Test("a symbolic link loop as the run directory says so, not 'no such directory'")
+  func symlinkLoop() throws {
+    let parent = TinyRun.tempDir()
+    let a = parent.appendingPathComponent("a")
+    let b = parent.appendingPathComponent("b")
+    try FileManager.default.createSymbolicLink(atPath: a.path, withDestinationPath: b.path)
+    try FileManager.default.createSymbolicLink(atPath: b.path, withDestinationPath: a.path)
+    let e = try #require(throws: LorascopeError.self) { _ = try RunDirectory.openForInspection(a) }
+    #expect(e.description.contains("symbolic link") && !e.description.contains("no such"), "\(e)")
+  }
+
+  @Test("inspecting a run whose metrics.json is gone names the file")
+  func missingMetricsIsNamed() throws {
+    let (data, config, dir, cache) = try TinyRun.finished()
+    let metrics = dir.appendingPathComponent("metrics.json")
+    try FileManager.default.removeItem(at: metrics)
+    let session = try ContinualSession(
+      config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)
+    let e = try #require(throws: LorascopeError.self) { _ = try session.model(afterStage: 1) }
+    #expect(e.description.contains(metrics.path), "\(e)")
+  }
+
   @Test("a log.jsonl planted as a symbolic link is refused and its target left untouched")
   func symlinkedLogIsRefused() throws {
     let dir = TinyRun.tempDir()

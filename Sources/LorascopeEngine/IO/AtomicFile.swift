@@ -89,7 +89,10 @@ public enum AtomicFile {
     }
     syncDirectory(temporary.path)
 
-    guard fileManager.fileExists(atPath: url.path) else {
+    // lstat, not fileExists: a symbolic link (even a dangling one) at `url` is an entry to move
+    // aside and replace, never one to follow.
+    var existing = stat()
+    guard lstat(url.path, &existing) == 0 else {
       guard rename(temporary.path, url.path) == 0 else {
         let why = errnoText()
         try? fileManager.removeItem(at: temporary)

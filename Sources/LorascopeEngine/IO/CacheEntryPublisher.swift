@@ -28,7 +28,10 @@ public enum CacheEntryPublisher {
   /// Returns true when this call's copy became the entry.
   @discardableResult
   public static func publish(to entry: URL, marker: String, write: (URL) throws -> Void) throws -> Bool {
-    if case .valid = check(entry, marker: marker) { return false }
+    switch check(entry, marker: marker) {
+    case .valid, .unverified: return false  // a usable entry is never replaced
+    case .absent, .incomplete, .damaged: break
+    }
     let fileManager = FileManager.default
     let parent = entry.deletingLastPathComponent()
     do {
@@ -52,7 +55,7 @@ public enum CacheEntryPublisher {
     if rename(staging.path, entry.path) == 0 { return true }
     var why = String(cString: strerror(errno))
     switch check(entry, marker: marker) {
-    case .valid:
+    case .valid, .unverified:
       return false  // another job published the same content first
     case .incomplete, .damaged:
       // An interrupted or altered copy would block the rename for ever: replace it.
@@ -70,8 +73,11 @@ public enum CacheEntryPublisher {
   public enum State: Equatable, Sendable {
     case absent
     case valid
-    /// Present but a file is missing (an interrupted copy, or one from before checksums).
+    /// Present but a file is missing (an interrupted copy).
     case incomplete(String)
+    /// Written before entries carried checksums: its main file is there but nothing vouches for
+    /// it. The backbone of an older run is such an entry; it is used if it loads, then adopted.
+    case unverified(String)
     /// Present but not to be trusted; the reason names what is wrong.
     case damaged(String)
 
@@ -79,7 +85,7 @@ public enum CacheEntryPublisher {
     public var problem: String? {
       switch self {
       case .absent, .valid: return nil
-      case .incomplete(let why), .damaged(let why): return why
+      case .incomplete(let why), .unverified(let why), .damaged(let why): return why
       }
     }
   }
@@ -132,8 +138,9 @@ public enum CacheEntryChecksums {
     enum CodingKeys: String, CodingKey { case formatVersion = "format_version", files }
   }
 
-  /// Writes checksums.json for every file under `directory`.
-  static func record(_ directory: URL) throws {
+  /// Writes checksums.json for every file under `directory` (at publication, or to adopt an
+  /// older entry once it has loaded).
+  public static func record(_ directory: URL) throws {
     let manifest = Manifest(formatVersion: formatVersion, files: try digests(of: directory))
     try AtomicFile.writeJSON(manifest, to: directory.appendingPathComponent(fileName))
   }
@@ -143,7 +150,11 @@ public enum CacheEntryChecksums {
     let manifestURL = entry.appendingPathComponent(fileName)
     var status = stat()
     guard lstat(manifestURL.path, &status) == 0 else {
-      return .incomplete("it has no \(fileName): an interrupted copy, or one written before entries carried checksums")
+      var markerStatus = stat()
+      if lstat(entry.appendingPathComponent(marker).path, &markerStatus) == 0, (markerStatus.st_mode & S_IFMT) == S_IFREG {
+        return .unverified("it has no \(fileName): written before cache entries carried checksums")
+      }
+      return .incomplete("it has neither \(marker) nor \(fileName): an interrupted copy")
     }
     guard (status.st_mode & S_IFMT) == S_IFREG, Int(status.st_size) <= maxFileBytes,
       let data = FileManager.default.contents(atPath: manifestURL.path),

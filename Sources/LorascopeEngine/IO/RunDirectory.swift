@@ -38,6 +38,12 @@ public final class RunDirectory: @unchecked Sendable {
   /// Opens (creating it if needed) a run directory for writing. Throws `LorascopeError.usage` when
   /// another process holds its writer lock.
   public init(url: URL) throws {
+    // Checked before anything is created in it (the lock included): an imported run is read-only.
+    if ImportedRun.isImported(url) {
+      throw LorascopeError.usage(
+        "\(url.path) is a run made by `lorascope import`: it is read-only and has no training to resume; "
+          + "use inspect or spectrum --gradients on it, or choose another --run-dir")
+    }
     self.url = url
     isReadOnly = false
     do {
@@ -60,6 +66,12 @@ public final class RunDirectory: @unchecked Sendable {
   public static func openForInspection(_ url: URL) throws -> RunDirectory {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      // fileExists follows links: tell a loop or a dangling link from a missing directory.
+      var status = stat()
+      if lstat(url.path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK {
+        let reason = stat(url.path, &status) == 0 ? "not a directory" : String(cString: strerror(errno))
+        throw LorascopeError.usage("\(url.path) is not a run directory: it is a symbolic link that cannot be followed (\(reason))")
+      }
       throw LorascopeError.usage("\(url.path) is not a run directory (no such directory)")
     }
     let dir = RunDirectory(inspecting: url)

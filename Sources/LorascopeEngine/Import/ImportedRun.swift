@@ -53,6 +53,21 @@ public struct ImportedRun: Sendable {
     run.appendingPathComponent("stages/stage_\(t)").appendingPathComponent(adapterFileName)
   }
 
+  /// A decoding failure in words (a field and what is wrong with it), not Foundation's dump.
+  static func describe(_ error: Error) -> String {
+    func path(_ keys: [CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
+    switch error as? DecodingError {
+    case .keyNotFound(let key, let context)?:
+      return "field \"\(path(context.codingPath + [key]))\" is missing"
+    case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+      return "field \"\(path(context.codingPath))\" has the wrong type or is null"
+    case .dataCorrupted(let context)?:
+      return context.codingPath.isEmpty ? "not valid JSON" : "field \"\(path(context.codingPath))\": \(context.debugDescription)"
+    default:
+      return "\(error)"
+    }
+  }
+
   /// Whether `url` is an imported run (its config.json says `"kind": "imported"`).
   public static func isImported(_ url: URL) -> Bool {
     guard let data = FileManager.default.contents(atPath: configURL(url).path),
@@ -123,7 +138,12 @@ public struct ImportedRun: Sendable {
     }
     let manifest: ImportedRunManifest
     do { manifest = try JSONDecoder().decode(ImportedRunManifest.self, from: data) } catch {
-      throw LorascopeError.invalidFile(path: config.path, reason: "not an imported run's config (\(error))")
+      if (try? JSONDecoder().decode(RunManifest.self, from: data)) != nil {
+        throw LorascopeError.usage(
+          "\(url.path) is a run trained by `lorascope run`, not one made by `lorascope import`; "
+            + "inspect and spectrum --gradients read imported runs — use spectrum, verify or tui on it")
+      }
+      throw LorascopeError.invalidFile(path: config.path, reason: "not an imported run's config (\(Self.describe(error)))")
     }
     guard manifest.kind == "imported" else {
       throw LorascopeError.invalidFile(path: config.path, reason: "kind \"\(manifest.kind)\" is not \"imported\"")

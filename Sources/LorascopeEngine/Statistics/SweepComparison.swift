@@ -163,7 +163,7 @@ public enum SweepComparison {
         let missing = seeds.filter { single[$0] == nil }
         guard missing.isEmpty else {
           throw LorascopeError.usage(
-            "sweep: \(arm.method.rawValue) λ=\(arm.lambda) ran seed \(missing.map(String.init).joined(separator: ",")) but single did not; runs must be paired")
+            "sweep: \(arm.method.rawValue) λ=\(arm.lambda) has seed \(missing.map(String.init).joined(separator: ",")) but no finished single run of that seed was collected; runs must be paired")
         }
         let baselines = seeds.compactMap { single[$0] }
         row.plasticityDifferenceSpread = SeedSpread(zip(list, baselines).compactMap { a, b in

@@ -87,7 +87,10 @@ extension ContinualSession {
   /// backbone, with merged frozen past adapters for cumulative methods and the stage's
   /// embeddings when they train) and `dir/adapter` (a PEFT directory whose
   /// `base_model_name_or_path` is `dir/backbone`). Loading both reproduces the stage's logits.
-  public func exportStage(_ t: Int, to dir: URL) throws {
+  ///
+  /// - Parameter finalDirectory: where `dir` will end up when it is built in a temporary place
+  ///   (`base_model_name_or_path` names the backbone there); nil when `dir` is final.
+  public func exportStage(_ t: Int, to dir: URL, finalDirectory: URL? = nil) throws {
     let model = try model(afterStage: t)
     guard let adapter = model.lora, let layout = model.loraLayout else {
       throw LorascopeError.usage("stage \(t) has no adapter to export")
@@ -96,6 +99,28 @@ extension ContinualSession {
     let backbone = dir.appendingPathComponent("backbone")
     try ModelCheckpoint.writeBackbone(model, to: backbone)
     try ModelCheckpoint.writeAdapter(
-      layout: layout, values: adapter, baseModelPath: backbone.path, to: dir.appendingPathComponent("adapter"))
+      layout: layout, values: adapter, baseModelPath: (finalDirectory ?? dir).appendingPathComponent("backbone").path,
+      to: dir.appendingPathComponent("adapter"))
+  }
+
+  /// `lorascope export`: the whole directory OUT — stage t's backbone and adapter
+  /// (`exportStage`) and the guide (tokenizer files, item index, manifest, README) — built in a
+  /// temporary sibling and renamed into place, so a kill or a full disk leaves the previous OUT
+  /// (or none), never a half-written one. An existing OUT (a directory, a file, a symbolic link)
+  /// is refused unless `overwrite`, which replaces it as a whole: nothing of the old OUT is kept,
+  /// and a symbolic link is replaced, never followed into its target.
+  @discardableResult
+  public func exportStageDirectory(_ t: Int, to out: URL, overwrite: Bool) throws -> ExportedStageGuide.Manifest {
+    var status = stat()
+    if lstat(out.path, &status) == 0, !overwrite {
+      throw LorascopeError.usage("\(out.path) already exists; pass --overwrite to replace it")
+    }
+    var manifest: ExportedStageGuide.Manifest?
+    try AtomicFile.replaceDirectory(at: out) { staging in
+      try exportStage(t, to: staging, finalDirectory: out)
+      manifest = try ExportedStageGuide.write(config: config, dataset: dataset, stage: t, to: staging)
+    }
+    guard let manifest else { throw LorascopeError.io("cannot write \(out.path): the export produced no manifest") }
+    return manifest
   }
 }

@@ -254,8 +254,22 @@ public final class ContinualSession {
   }
 
   private func loadCachedBackbone() throws -> Event? {
-    guard let dir = backboneDirectory, usableCacheEntry(dir, state: BackboneCachePublisher.check(dir)) else { return nil }
-    let m = try ModelCheckpoint.readBackbone(from: dir)
+    guard let dir = backboneDirectory else { return nil }
+    let state = BackboneCachePublisher.check(dir)
+    guard try usableCacheEntry(dir, state: state) else { return nil }
+    let m: LlamaModel
+    do {
+      m = try ModelCheckpoint.readBackbone(from: dir)
+    } catch {
+      // An entry from before checksums that does not load is as good as damaged.
+      guard case .unverified = state else { throw error }
+      _ = try usableCacheEntry(dir, state: .damaged(Self.describe(error)))
+      return nil
+    }
+    if case .unverified = state, mayRepairCache {
+      // It loaded: vouch for it from now on (best effort; the cache is an optimisation).
+      try? CacheEntryChecksums.record(dir)
+    }
     guard m.config == config.model else { return nil }
     pretrained = m.weights.clone()
     if let run = runDirectory, !run.isReadOnly { try run.linkBackbone(to: dir) }
@@ -307,12 +321,19 @@ public final class ContinualSession {
 
   /// Whether a cache entry in `state` can be used. An incomplete or damaged one is discarded
   /// (and the caller rebuilds it), with a notice saying so: it must never poison later runs.
-  private func usableCacheEntry(_ entry: URL, state: CacheEntryPublisher.State) -> Bool {
+  ///
+  /// An inspecting session (a read-only run directory: spectrum, export, verify) writes nothing,
+  /// in the cache either: it reports such an entry as an error naming it instead.
+  private func usableCacheEntry(_ entry: URL, state: CacheEntryPublisher.State) throws -> Bool {
     switch state {
     case .absent: return false
-    case .valid: return true
+    case .valid, .unverified: return true
     case .incomplete(let why), .damaged(let why):
       let kind = if case .incomplete = state { "incomplete" } else { "damaged" }
+      guard mayRepairCache else {
+        throw LorascopeError.invalidFile(
+          path: entry.path, reason: "the cache entry is \(kind) (\(why)); a `lorascope run` with the run's settings rebuilds it")
+      }
       do {
         try CacheEntryPublisher.discard(entry)
         cacheNotice("discarded the \(kind) cache entry \(entry.path) (\(why)); rebuilding it")
@@ -322,6 +343,9 @@ public final class ContinualSession {
       return false
     }
   }
+
+  /// Whether this session may discard or repair cache entries: not when it only inspects a run.
+  private var mayRepairCache: Bool { !(runDirectory?.isReadOnly ?? false) }
 
   private func cacheNotice(_ text: String) {
     cacheNotices.append(text)
@@ -420,7 +444,13 @@ public final class ContinualSession {
   /// for cumulative methods, and that stage's embeddings when they train) plus v_t.
   public func model(afterStage t: Int) throws -> LlamaModel {
     guard t >= 0, t < adapters.count else {
-      throw LorascopeError.usage("stage \(t) is not finished; finished stages: 0..<\(adapters.count)")
+      if adapters.isEmpty, let dir = runDirectory, !FileManager.default.fileExists(atPath: dir.metricsURL.path) {
+        throw LorascopeError.usage(
+          "stage \(t) is not finished: \(dir.metricsURL.path) is missing, so no stage of this run is recorded as finished "
+            + "(it was stopped before stage 0 ended, or the file was removed); resume the run with `lorascope run --resume`")
+      }
+      let finished = adapters.isEmpty ? "none" : "0…\(adapters.count - 1)"
+      throw LorascopeError.usage("stage \(t) is not finished; finished stages: \(finished)")
     }
     let m = try baseModel(stage: t, embeddingsOfStage: t)
     m.attachLoRA(config.lora, values: adapters[t].clone())
@@ -507,8 +537,10 @@ public final class ContinualSession {
   private func reuseCachedStageZero() throws -> Event? {
     guard let cache = backboneCache else { return nil }
     let entry = StageZeroCache.entry(cache: cache, key: stageZeroKey)
-    guard usableCacheEntry(entry, state: StageZeroCache.check(cache: cache, key: stageZeroKey)),
-      let record = try StageZeroCache.read(cache: cache, key: stageZeroKey)
+    var state = StageZeroCache.check(cache: cache, key: stageZeroKey)
+    // Stage 0 is cheap to recompute: an entry from before checksums is replaced, not trusted.
+    if case .unverified(let why) = state { state = .incomplete(why) }
+    guard try usableCacheEntry(entry, state: state), let record = try StageZeroCache.read(cache: cache, key: stageZeroKey)
     else { return nil }
     let adapterDirectory = StageZeroCache.adapterDirectory(of: entry)
     let a = try ModelCheckpoint.readAdapter(from: adapterDirectory, config: config.model)

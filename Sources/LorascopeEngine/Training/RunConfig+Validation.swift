@@ -8,6 +8,11 @@ extension RunConfig {
   /// The largest backbone, in parameters (4 GiB of Float32): the laptop-CPU scope of Docs/Design.md §1.
   public static let maximumBackboneParameters = 1 << 30
 
+  /// The smallest CE temperature: the logits are divided by it in float32, and a tiny one (1e-45
+  /// is a positive float) makes them infinite, which surfaced as a non-finite loss blamed on the
+  /// learning rate. 1e-3 keeps logits of any trained model far inside float32.
+  public static let minimumCETemperature: Float = 1e-3
+
   /// Throws `LorascopeError.invalidConfiguration` naming the first field out of range.
   public func validate() throws {
     func fail(_ field: String, _ why: String) -> LorascopeError { .invalidConfiguration("\(field) \(why)") }
@@ -33,8 +38,8 @@ extension RunConfig {
     try backbone.validate(named: "backbone")
     try adapterWarmStart.validate(named: "adapterWarmStart")
     try adapter.validate(named: "adapter")
-    guard ceTemperature.isFinite, ceTemperature > 0 else {
-      throw fail("ceTemperature", "must be a finite number > 0, got \(ceTemperature)")
+    guard ceTemperature.isFinite, ceTemperature >= Self.minimumCETemperature else {
+      throw fail("ceTemperature", "must be a finite number ≥ \(Self.minimumCETemperature), got \(ceTemperature)")
     }
     guard maxHistory >= 1, maxHistory < model.maxPositions else {
       throw fail("maxHistory", "must be between 1 and \(model.maxPositions - 1), got \(maxHistory)")

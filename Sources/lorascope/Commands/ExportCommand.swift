@@ -32,7 +32,7 @@ struct ExportCommand: ParsableCommand {
   @Option(help: "Backbone cache directory, as given to `run`.")
   var cache: String?
 
-  @Flag(help: "Replace an existing output directory.")
+  @Flag(help: "Replace an existing output directory as a whole (as `data synth --overwrite` does); a symbolic link there is replaced, not followed.")
   var overwrite = false
 
   mutating func validate() throws {
@@ -41,12 +41,13 @@ struct ExportCommand: ParsableCommand {
 
   func run() throws {
     let outURL = URL(fileURLWithPath: out)
-    if FileManager.default.fileExists(atPath: outURL.path) && !overwrite {
+    // Checked before loading the run as well (lstat: a dangling link at OUT exists too).
+    var status = stat()
+    if lstat(outURL.path, &status) == 0 && !overwrite {
       throw LorascopeError.usage("\(outURL.path) already exists; pass --overwrite to replace it")
     }
     let state = try RunState.load(runDir: runDir, data: data, cache: cache)
-    try state.session.exportStage(stage, to: outURL)
-    try ExportedStageGuide.write(config: state.session.config, dataset: state.session.dataset, stage: stage, to: outURL)
+    try state.session.exportStageDirectory(stage, to: outURL, overwrite: overwrite)
     print("wrote \(outURL.appendingPathComponent("backbone").path) and \(outURL.appendingPathComponent("adapter").path)")
     print("wrote \(outURL.appendingPathComponent(ExportedStageGuide.itemsDirectory).path) and \(outURL.appendingPathComponent(ExportedStageGuide.manifestFile).path)")
   }

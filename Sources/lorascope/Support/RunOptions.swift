@@ -84,8 +84,8 @@ struct RunOptions: ParsableArguments {
     try Self.checkEpochs(epochs, option: "--epochs")
     try Self.checkEpochs(backboneEpochs, option: "--backbone-epochs")
     if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a finite number > 0, not \(lr)") }
-    if let ceTemperature, !(ceTemperature.isFinite && ceTemperature > 0) {
-      throw ValidationError("--ce-temperature must be a finite number > 0, not \(ceTemperature)")
+    if let ceTemperature, !(ceTemperature.isFinite && ceTemperature >= RunConfig.minimumCETemperature) {
+      throw ValidationError("--ce-temperature must be a finite number ≥ \(RunConfig.minimumCETemperature), not \(ceTemperature)")
     }
     guard beam >= 1, beam <= 10_000 else { throw ValidationError("--beam must be between 1 and 10000, not \(beam)") }
     if evalUsers != "all" {

@@ -203,10 +203,19 @@ struct SweepArguments: ParsableArguments {
   }
 
   /// The report of the finished runs under `roots`, and what was collected and skipped.
+  /// When the report cannot be built (a seed of an arm without its `single` run, say), the
+  /// error lists every run directory that was skipped and why, since one of them is usually the cause.
   static func collected(roots: [String], metric: RankingMetricName) throws -> (SweepReport, RunCollection) {
     let found = try RunCollection.collect(roots: roots)
-    guard !found.runs.isEmpty else { throw ValidationError("--collect: no finished run directory under \(roots.joined(separator: ", "))") }
-    return (try SweepReport(dataset: found.datasetName, metric: metric, results: found.runs), found)
+    let skipped = found.skippedLines.isEmpty ? "" : "\n" + found.skippedLines.joined(separator: "\n")
+    guard !found.runs.isEmpty else {
+      throw ValidationError("--collect: no finished run directory under \(roots.joined(separator: ", "))" + skipped)
+    }
+    do {
+      return (try SweepReport(dataset: found.datasetName, metric: metric, results: found.runs), found)
+    } catch let error as LorascopeError {
+      throw ValidationError("--collect: \(error.description)" + skipped)
+    }
   }
 
 
@@ -216,7 +225,7 @@ struct SweepArguments: ParsableArguments {
   func execute(progress: ProgressReporter) throws -> SweepReport? {
     if !collect.isEmpty {
       let (report, found) = try Self.collected(roots: collect, metric: metric)
-      for u in found.unfinished { FileHandle.standardError.write(Data("skipped (unfinished): \(u.path): \(u.reason)\n".utf8)) }
+      for line in found.skippedLines { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
       for d in found.duplicates { FileHandle.standardError.write(Data("skipped (same run as \(d.sameAs)): \(d.path)\n".utf8)) }
       FileHandle.standardError.write(Data("collected \(found.runs.count) finished runs\n".utf8))
       return report
