@@ -70,12 +70,15 @@ enum InteractionTables {
       "amazon.csv": InteractionTables.amazon(rows),
       "log.jsonl": InteractionTables.jsonLines(rows),
       "sniffed.txt": InteractionTables.csv(rows).replacingOccurrences(of: ",", with: "\t"),
+      "spaced.csv": InteractionTables.csv(rows).replacingOccurrences(of: ",", with: " ,\t"),
+      "bom.jsonl": "\u{FEFF}" + InteractionTables.jsonLines(rows),
+      "bom.tsv": "\u{FEFF}" + InteractionTables.recBole(rows).replacingOccurrences(of: "\n", with: "\r\n"),
     ])
     let reference = try DatasetBuilder.build(InteractionTables.options([scratch.file("plain.csv")], out: scratch.file("plain")))
     #expect(reference.timestampUnit == .seconds)
     #expect(reference.counts.rowsRead == 96)
     let expected = try datasetFiles(scratch.file("plain"))
-    for file in ["windows.csv", "table.tsv", "recbole.inter", "amazon.csv", "log.jsonl", "sniffed.txt"] {
+    for file in ["windows.csv", "table.tsv", "recbole.inter", "amazon.csv", "log.jsonl", "sniffed.txt", "spaced.csv", "bom.jsonl", "bom.tsv"] {
       let out = scratch.file("out-" + file)
       var options = InteractionTables.options([scratch.file(file)], out: out)
       if file == "amazon.csv" { options.boundaries = [Double(InteractionTables.t0 + 80) * 1000] }

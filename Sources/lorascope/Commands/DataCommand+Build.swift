@@ -52,7 +52,7 @@ extension DataCommand {
     var embeddingDim = 32
 
     @Option(name: .customLong("kmeans-iterations"), help: "Lloyd passes per level at most.")
-    var kmeansIterations = 50
+    var kmeansIterations = 25
 
     @Option(name: .customLong("item-embeddings"), help: "A .npy float32 [n_items, d] of item vectors (instead of collaborative ones).")
     var itemEmbeddings: String?

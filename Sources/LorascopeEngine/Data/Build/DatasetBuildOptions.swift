@@ -24,7 +24,7 @@ public struct DatasetBuildOptions: Sendable, Codable, Equatable {
   /// Dimension of the collaborative vectors.
   public var embeddingDimension = 32
   /// Lloyd passes per level at most.
-  public var kMeansIterations = 50
+  public var kMeansIterations = 25
   /// A `.npy` of item vectors and its id list, instead of collaborative vectors.
   public var itemEmbeddings: String?
   public var itemIDs: String?

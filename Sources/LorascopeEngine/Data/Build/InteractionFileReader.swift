@@ -139,8 +139,8 @@ enum InteractionFileReader {
       guard row.count >= needed else {
         throw fail(nil, "\(row.count) field\(row.count == 1 ? "" : "s"), but the header has \(header.count)")
       }
-      let userID = row[user.index].trimmingCharacters(in: .whitespaces)
-      let itemID = row[item.index].trimmingCharacters(in: .whitespaces)
+      let userID = trimmed(row[user.index])
+      let itemID = trimmed(row[item.index])
       guard !userID.isEmpty else { throw fail(user.index, "empty user id") }
       guard !itemID.isEmpty else { throw fail(item.index, "empty item id") }
       guard let timestamp = number(row[time.index]) else {
@@ -183,8 +183,19 @@ enum InteractionFileReader {
 
   /// A finite number, surrounding blanks allowed.
   static func number(_ text: String) -> Double? {
-    guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else { return nil }
+    guard let value = Double(trimmed(text)), value.isFinite else { return nil }
     return value
+  }
+
+  /// `text` without leading and trailing spaces and tabs. Most fields have none, and then the
+  /// string is returned as it is: Foundation's `trimmingCharacters` took a quarter of the reading
+  /// time of a 1-million-row file.
+  static func trimmed(_ text: String) -> String {
+    let utf8 = text.utf8
+    func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+    guard let first = utf8.first, let last = utf8.last, blank(first) || blank(last) else { return text }
+    guard let start = utf8.firstIndex(where: { !blank($0) }), let end = utf8.lastIndex(where: { !blank($0) }) else { return "" }
+    return String(text[start...end])
   }
 
   // MARK: - JSON Lines
@@ -267,7 +278,7 @@ enum InteractionFileReader {
   /// An id given as a string or a number (integers without a fraction: `42`, not `42.0`).
   private static func idString(_ value: Any?) -> String? {
     switch value {
-    case let text as String: return text.trimmingCharacters(in: .whitespaces)
+    case let text as String: return trimmed(text)
     case let number as NSNumber:
       let double = number.doubleValue
       if double == double.rounded(), abs(double) < 1e15 { return String(Int64(double)) }

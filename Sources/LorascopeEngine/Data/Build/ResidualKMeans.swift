@@ -127,13 +127,20 @@ struct ResidualKMeans {
     return centroids
   }
 
+  /// In Float lanes (the hot loop of the k-means++ start: K passes over every row), summed in Double.
   private func squaredDistance(_ x: [Float], _ row: Int, _ c: [Float], _ index: Int, _ d: Int) -> Double {
-    var sum = 0.0
-    for j in 0..<d {
-      let e = Double(x[row * d + j]) - Double(c[index * d + j])
-      sum += e * e
+    x.withUnsafeBufferPointer { xs in
+      c.withUnsafeBufferPointer { cs in
+        var sum: Float = 0
+        let a = xs.baseAddress! + row * d
+        let b = cs.baseAddress! + index * d
+        for j in 0..<d {
+          let e = a[j] - b[j]
+          sum += e * e
+        }
+        return Double(sum)
+      }
     }
-    return sum
   }
 
   /// The nearest centroid of every row: −2·X·Cᵀ by sgemm in row blocks, plus ‖c‖².
