@@ -16,6 +16,8 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // The streaming CSV/TSV reader of `data build` (Docs/Design.md §4.4).
+    .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
   ],
   targets: [
     // MARK: - System libraries (Debian: libopenblas-dev, liblapacke-dev, libncursesw5-dev)
@@ -33,7 +35,7 @@ let package = Package(
 
     .target(
       name: "LorascopeEngine",
-      dependencies: ["COpenBLAS", "CLAPACKE"],
+      dependencies: ["COpenBLAS", "CLAPACKE", .product(name: "CSV", package: "CSV.swift")],
       // The engine's loops are the product's hot path: optimize them in debug builds too, so
       // `swift test` (debug) trains the test models in seconds, not minutes.
       swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),

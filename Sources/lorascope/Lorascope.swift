@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LorascopeEngine
 
 /// `lorascope`: with no arguments opens the screen on the built-in synthetic data (Docs/Design.md §8).
@@ -20,6 +21,31 @@ struct LorascopeCommand: ParsableCommand {
       InteropCommand.self, ImportCommand.self, InspectCommand.self,
     ],
     defaultSubcommand: TuiCommand.self)
+
+  /// Parses and runs like ArgumentParser's own `main`, except for a `ValidationError` thrown by
+  /// a command's `run()` (found after parsing, e.g. a --stage the run directory does not have):
+  /// the options parsed fine, so the message is printed without the usage line, which would
+  /// suggest the command line itself was malformed.
+  static func main() {
+    let command: ParsableCommand
+    do { command = try parseAsRoot() } catch { exit(withError: error) }
+    var running = command
+    do {
+      try running.run()
+    } catch let error as ValidationError {
+      let failure = runFailure(error)
+      FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+      Foundation.exit(failure.status)
+    } catch {
+      exit(withError: error)
+    }
+  }
+
+  /// What a `ValidationError` thrown by `run()` prints, and the exit status (64, as when
+  /// ArgumentParser reports one at parse time).
+  static func runFailure(_ error: ValidationError) -> (message: String, status: Int32) {
+    ("Error: \(error.message)", ExitCode.validationFailure.rawValue)
+  }
 }
 
 extension ContinualMethod: ExpressibleByArgument {}

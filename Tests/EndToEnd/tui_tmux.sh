@@ -242,6 +242,10 @@ run_lambda_scenario() {
   check "[λ] v opens the predicted-vs-realized panel" $?
   wait_for "$session" "corr\(w_k, realized\)" 180
   check "[λ] the panel shows the correlation and ‖Δ_λ‖/‖Δ_0‖" $?
+  screen "$session" | grep -q "w_k < 0.05: [0-9]* · 0.05–0.95: [0-9]* · > 0.95: [0-9]*"
+  check "[λ] the panel counts the directions by band of w_k" $?
+  screen "$session" | grep -qF "Predicted w_k vs realized · stage 1 · λ $shown "
+  check "[λ] the panel's title names the λ the check trained with, the header's ($shown)" $?
   tm send-keys -t "$session" q
   restored "$session"
   check "[λ] q restores the terminal" $?

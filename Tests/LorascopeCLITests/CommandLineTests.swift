@@ -67,6 +67,15 @@ struct CommandLineTests {
     }
   }
 
+  @Test("a ValidationError thrown by run() is printed without a usage line, with status 64")
+  func validationErrorFromRunHasNoUsageLine() {
+    let failure = LorascopeCommand.runFailure(ValidationError("--resume needs --run-dir"))
+    #expect(failure.message == "Error: --resume needs --run-dir")
+    #expect(failure.status == 64)
+    // What ArgumentParser's own main would print for the same error: the usage line this avoids.
+    #expect(LorascopeCommand.fullMessage(for: ValidationError("--resume needs --run-dir")).contains("Usage"))
+  }
+
   @Test("every bad option is refused with a message when parsed, before anything trains")
   func badOptions() throws {
     let bad: [[String]] = [
@@ -90,6 +99,13 @@ struct CommandLineTests {
       ["study", "--out", "z", "--lambda", "nan"], ["study", "--out", "z", "--eval-users", "none"],
       ["baselines", "--eval-users", "0"], ["baselines", "--beam", "0"],
     ]
+    // A race's lanes are checked as they will run, in command-line order: repeats and counts.
+    for lambdas in ["0,0,2e4", "2e4,0,0,0,0", "1,1", "5"] {
+      #expect(throws: (any Error).self, "race --lambdas \(lambdas)") {
+        _ = try LorascopeCommand.parseAsRoot(["race", "--run-dir", "x", "--stage", "1", "--lambdas", lambdas])
+      }
+    }
+    #expect(throws: Never.self) { _ = try LorascopeCommand.parseAsRoot(["race", "--run-dir", "x", "--stage", "1", "--lambdas", "2e4,0,1e3"]) }
     for argv in badElsewhere {
       #expect(throws: (any Error).self, "\(argv)") { _ = try LorascopeCommand.parseAsRoot(argv) }
     }

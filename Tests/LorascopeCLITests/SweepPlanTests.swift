@@ -48,7 +48,7 @@ struct SweepPlanTests {
     // Every job line parses as `lorascope run` options and yields that job's method, λ and seed.
     for job in plan.jobs {
       let o = try RunOptions.parse(job.arguments)
-      #expect(o.method == job.method && o.lambda == job.lambda && o.seed == job.seed && o.cacheURL.path == cache.path)
+      #expect(o.method == job.method && o.lambda == job.lambda && o.seed == job.seed && o.cacheURL?.path == cache.path)
     }
     // Defaults: the one --method (plus the baselines), PESO's grid from the spectrum, the one --seed.
     let plain = try SweepCommand.parse(["--seed", "7"]).grid.jobs { [0, 3, 4e4] }
@@ -85,6 +85,19 @@ struct SweepPlanTests {
     try StudyCommand.parse(Self.tinyArguments(cache: Self.tempDir()) + ["--out", out.path, "--lambdas", "1e3", "--seeds", "0,1", "--plan", file.path]).run()
     let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
     #expect(lines.count == (2 + 2) * 2)
+  }
+
+  @Test("study --out FILE is refused before any run is planned or trained")
+  func studyOutMustBeADirectory() throws {
+    let dir = Self.tempDir()
+    let file = dir.appendingPathComponent("results.txt")
+    try Data("x".utf8).write(to: file)
+    let plan = dir.appendingPathComponent("jobs.txt")
+    let study = try StudyCommand.parse(
+      Self.tinyArguments(cache: Self.tempDir()) + ["--out", file.path, "--lambdas", "1e3", "--seeds", "0", "--plan", plan.path])
+    let error = try #require(throws: LorascopeError.self) { try study.run() }
+    #expect(error.description.contains(file.path) && error.description.contains("not a directory"), "\(error)")
+    #expect(!FileManager.default.fileExists(atPath: plan.path), "the study planned its runs before refusing --out")
   }
 
   @Test("PESO's default grid comes from the first seed's stage-1 spectrum: 0, the paper's grid, decades around ρ")

@@ -73,4 +73,15 @@ struct ProximalStrengthTests {
     #expect(abs(penalty.total(perModule, strength: strength) - 3 / Double(layout.adaptedLinearCount) * perModule.reduce(0, +)) < 1e-12)
     #expect(throws: LorascopeError.self) { try penalty.strength(lambda: -1) }
   }
+
+  /// A finite λ the float32 penalty cannot carry is refused when validated (issue 26, defect 12),
+  /// not at stage 1 with a non-finite loss.
+  @Test func lambdaAboveTheMaximumIsRefusedUpFront() throws {
+    #expect(throws: Never.self) { try ProximalStrength.validate(lambda: ProximalStrength.maximumLambda) }
+    for lambda in [1e31, 1e40, 1e308] {
+      let error = try #require(throws: LorascopeError.self) { try ProximalStrength.validate(lambda: lambda) }
+      #expect(error.description.contains("largest λ"), "\(error)")
+      #expect(throws: LorascopeError.self) { try LambdaGrid.parse("0,\(lambda)") }
+    }
+  }
 }

@@ -130,6 +130,35 @@ struct RunDirectoryReliabilityTests {
     #expect(!second.isReadOnly)
   }
 
+  @Test("a .lock planted as a symbolic link is refused by name and its target left untouched")
+  func symlinkedLockIsRefused() throws {
+    let dir = TinyRun.tempDir()
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let victim = dir.deletingLastPathComponent().appendingPathComponent("victim-\(UUID().uuidString).txt")
+    try Data("precious\n".utf8).write(to: victim)
+    let lock = dir.appendingPathComponent(".lock")
+    try FileManager.default.createSymbolicLink(at: lock, withDestinationURL: victim)
+    do {
+      _ = try RunDirectory(url: dir)
+      Issue.record("a run directory whose .lock is a symbolic link was opened for writing")
+    } catch let e as LorascopeError {
+      #expect(e.description.contains(lock.path) && e.description.contains("symbolic link"), "\(e)")
+    }
+    #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
+  }
+
+  @Test("a log.jsonl planted as a symbolic link is refused and its target left untouched")
+  func symlinkedLogIsRefused() throws {
+    let dir = TinyRun.tempDir()
+    let run = try RunDirectory(url: dir)
+    let victim = dir.deletingLastPathComponent().appendingPathComponent("victim-\(UUID().uuidString).txt")
+    try Data("precious\n".utf8).write(to: victim)
+    try FileManager.default.createSymbolicLink(at: run.logURL, withDestinationURL: victim)
+    struct Line: Encodable { let stage: Int }
+    #expect(throws: LorascopeError.self) { try run.appendLog([Line(stage: 0)]) }
+    #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
+  }
+
   @Test("resume after a kill during backbone pretraining keeps one line per step")
   func resumeDuringBackbone() throws {
     let data = try TinyRun.dataset()
@@ -223,7 +252,17 @@ struct RunDirectoryReliabilityTests {
     }
   }
 
-  @Test("a NaN in a stage's adapter or in the cached backbone is an error naming the file, not the learning rate")
+  @Test("rmsNormEps -1 or ropeTheta 0 in config.json is an invalid config naming the field, not a missing backbone",
+        arguments: [(#""rmsNormEps" : 1e-06"#, #""rmsNormEps" : -1"#, "rmsNormEps"), (#""ropeTheta" : 10000"#, #""ropeTheta" : 0"#, "ropeTheta")])
+  func badModelNumbers(_ original: String, _ replacement: String, _ field: String) throws {
+    let (_, _, dir, _) = try TinyRun.finished()
+    let configURL = dir.appendingPathComponent("config.json")
+    try TinyRun.rewrite(configURL, replacing: original, with: replacement)
+    let e = try #require(throws: LorascopeError.self) { _ = try RunDirectory.openForInspection(dir).readManifest() }
+    #expect(e.description.contains(configURL.path) && e.description.contains(field) && !e.description.contains("missing"), "\(e)")
+  }
+
+  @Test("a NaN in a stage's adapter is an error naming the file, not the learning rate; a NaN in the cached backbone discards it")
   func nanInFiles() throws {
     let (data, config, dir, cache) = try TinyRun.finished()
     let adapterFile = dir.appendingPathComponent("stages/stage_1/adapter_model.safetensors")
@@ -234,12 +273,13 @@ struct RunDirectoryReliabilityTests {
     let backboneDir = cache.appendingPathComponent(config.backboneKey(datasetFingerprint: data.fingerprint))
     let backboneFile = backboneDir.appendingPathComponent("model.safetensors")
     try poisonLastFloat(of: backboneFile)
-    do {
-      try ContinualSession(config: config, dataset: data, backboneCache: cache).run()
-      Issue.record("a NaN backbone was trained on")
-    } catch let e as LorascopeError {
-      #expect(e.description.contains(backboneFile.path) && !e.description.contains("learning rate"), "\(e)")
-    }
+    // The poisoned backbone no longer matches the checksums recorded when it was published: it
+    // is discarded with a notice and pretrained again, never trained on (issue 26, defect 6).
+    let session = try ContinualSession(config: config, dataset: data, backboneCache: cache)
+    session.onCacheNotice = { _ in }
+    try session.run()
+    #expect(session.cacheNotices.contains { $0.contains(backboneDir.path) && $0.contains("model.safetensors differs") }, "\(session.cacheNotices)")
+    #expect(BackboneCachePublisher.check(backboneDir) == .valid)
   }
 
   @Test("no NaN is ever written as a checkpoint")

@@ -7,10 +7,13 @@ import Testing
 @Suite("λ race")
 struct StageRaceTests {
   /// A session of the small pipeline model with stage 0 finished (stage 1 can race).
-  static func sessionAfterStageZero(method: ContinualMethod = .peso) throws -> ContinualSession {
+  static func sessionAfterStageZero(
+    method: ContinualMethod = .peso, precision: PenaltyPrecision? = nil
+  ) throws -> ContinualSession {
     let data = try ContinualPipelineTests.dataset(drift: 1)
     var config = ContinualPipelineTests.config(data, method: method)
     config.adapter.epochs = 1
+    config.penaltyPrecision = precision
     let session = try ContinualSession(config: config, dataset: data, backboneCache: ContinualPipelineTests.tempDir())
     while session.stage < 1 { _ = try session.advance() }
     return session
@@ -30,6 +33,21 @@ struct StageRaceTests {
     for d in result.differences {
       #expect(d.interval.lower == 0 && d.interval.upper == 0)
       #expect(d.interval.verdict == "no effect measured")
+    }
+  }
+
+  @Test("the race compares the metric it is asked for (race --metric), and says which")
+  func raceHonoursItsMetric() throws {
+    let session = try Self.sessionAfterStageZero()
+    let race = try StageRace(session: session, stage: 1, lambdas: [0, 50])
+    let result = try race.run(metric: .hit10)
+    #expect(result.metricName == .hit10)
+    let encoded = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+    #expect(encoded.contains(#""metric":"hit10""#), "\(encoded.prefix(200))")
+    // The lanes' metric is Hit@10, not NDCG@5 relabelled: Hit@10 ≥ NDCG@5 on every block, and
+    // strictly greater somewhere unless both are zero.
+    for lane in result.lanes {
+      #expect(zip(lane.metric, lane.ndcg5).allSatisfy { $0 >= $1 })
     }
   }
 
@@ -65,5 +83,22 @@ struct StageRaceTests {
     #expect(throws: LorascopeError.self) { try StageRace(session: session, stage: 0, lambdas: [1, 2]) }
     let cumulative = try Self.sessionAfterStageZero(method: .cumulativeLatest)
     #expect(throws: LorascopeError.self) { try StageRace(session: cumulative, stage: 1, lambdas: [1, 2]) }
+  }
+
+  @Test("a bf16 run races, retrains and trains its stage with the same bf16 penalty, bit for bit")
+  func bf16RaceIsTheRunsStage() throws {
+    let lambda = 5e4
+    let bf16 = try Self.sessionAfterStageZero(precision: .bf16)
+    let race = try StageRace(session: bf16, stage: 1, lambdas: [lambda, 0])
+    _ = try race.run()
+    let lane = try #require(race.lanes[0].trainer.model.lora)
+    #expect(lane.array == (try bf16.retrainStage(1, lambda: lambda)).array)
+    // The run's own stage 1 at the same λ (the session trains from where the race forked).
+    try bf16.setLambda(lambda)
+    try bf16.finishCurrentStage()
+    #expect(lane.array == (try bf16.model(afterStage: 1).lora?.array))
+    // And the precision matters at this λ: the exact penalty trains other bits.
+    let exact = try Self.sessionAfterStageZero()
+    #expect(lane.array != (try exact.retrainStage(1, lambda: lambda)).array)
   }
 }

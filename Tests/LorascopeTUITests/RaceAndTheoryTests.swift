@@ -185,9 +185,12 @@ struct RaceAndTheoryTests {
     #expect(render(state, s, size: TerminalSize(rows: 24, cols: 80)).text().contains("the loss became nan"))
   }
 
-  static func check(predicted: [Double], realized: [Double]) -> TheoryCheck {
+  static func check(
+    predicted: [Double], realized: [Double], bands: TheoryCheck.Bands? = nil, lambda: Double = 2e4
+  ) -> TheoryCheck {
     TheoryCheck(
-      selection: "joint", lambda: 2e4, lambdaEff: 2e4 / 28, fisher: .empirical,
+      selection: "joint", lambda: lambda, lambdaEff: lambda / 28, fisher: .empirical,
+      bands: bands ?? TheoryCheck.Bands(below: 0, testable: predicted.count, above: 0),
       directions: zip(predicted, realized).enumerated().map { k, pair in
         TheoryCheck.Direction(
           k: k, rho: 1, predicted: pair.0, realized: pair.1, freeCoefficient: 1, anchoredCoefficient: pair.1)
@@ -234,11 +237,49 @@ struct RaceAndTheoryTests {
     // Scatter at a small λ is "scatters", not "breaks".
     #expect(Self.check(predicted: [0.99, 0.98, 0.97], realized: [0.5, 1.5, 0.6]).agreement == .scatters)
     #expect(Self.check(predicted: [0.99], realized: [0.5]).agreement == .tooFewDirections)
+    // Scatter on the testable directions is judged; a verdict needs at least three of them.
     // While it works: progress, in words.
     s.theory.status = .retraining
     s.theory.stepsTaken = 7
     s.theory.totalSteps = 39
     #expect(render(state, s, size: size).text().contains("retraining 7/39"))
+  }
+
+  @Test(arguments: [TerminalSize(rows: 24, cols: 80), TerminalSize(rows: 60, cols: 200)])
+  func theoryPanelShowsBandsAndWhenNothingCanBeChecked(size: TerminalSize) {
+    var state = freshState()
+    state.view = .theory
+    var s = snapshot
+    s.theory.stage = 4
+    s.theory.lambda = 0.0788
+    s.theory.stageLambda = 2
+    s.theory.status = .finished
+    // Every resolved direction keeps more than 95 %: no dots, the reason instead of a verdict.
+    s.theory.check = Self.check(
+      predicted: [], realized: [], bands: TheoryCheck.Bands(below: 0, testable: 0, above: 118), lambda: 0.0788)
+    #expect(s.theory.check?.agreement == .cannotBeChecked)
+    for glyphs in [GlyphSet.braille, .block, .ascii] {
+      let text = render(state, s, size: size, glyphs: glyphs).text()
+      // The title names the λ the check trained with (the header's), not the stage's own λ 2.
+      #expect(text.contains(glyphs.text("Predicted w_k vs realized · stage 4 · λ 0.0788")), "\(size) \(glyphs.mode)")
+      #expect(!text.contains(glyphs.text("stage 4 · λ 2 ")))
+      #expect(text.contains(glyphs.text("w_k < 0.05: 0 · 0.05–0.95: 0 · > 0.95: 118")), "\(text)")
+      #expect(text.contains(glyphs.text("cannot be checked at this λ: every direction keeps more than 95 %")))
+      #expect(!text.contains("holds"))
+      if size.rows >= 60 { #expect(text.contains(glyphs.text("the run trained this stage at λ 2"))) }
+      if glyphs.mode == .ascii { #expect(text.unicodeScalars.allSatisfy { $0.isASCII }) }
+    }
+    // Testable directions spread over the band: they are plotted and counted.
+    let w = [0.93, 0.8, 0.6, 0.45, 0.3, 0.12, 0.06]
+    s.theory.check = Self.check(
+      predicted: w, realized: w.map { $0 * 1.05 }, bands: TheoryCheck.Bands(below: 3, testable: 7, above: 108),
+      lambda: 0.0788)
+    let buffer = render(state, s, size: size)
+    let text = buffer.text()
+    #expect(text.contains("w_k < 0.05: 3 · 0.05–0.95: 7 · > 0.95: 108"))
+    #expect(text.contains("7 of 7 testable compared"))
+    #expect(text.contains("holds"))
+    #expect(styles(in: buffer).contains(.series1))
   }
 
   @Test func penaltyPanelShowsExactAndBFloat16() {

@@ -10,6 +10,17 @@ import Testing
 
 @Suite("TerminalGuard", .serialized)
 struct TerminalGuardTests {
+  /// TERM=dumb showed a blank screen: it is refused like an unknown TERM, before the terminal
+  /// (or any signal handler) is touched.
+  @Test func dumbTerminalIsRefused() throws {
+    #expect(!NcursesScreen.termCanDraw("dumb") && !NcursesScreen.termCanDraw("") && !NcursesScreen.termCanDraw("unknown"))
+    #expect(NcursesScreen.termCanDraw("xterm-256color") && NcursesScreen.termCanDraw("vt100"))
+    let saved = getenv("TERM").map { String(cString: $0) }
+    setenv("TERM", "dumb", 1)
+    defer { if let saved { setenv("TERM", saved, 1) } else { unsetenv("TERM") } }
+    #expect(throws: TerminalError.cannotInitialize(term: "dumb")) { _ = try NcursesScreen() }
+  }
+
   /// A descriptor held in a temporary file gets its bytes back, in order, on release.
   @Test func heldDescriptorIsReplayedOnRelease() throws {
     var template = Array("/tmp/lorascope-guard-test-XXXXXX".utf8CString)

@@ -35,6 +35,9 @@ public struct DatasetStatistics: Sendable, Equatable, Codable {
   /// The history length the windows were packed with.
   public let maxHistory: Int
   public let blocks: [Block]
+  /// The health of the semantic IDs and the drift between blocks (Docs/Design.md §4.4).
+  public let codeHealth: CodeHealthCard
+  public let drift: DriftCard
 
   /// Distinct users over all blocks.
   public var distinctUsers: Int { blocks.reduce(0) { $0 + $1.newUsers } }
@@ -74,6 +77,10 @@ public struct DatasetStatistics: Sendable, Equatable, Codable {
       String(blocks.reduce(0) { $0 + $1.trainWindows }), String(blocks.reduce(0) { $0 + $1.trainTargets }),
     ])
     lines.append(contentsOf: alignedTable(header: header, rows: rows))
+    lines.append("")
+    lines.append(codeHealth.render())
+    lines.append("")
+    lines.append(drift.render())
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -144,6 +151,7 @@ extension ContinualDataset {
       name: name, source: source, fingerprint: fingerprint, items: items.numItems, levels: items.levels,
       codebookSize: items.codebookSize, vocabSize: items.vocabSize,
       codeTupleCollisions: items.codeTupleCollisions, hasTitles: items.titles != nil,
-      maxHistory: history, blocks: blockStatistics)
+      maxHistory: history, blocks: blockStatistics, codeHealth: CodeHealthCard(items: items, blocks: blocks),
+      drift: DriftCard(items: items, blocks: blocks))
   }
 }

@@ -24,7 +24,8 @@ public enum AtomicFile {
       url.deletingLastPathComponent()
       .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
       .path
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    // O_EXCL already refuses an existing name, symbolic links included; O_NOFOLLOW says so twice.
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
     guard fd >= 0 else {
       throw LorascopeError.io("cannot write \(target): cannot create a temporary file in \(directory): \(errnoText())")
     }

@@ -8,6 +8,16 @@ struct JSONConfigReader {
 
   /// Reads and parses `url`; the document must be a JSON object.
   init(contentsOf url: URL) throws {
+    // A FIFO or device would block the read (or never end): refuse anything but a regular file.
+    var status = stat()
+    guard stat(url.path, &status) == 0 else {
+      throw LorascopeError.io("cannot read \(url.path): \(String(cString: strerror(errno)))")
+    }
+    guard (status.st_mode & S_IFMT) == S_IFREG else {
+      throw LorascopeError.invalidFile(path: url.path, reason: "not a regular file; expected a JSON file")
+    }
+    try MemoryBudget.require(
+      bytes: Int(status.st_size), for: "reading \(url.path)", remedy: "a JSON settings file is never this large; check the path")
     let data: Data
     do {
       data = try Data(contentsOf: url)

@@ -39,12 +39,15 @@ public final class MappedSafetensors: @unchecked Sendable {
 
   public init(path: String) throws {
     func invalid(_ reason: String) -> LorascopeError { .invalidFile(path: path, reason: reason) }
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // O_NONBLOCK: opening a FIFO must not wait for a writer that never comes; the check below
+    // then refuses anything but a regular file (reads of a regular file ignore the flag).
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw LorascopeError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
     var ok = false
     defer { if !ok { close(fd) } }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw LorascopeError.io("cannot stat \(path): \(String(cString: strerror(errno)))") }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { throw invalid("not a regular file; expected a safetensors file") }
     let size = Int(info.st_size)
     guard size >= 8 else { throw invalid("file is \(size) bytes, shorter than the 8-byte header length") }
     var prefix = [UInt8](repeating: 0, count: 8)
@@ -115,6 +118,12 @@ public final class MappedSafetensors: @unchecked Sendable {
   /// memory map: only this tensor's pages are touched.
   public func floats(_ name: String) throws -> [Float] {
     let info = try info(name)
+    // The shape comes from the header; a sparse file can back any size, so the array it asks for
+    // is checked against memory before it is allocated.
+    try MemoryBudget.require(
+      bytes: MemoryBudget.bytes(of: [(info.elementCount, 1)], elementSize: MemoryLayout<Float>.size),
+      for: "tensor \"\(name)\" of \(path) (\(info.dtype.rawValue) \(info.shape))",
+      remedy: "this is not a tensor lorascope can load; check that the file is the intended checkpoint")
     let base = try mapped()
     let count = info.elementCount
     let start = base + info.fileBegin
@@ -131,6 +140,20 @@ public final class MappedSafetensors: @unchecked Sendable {
       throw LorascopeError.invalidFile(
         path: path, reason: "tensor \"\(name)\" has dtype \(info.dtype.rawValue), not a float type (F32, F16, BF16, F64)")
     }
+  }
+
+  /// `floats(name)`, refusing a NaN or an infinity: a LoRA factor with one is a damaged or
+  /// diverged checkpoint, and every number computed from it (penalty, spectrum) would be NaN.
+  public func finiteFloats(_ name: String) throws -> [Float] {
+    let values = try floats(name)
+    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+      let shape = try info(name).shape
+      let position = shape.count == 2 && shape[1] > 0 ? "[\(bad / shape[1]), \(bad % shape[1])]" : "\(bad)"
+      throw LorascopeError.invalidFile(
+        path: path,
+        reason: "tensor \"\(name)\" holds \(values[bad]) at \(position): a LoRA factor must be finite (the checkpoint is damaged or its training diverged)")
+    }
+    return values
   }
 
   /// The integer values of an I64 or I32 tensor (small index tensors such as `module_offsets`).

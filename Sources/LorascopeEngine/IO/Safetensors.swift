@@ -242,6 +242,18 @@ public struct SafetensorsFile: Equatable, Sendable {
 
   /// Reads and validates a file (see `decode(_:path:)`).
   public static func read(from url: URL) throws -> SafetensorsFile {
+    // Checked before reading: a FIFO would block the read forever, and a (sparse) file larger
+    // than memory would fail inside Foundation with a message that names neither file nor remedy.
+    var status = stat()
+    guard stat(url.path, &status) == 0 else {
+      throw LorascopeError.io("cannot read \(url.path): \(String(cString: strerror(errno)))")
+    }
+    guard (status.st_mode & S_IFMT) == S_IFREG else {
+      throw LorascopeError.invalidFile(path: url.path, reason: "not a regular file; expected a safetensors file")
+    }
+    try MemoryBudget.require(
+      bytes: Int(status.st_size), for: "reading \(url.path) whole",
+      remedy: "this file is larger than lorascope loads whole; check that it is the intended checkpoint")
     let data: Data
     do {
       data = try Data(contentsOf: url, options: .mappedIfSafe)

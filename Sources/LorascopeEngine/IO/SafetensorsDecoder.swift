@@ -58,6 +58,11 @@ extension SafetensorsFile {
       )
     }
 
+    // Each tensor is copied out of the (mapped) file below: a sparse file can declare any size,
+    // so the copy is checked against memory first.
+    try MemoryBudget.require(
+      bytes: bufferLength, for: "the \(entries.count) tensors of \(path)",
+      remedy: "this file is larger than lorascope loads whole; check that it is the intended checkpoint")
     var tensors: [String: SafetensorsTensor] = [:]
     let dataStart = base + 8 + headerLength
     for entry in entries {

@@ -8,7 +8,7 @@ import Foundation
 /// seed (Docs/Math.md §39). An entry `<cache>/stage0-<key>/` holds the adapter (and the embeddings
 /// when they train) in the run directory's PEFT layout, and `stage0.json` with the stage's metrics,
 /// the per-user ranks of block 0 and the warm start's log lines. It is published like a backbone
-/// (`CacheEntryPublisher`): complete or absent, read-only once it exists.
+/// (`CacheEntryPublisher`): complete or absent, and checked against its checksums before use.
 public enum StageZeroCache {
   /// Bumped whenever stage 0's training or evaluation changes what it computes.
   public static let formatVersion = 1
@@ -43,6 +43,11 @@ public enum StageZeroCache {
       // The record last: it is the marker that makes the entry complete.
       try AtomicFile.writeJSON(record, to: staging.appendingPathComponent(recordFileName))
     }
+  }
+
+  /// What the entry of `key` holds on disk (checked against its checksums).
+  public static func check(cache: URL, key: String) -> CacheEntryPublisher.State {
+    CacheEntryPublisher.check(entry(cache: cache, key: key), marker: recordFileName)
   }
 
   /// The record of the entry for `key`, or nil when there is none (or it was written by another

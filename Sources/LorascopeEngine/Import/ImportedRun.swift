@@ -145,7 +145,7 @@ public struct ImportedRun: Sendable {
       guard info.shape == m.shape else {
         throw LorascopeError.invalidFile(path: path, reason: "tensor \(m.name) has shape \(info.shape), config.json says \(m.shape)")
       }
-      return ImportedFactor(name: m.name, linear: m.linear, factor: m.factor, shape: m.shape, values: try file.floats(m.name))
+      return ImportedFactor(name: m.name, linear: m.linear, factor: m.factor, shape: m.shape, values: try file.finiteFloats(m.name))
     }
     let entry = manifest.stages[t]
     return ImportedStage(
@@ -176,7 +176,7 @@ public struct ImportedRun: Sendable {
     guard manifest.modules.contains(where: { $0.name == module }) else {
       throw LorascopeError.invalidFile(path: Self.configURL(url).path, reason: "no module \"\(module)\" in this run")
     }
-    return try MappedSafetensors(path: Self.stageURL(url, t).path).floats(module)
+    return try MappedSafetensors(path: Self.stageURL(url, t).path).finiteFloats(module)
   }
 
   private static func createDirectory(_ url: URL) throws {

@@ -59,7 +59,9 @@ public enum PEFTCheckpointReader {
     }
     guard !linears.isEmpty else { throw fail("no LoRA tensors (…lora_A.weight / …lora_B.weight)") }
 
-    var factors: [ImportedFactor] = []
+    // Every factor's shape is checked first and its values read after, so that the total the
+    // header declares is compared with memory before any of it is allocated.
+    var checked: [(linear: String, a: SafetensorsTensorInfo, b: SafetensorsTensorInfo)] = []
     var dtypes = Set<String>()
     for linear in linears.keys.sorted() {
       let pair = linears[linear]!  // safe: iterating the dictionary's own keys
@@ -79,8 +81,16 @@ public enum PEFTCheckpointReader {
       let expectedRank = rankPattern.contains(where: { linear.hasSuffix($0.key) }) ? a.shape[0] : rank
       guard a.shape[0] == expectedRank else { throw fail("tensor \(aName) has shape \(a.shape), but r is \(rank): A must be [r, in]") }
       guard b.shape[1] == expectedRank else { throw fail("tensor \(bName) has shape \(b.shape), but r is \(rank): B must be [out, r]") }
-      factors.append(ImportedFactor(name: "\(linear).lora_A", linear: linear, factor: "A", shape: a.shape, values: try file.floats(aName)))
-      factors.append(ImportedFactor(name: "\(linear).lora_B", linear: linear, factor: "B", shape: b.shape, values: try file.floats(bName)))
+      checked.append((linear, a, b))
+    }
+    try MemoryBudget.require(
+      bytes: MemoryBudget.bytes(of: checked.flatMap { [($0.a.elementCount, 1), ($0.b.elementCount, 1)] }, elementSize: MemoryLayout<Float>.size),
+      for: "the LoRA factors of \(weightsURL.path)",
+      remedy: "its header declares adapters larger than this machine's memory; check that it is the intended adapter")
+    var factors: [ImportedFactor] = []
+    for (linear, a, b) in checked {
+      factors.append(ImportedFactor(name: "\(linear).lora_A", linear: linear, factor: "A", shape: a.shape, values: try file.finiteFloats(a.name)))
+      factors.append(ImportedFactor(name: "\(linear).lora_B", linear: linear, factor: "B", shape: b.shape, values: try file.finiteFloats(b.name)))
     }
     return ImportedStage(
       source: dir.path, format: "peft", files: [configURL.path, weightsURL.path],

@@ -24,32 +24,42 @@ public enum ReleasedCheckpointReader {
   }
 
   /// The files holding the weights: the single file, or every shard the index names.
-  static func weightFiles(_ url: URL) throws -> [URL] {
+  static func weightFiles(_ url: URL) throws -> [URL] { try weightLayout(url).files }
+
+  /// The weight files and, for a sharded checkpoint, the index's weight_map (tensor name → the
+  /// file name of the shard that holds it).
+  static func weightLayout(_ url: URL) throws -> (files: [URL], owners: [String: String]?) {
     var isDirectory: ObjCBool = false
     _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
     var index: URL? = nil
     if isDirectory.boolValue {
       let single = url.appendingPathComponent(weightsFileName)
-      if FileManager.default.fileExists(atPath: single.path) { return [single] }
+      if FileManager.default.fileExists(atPath: single.path) { return ([single], nil) }
       index = url.appendingPathComponent(indexFileName)
     } else if url.lastPathComponent.hasSuffix(".json") {
       index = url
     } else {
-      return [url]
+      return ([url], nil)
     }
     guard let index, FileManager.default.fileExists(atPath: index.path) else {
       throw LorascopeError.invalidFile(path: url.path, reason: "no \(weightsFileName) and no \(indexFileName)")
     }
     let reader = try JSONConfigReader(contentsOf: index)
     guard let map = reader.value("weight_map")?.objectMembers else { throw reader.fail("\"weight_map\" is missing or not an object") }
-    var shards: [String] = []
+    var shards: Set<String> = []
+    var owners: [String: String] = [:]
     for member in map {
       guard let file = member.value.stringValue else { throw reader.fail("weight_map entry \"\(member.key)\" is not a file name") }
-      if !shards.contains(file) { shards.append(file) }
+      // A shard is a file next to the index: a name with a path in it would read elsewhere.
+      guard !file.isEmpty, !file.contains("/"), file != ".", file != ".." else {
+        throw reader.fail("weight_map entry \"\(member.key)\" names \"\(file)\", not a file next to the index")
+      }
+      shards.insert(file)
+      owners[member.key] = file
     }
     guard !shards.isEmpty else { throw reader.fail("weight_map is empty") }
     let dir = index.deletingLastPathComponent()
-    return shards.sorted().map { dir.appendingPathComponent($0) }
+    return (shards.sorted().map { dir.appendingPathComponent($0) }, owners)
   }
 
   /// Which adapter of a checkpoint: the current `A`/`B`, or snapshot i of `A_matrices`/`B_matrices`.
@@ -80,7 +90,7 @@ public enum ReleasedCheckpointReader {
   /// unless it equals the last snapshot (the released code appends a snapshot of the
   /// current adapter when a block ends).
   public static func read(_ url: URL, snapshots: Bool = false) throws -> [ImportedStage] {
-    let files = try weightFiles(url)
+    let (files, owners) = try weightLayout(url)
     var found: [Slot: [String: (info: SafetensorsTensorInfo, file: MappedSafetensors)]] = [:]
     var opened: [MappedSafetensors] = []
     for fileURL in files {
@@ -88,6 +98,14 @@ public enum ReleasedCheckpointReader {
       opened.append(file)
       for (name, info) in file.tensors {
         guard let parsed = parse(name) else { continue }
+        // A tensor present in several shards is taken from the one the index's weight_map names
+        // (as transformers loads it), whatever the order of the files.
+        if let owner = owners?[name], owner != fileURL.lastPathComponent { continue }
+        if let earlier = found[parsed.slot]?[name] {
+          throw LorascopeError.invalidFile(
+            path: url.path,
+            reason: "tensor \(name) is in both \(earlier.file.path) and \(file.path), and the index's weight_map names neither")
+        }
         found[parsed.slot, default: [:]][name] = (info, file)
       }
     }
@@ -150,8 +168,8 @@ public enum ReleasedCheckpointReader {
       ranks.insert(a.info.shape[0])
       // The module name as stored: the current tensors keep theirs; a snapshot is named like the
       // current factor so that every stage has the same module names.
-      factors.append(ImportedFactor(name: "\(linear).A", linear: linear, factor: "A", shape: a.info.shape, values: try a.file.floats(aName)))
-      factors.append(ImportedFactor(name: "\(linear).B", linear: linear, factor: "B", shape: b.info.shape, values: try b.file.floats(bName)))
+      factors.append(ImportedFactor(name: "\(linear).A", linear: linear, factor: "A", shape: a.info.shape, values: try a.file.finiteFloats(aName)))
+      factors.append(ImportedFactor(name: "\(linear).B", linear: linear, factor: "B", shape: b.info.shape, values: try b.file.finiteFloats(bName)))
     }
     let label: String
     if case .snapshot(let i) = slot { label = "\(source.path)#A_matrices.\(i)" } else { label = source.path }

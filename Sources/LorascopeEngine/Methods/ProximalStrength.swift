@@ -34,9 +34,18 @@ public struct ProximalStrength: Sendable, Equatable, Hashable, Codable {
   }
 
   /// Throws a message naming the bad value unless λ is finite and ≥ 0.
+  /// The largest λ accepted. The penalty's gradient λ_eff ∇P is formed in float32 (max ≈ 3.4e38):
+  /// a larger λ passed validation and then failed at stage 1 with a non-finite loss. 1e30 leaves
+  /// eight decades for ∇P and still holds the adapter at its anchor for any practical purpose.
+  public static let maximumLambda = 1e30
+
   public static func validate(lambda: Double) throws {
     guard lambda.isFinite, lambda >= 0 else {
       throw LorascopeError.invalidConfiguration("λ = \(lambda): λ must be a finite number ≥ 0")
+    }
+    guard lambda <= maximumLambda else {
+      throw LorascopeError.invalidConfiguration(
+        "λ = \(lambda) is above the largest λ lorascope trains with (\(maximumLambda)): the penalty would overflow float32")
     }
   }
 
@@ -46,7 +55,13 @@ public struct ProximalStrength: Sendable, Equatable, Hashable, Codable {
   }
 
   /// λ_eff = λ/|L|, the weight of each module's P_g in the objective CE + λ_eff Σ_g P_g.
-  public var effective: Double { lambda / Double(adaptedLinears) }
+  public var effective: Double { Self.effective(lambda: lambda, adaptedLinears: adaptedLinears) }
+
+  /// λ_eff = λ/|L| of a λ that is only displayed, not trained with (an unchecked grid edge, a
+  /// report of a stored value); |L| below 1 counts as 1.
+  public static func effective(lambda: Double, adaptedLinears: Int) -> Double {
+    lambda / Double(max(adaptedLinears, 1))
+  }
 
   /// The λ whose λ_eff is `effective` (the inverse of `effective`).
   public static func lambda(forEffective effective: Double, adaptedLinears: Int) -> Double {

@@ -46,6 +46,15 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
       throw fail("hidden size \(hiddenSize) is not a multiple of \(numHeads) heads")
     }
     guard headDim % 2 == 0 else { throw fail("head dim \(headDim) must be even for rotary embedding") }
+    // Both divide or exponentiate in every forward pass: 0, a negative or a NaN would turn every
+    // activation into NaN (and a config that differs from the cached backbone's would read as
+    // "the cached backbone is missing" instead of naming the field).
+    guard rmsNormEps.isFinite, rmsNormEps > 0 else {
+      throw fail("rmsNormEps \(rmsNormEps) must be a positive finite number (the RMSNorm epsilon)")
+    }
+    guard ropeTheta.isFinite, ropeTheta > 0 else {
+      throw fail("ropeTheta \(ropeTheta) must be a positive finite number (the rotary embedding base)")
+    }
   }
 }
 

@@ -85,12 +85,24 @@ public struct GeneralizedSpectrum: Sendable {
   public func coefficients(of displacement: [Double], metric: JointProximalMetric) throws
     -> [Double]
   {
+    try coefficients(of: displacement, metric: metric, along: Array(0..<(directions?.count ?? 0)))
+  }
+
+  /// `c_k` for the stored directions `indices` only, in their order (one H_ε product in all).
+  public func coefficients(of displacement: [Double], metric: JointProximalMetric, along indices: [Int]) throws
+    -> [Double]
+  {
     guard let directions else {
       throw LorascopeError.invalidConfiguration(
         "spectrum: no directions stored (solve with directionCount > 0)")
     }
+    guard indices.allSatisfy({ directions.indices.contains($0) }) else {
+      throw LorascopeError.invalidConfiguration(
+        "spectrum: a direction index is outside the \(directions.count) stored directions")
+    }
     let hDelta = try metric.apply(displacement, eps: eps)
-    return directions.map { q in
+    return indices.map { k in
+      let q = directions[k]
       var sum = 0.0
       for i in q.indices { sum += q[i] * hDelta[i] }
       return sum

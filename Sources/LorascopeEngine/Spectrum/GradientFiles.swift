@@ -33,6 +33,11 @@ public final class GradientFiles: @unchecked Sendable {
       guard let text = file.metadata["modules"], let parsed = try? JSONParser.parse(Array(text.utf8)),
         let names = parsed.arrayValue?.compactMap(\.stringValue), names.count == parsed.arrayValue?.count
       else { throw fail("metadata \"modules\" is missing or not a JSON list of module names") }
+      // With no module there is no column block to take a spectrum of (and `selection` [0] would
+      // index past `offsets`).
+      guard !names.isEmpty, g.shape[1] > 0 else {
+        throw fail("G is \(g.shape) with metadata \"modules\" \(names): the file holds no module's gradients")
+      }
       guard fileOffsets.count == names.count + 1, fileOffsets.first == 0,
         zip(fileOffsets, fileOffsets.dropFirst()).allSatisfy({ $0 < $1 }), fileOffsets.last == g.shape[1]
       else {
@@ -45,8 +50,14 @@ public final class GradientFiles: @unchecked Sendable {
       }
       modules = names
       offsets = fileOffsets
-      rows += g.shape[0]
-      bytes += g.fileEnd - g.fileBegin
+      // Headers are outside bytes: row counts near Int.max must not trap when added up.
+      let (moreRows, rowsOverflow) = rows.addingReportingOverflow(g.shape[0])
+      let (moreBytes, bytesOverflow) = bytes.addingReportingOverflow(g.fileEnd - g.fileBegin)
+      guard !rowsOverflow, !bytesOverflow else {
+        throw fail("its \(g.shape[0]) rows of G added to the \(rows) rows before it overflow a 64-bit count")
+      }
+      rows = moreRows
+      bytes = moreBytes
       files.append(file)
     }
     self.files = files
@@ -95,7 +106,17 @@ public enum StreamedSpectrumSolver {
     let n = gradients.rows
     guard n > 0 else { throw LorascopeError.usage("the gradient files hold no examples") }
     guard !selection.isEmpty else { throw LorascopeError.usage("no modules selected") }
+    if let outside = selection.first(where: { !gradients.modules.indices.contains($0) }) {
+      throw LorascopeError.usage("module index \(outside) is outside the \(gradients.modules.count) modules of the gradient files")
+    }
     let widths = selection.map { gradients.offsets[$0 + 1] - gradients.offsets[$0] }
+    // The sizes come from file headers: check what the solve will hold (M n × n twice for the
+    // eigen-solve, one module block and its scaled copy) against this machine's memory before
+    // allocating any of it, instead of dying in the allocator.
+    try MemoryBudget.require(
+      doubles: [(n, n), (n, n), (n, n), (n, widths.max() ?? 0), (n, widths.max() ?? 0)],
+      for: "the streamed spectrum of \(n) examples (\(gradients.files[0].path))",
+      remedy: "use fewer rows (examples) in the gradient files")
     var block = [Double](repeating: 0, count: n * (widths.max() ?? 0))
     var scratch: [UInt8] = []
     var accumulator = LowRankAccumulator(n: n)

@@ -47,8 +47,9 @@ public struct LambdaGuidance: Sendable, Equatable {
 
   /// The λ_eff band of the paper's grid for |L| adapted linears.
   public static func paperEffectiveBand(adaptedLinears: Int) -> ClosedRange<Double> {
-    let l = Double(max(adaptedLinears, 1))
-    return (paperLambdaGrid.lowerBound / l)...(paperLambdaGrid.upperBound / l)
+    let l = max(adaptedLinears, 1)
+    let lower = ProximalStrength.effective(lambda: paperLambdaGrid.lowerBound, adaptedLinears: l)
+    return lower...ProximalStrength.effective(lambda: paperLambdaGrid.upperBound, adaptedLinears: l)
   }
 
   /// The q-quantile of ascending `sorted` values, linearly interpolated between order

@@ -38,6 +38,9 @@ public enum LambdaGrid {
     guard value >= 0 else {
       throw LorascopeError.usage("\(option): λ = \(term) is negative; λ must be ≥ 0")
     }
+    guard value <= ProximalStrength.maximumLambda else {
+      throw LorascopeError.usage("\(option): λ = \(term) is above the largest λ lorascope trains with (\(ProximalStrength.maximumLambda))")
+    }
     return value
   }
 

@@ -15,9 +15,7 @@ extension ContinualSession {
     guard let adapter = m.lora else { throw LorascopeError.usage("stage \(t - 1) has no adapter") }
     let kind = config.method.penaltyKind ?? .softmaxKL
     var fisher: [Float]? = nil
-    if kind == .diagonalFisher {
-      fisher = try DiagonalFisher.estimate(model: m, sequences: Array(trainingPairs(block: t - 1).prefix(512)))
-    }
+    if kind == .diagonalFisher { fisher = try fisherDiagonal(stage: t, at: m) }
     return try SpectrumSource(
       stage: t, model: m, anchor: adapter.clone(), metricKind: kind, fisherDiagonal: fisher,
       probe: probe(block: t, size: probeSize, seed: seed), seed: seed)
@@ -58,25 +56,26 @@ extension ContinualSession {
     return idx.prefix(size).sorted().map { pairs[$0] }
   }
 
-  /// Retrains stage t from v_{t−1} with penalty weight `lambda`, the run's data order and steps;
-  /// returns the adapter at the end. Only for single-adapter methods (peso, l2, ewc, single).
+  /// Retrains stage t from v_{t−1} with penalty weight `lambda` exactly as the run trained it
+  /// (`StageSetup`: the same data order, steps, penalty kind and precision); returns the adapter at
+  /// the end. Only for single-adapter methods (peso, l2, ewc, single).
   public func retrainStage(_ t: Int, lambda: Double) throws -> FloatBuffer {
-    guard !config.method.isCumulative, config.method != .frozen else {
-      throw LorascopeError.usage("retraining from the anchor applies to single-adapter methods, not \(config.method.rawValue)")
-    }
+    try requireSingleAdapter(for: "retraining from the anchor")
     try ProximalStrength.validate(lambda: lambda)
-    let source = try spectrumSource(stage: t, probeSize: 0)
-    let m = source.model
-    let penalty = ProximalPenalty(
-      kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal,
-      precision: config.penaltyPrecision ?? .exact)
-    let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: config.adapter.batchSize, seed: stageSeed(t))
-    let trainer = PhaseTrainer(
-      stage: t, phase: .adapter, model: m, plan: plan, config: config.adapter,
-      backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)
+    let setup = try stageSetup(t)
+    let trainer = setup.trainer(on: setup.model)
     while !trainer.isFinished { _ = try trainer.step(lambda: lambda) }
-    guard let adapter = m.lora else { throw LorascopeError.usage("stage \(t) has no adapter") }
+    guard let adapter = setup.model.lora else { throw LorascopeError.usage("stage \(t) has no adapter") }
     return adapter
+  }
+
+  /// Retraining and racing fork the one adapter of stage t − 1: cumulative methods have no single
+  /// adapter to fork, and `frozen` never trains.
+  func requireSingleAdapter(for purpose: String) throws {
+    guard !config.method.isCumulative, config.method != .frozen else {
+      throw LorascopeError.usage(
+        "\(purpose) forks one adapter; \(config.method.rawValue) has none to fork (use peso, l2, ewc or single)")
+    }
   }
 
   /// The seed of stage t's batch order (shared by the run and by retraining).

@@ -61,6 +61,13 @@ public final class ContinualSession {
   private var stagePenalties: [Double] = []
   /// The backbone's validation CE per epoch and its best weights (Docs/Design.md §2).
   private var backboneSelection = BackboneSelection()
+  /// What happened to the cache that the user should know but that does not stop the run: an
+  /// entry discarded as incomplete or damaged, a copy that could not be written. The cache is an
+  /// optimisation, so none of these fails a run.
+  public private(set) var cacheNotices: [String] = []
+  /// Receives each cache notice as it happens; nil prints it to standard error. The screen sets
+  /// it, since a line on standard error would tear the terminal it draws.
+  public var onCacheNotice: ((String) -> Void)?
   /// An event to report at the next `advance()` before any work (the end of a backbone epoch).
   private var pendingEvent: Event?
   /// The warm start's log lines, kept for publishing stage 0 (only with `reuseStageZero`).
@@ -247,7 +254,7 @@ public final class ContinualSession {
   }
 
   private func loadCachedBackbone() throws -> Event? {
-    guard let dir = backboneDirectory, FileManager.default.fileExists(atPath: dir.appendingPathComponent("model.safetensors").path) else { return nil }
+    guard let dir = backboneDirectory, usableCacheEntry(dir, state: BackboneCachePublisher.check(dir)) else { return nil }
     let m = try ModelCheckpoint.readBackbone(from: dir)
     guard m.config == config.model else { return nil }
     pretrained = m.weights.clone()
@@ -286,10 +293,47 @@ public final class ContinualSession {
     metrics.backboneSeconds = Date().timeIntervalSince(backboneStart)
     if let dir = backboneDirectory {
       // Concurrent jobs of a sweep may race to build the same entry: the first complete copy wins.
-      try BackboneCachePublisher.publish(m, to: dir)
+      do {
+        try BackboneCachePublisher.publish(m, to: dir)
+      } catch {
+        cacheNotice(
+          "warning: cannot write the backbone to the cache (\(Self.describe(error))); the run goes on, "
+            + "but resuming it after stage 0 needs the backbone in the cache")
+      }
       try runDirectory?.linkBackbone(to: dir)
     }
     try flushLog()
+  }
+
+  /// Whether a cache entry in `state` can be used. An incomplete or damaged one is discarded
+  /// (and the caller rebuilds it), with a notice saying so: it must never poison later runs.
+  private func usableCacheEntry(_ entry: URL, state: CacheEntryPublisher.State) -> Bool {
+    switch state {
+    case .absent: return false
+    case .valid: return true
+    case .incomplete(let why), .damaged(let why):
+      let kind = if case .incomplete = state { "incomplete" } else { "damaged" }
+      do {
+        try CacheEntryPublisher.discard(entry)
+        cacheNotice("discarded the \(kind) cache entry \(entry.path) (\(why)); rebuilding it")
+      } catch {
+        cacheNotice("warning: the cache entry \(entry.path) is \(kind) (\(why)) and \(Self.describe(error)); this run does not use it")
+      }
+      return false
+    }
+  }
+
+  private func cacheNotice(_ text: String) {
+    cacheNotices.append(text)
+    if let onCacheNotice {
+      onCacheNotice(text)
+    } else {
+      FileHandle.standardError.write(Data("lorascope: \(text)\n".utf8))
+    }
+  }
+
+  private static func describe(_ error: Error) -> String {
+    (error as? LorascopeError)?.description ?? error.localizedDescription
   }
 
   /// The cache directory of this run's backbone, keyed by what stage 0 depends on.
@@ -298,49 +342,32 @@ public final class ContinualSession {
   }
 
   private func startAdapterPhase(stage t: Int) throws -> Event {
-    let m = try baseModel(stage: t, embeddingsOfStage: t - 1)
-    let loraLayout = LoRALayout(config: config.model, lora: config.lora)
-    if t == 0 || (config.method.isCumulative && !config.inherit) {
-      m.attachLoRA(config.lora, seed: seeds.seed(.adapterInitialization, t))
-    } else {
-      m.attachLoRA(config.lora, values: adapters[t - 1].clone())
-    }
-    model = m
     stageStart = Date()
     stageRatios = []
     stagePenalties = []
-
-    // The anchor v_{t−1}; a zero-weight softmax-KL for methods without a penalty (display only).
-    if t >= 1 {
-      let anchor = adapters[t - 1]
-      let kind = config.method.penaltyKind ?? .softmaxKL
-      var fisher: [Float]? = nil
-      if kind == .diagonalFisher {
-        // The Fisher is taken at the end of stage t−1: at v_{t−1}, on block t−1.
-        let probe = m.copy()
-        probe.attachLoRA(config.lora, values: anchor.clone())
-        fisher = try DiagonalFisher.estimate(model: probe, sequences: Array(trainingPairs(block: t - 1).prefix(512)))
-      }
-      penalty = ProximalPenalty(
-        kind: kind, layout: loraLayout, anchor: anchor, fisher: fisher, precision: config.penaltyPrecision ?? .exact)
-    } else {
+    let trainer: PhaseTrainer
+    if t == 0 {
+      // v_0: a new adapter warmed up on block 0, nothing to anchor to.
+      let m = try baseModel(stage: 0, embeddingsOfStage: -1)
+      m.attachLoRA(config.lora, seed: seeds.seed(.adapterInitialization, 0))
+      model = m
       penalty = nil
-    }
-
-    let phase: PhaseTrainer.Phase = t == 0 ? .adapterWarmStart : .adapter
-    let steps: PhaseConfig = t == 0 ? config.adapterWarmStart : config.adapter
-    var phaseConfig = steps
-    if config.method == .frozen && t >= 1 { phaseConfig.epochs = 0 }
-    let plan = BatchPlan(pairs: trainingPairs(block: t), batchSize: phaseConfig.batchSize, seed: stageSeed(t))
-    let trainer = PhaseTrainer(
-      stage: t, phase: phase, model: m, plan: plan, config: phaseConfig,
-      backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)
-    if config.method == .frozen && t >= 1 {
-      // Nothing trains: finish at once with the state of stage 0.
-      return .stageFinished(try finishStage())
+      trainer = PhaseTrainer(
+        stage: 0, phase: .adapterWarmStart, model: m,
+        plan: BatchPlan(pairs: trainingPairs(block: 0), batchSize: config.adapterWarmStart.batchSize, seed: stageSeed(0)),
+        config: config.adapterWarmStart, backbone: config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: nil)
+    } else {
+      let setup = try stageSetup(t)
+      model = setup.model
+      penalty = setup.penalty
+      trainer = setup.trainer(on: setup.model)
+      if config.method == .frozen {
+        // Nothing trains: finish at once with the state of stage 0.
+        return .stageFinished(try finishStage())
+      }
     }
     self.trainer = trainer
-    return .phaseStarted(stage: t, phase: phase, steps: trainer.totalSteps)
+    return .phaseStarted(stage: t, phase: trainer.phase, steps: trainer.totalSteps)
   }
 
   private func finishStage() throws -> StageMetrics {
@@ -478,8 +505,11 @@ public final class ContinualSession {
   /// Finishes stage 0 from the cache: v_0 (and its embeddings), its metrics, ranks and log lines,
   /// copied into the run directory as if trained here. Nil when the cache has no entry.
   private func reuseCachedStageZero() throws -> Event? {
-    guard let cache = backboneCache, let record = try StageZeroCache.read(cache: cache, key: stageZeroKey) else { return nil }
+    guard let cache = backboneCache else { return nil }
     let entry = StageZeroCache.entry(cache: cache, key: stageZeroKey)
+    guard usableCacheEntry(entry, state: StageZeroCache.check(cache: cache, key: stageZeroKey)),
+      let record = try StageZeroCache.read(cache: cache, key: stageZeroKey)
+    else { return nil }
     let adapterDirectory = StageZeroCache.adapterDirectory(of: entry)
     let a = try ModelCheckpoint.readAdapter(from: adapterDirectory, config: config.model)
     // The key already names these settings; the check guards against a tampered entry.
@@ -522,10 +552,14 @@ public final class ContinualSession {
     guard let cache = backboneCache, let blockRanks = ranks?.stages.first else { return }
     let record = StageZeroCache.Record(
       formatVersion: StageZeroCache.formatVersion, key: stageZeroKey, metrics: result, ranks: blockRanks, log: stageZeroLog)
-    try StageZeroCache.publish(record, cache: cache) { adapterDirectory in
-      try ModelCheckpoint.writeAdapter(
-        layout: layout, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
-        baseModelPath: backboneDirectory?.path ?? "backbone", to: adapterDirectory)
+    do {
+      try StageZeroCache.publish(record, cache: cache) { adapterDirectory in
+        try ModelCheckpoint.writeAdapter(
+          layout: layout, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
+          baseModelPath: backboneDirectory?.path ?? "backbone", to: adapterDirectory)
+      }
+    } catch {
+      cacheNotice("warning: cannot write stage 0 to the cache (\(Self.describe(error))); the run goes on")
     }
     stageZeroLog = []
   }

@@ -12,6 +12,9 @@ extension RunConfig {
   public func validate() throws {
     func fail(_ field: String, _ why: String) -> LorascopeError { .invalidConfiguration("\(field) \(why)") }
     guard lambda.isFinite, lambda >= 0 else { throw fail("lambda", "must be a finite number ≥ 0, got \(lambda)") }
+    guard lambda <= ProximalStrength.maximumLambda else {
+      throw fail("lambda", "must be at most \(ProximalStrength.maximumLambda) (the penalty would overflow float32), got \(lambda)")
+    }
     try model.validate()
     let parameters = Self.backboneParameterCount(model)
     guard let parameters, parameters <= Self.maximumBackboneParameters else {

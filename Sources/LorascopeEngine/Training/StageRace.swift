@@ -48,31 +48,22 @@ public final class StageRace {
     guard (2...Self.maximumLanes).contains(lambdas.count) else {
       throw LorascopeError.usage("a race runs 2 to \(Self.maximumLanes) λ values, not \(lambdas.count)")
     }
-    guard !session.config.method.isCumulative, session.config.method != .frozen else {
-      throw LorascopeError.usage(
-        "a race forks one adapter; \(session.config.method.rawValue) has none to fork (use peso, l2, ewc or single)")
-    }
+    try session.requireSingleAdapter(for: "a race")
     self.stage = t
     self.session = session
-    // One source (model at v_{t−1}, anchor, EWC's Fisher): built once, its model copied per lane.
-    let source = try session.spectrumSource(stage: t, probeSize: 0)
+    // One setup (model at v_{t−1}, the run's penalty with its precision, EWC's Fisher): built once,
+    // its model copied per lane.
+    let setup = try session.stageSetup(t)
     var lanes: [Lane] = []
     for (index, lambda) in lambdas.enumerated() {
-      let strength = try ProximalStrength(lambda: lambda, layout: source.layout)
-      let penalty = ProximalPenalty(
-        kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal)
-      let trainer = PhaseTrainer(
-        stage: t, phase: .adapter, model: index == 0 ? source.model : source.model.copy(),
-        plan: BatchPlan(
-          pairs: session.trainingPairs(block: t), batchSize: session.config.adapter.batchSize,
-          seed: session.stageSeed(t)),
-        config: session.config.adapter,
-        backbone: session.config.trainEmbeddings ? .embeddingsAndHead : .frozen, penalty: penalty)
-      lanes.append(Lane(strength: strength, trainer: trainer))
+      let strength = try setup.penalty.strength(lambda: lambda)
+      lanes.append(Lane(strength: strength, trainer: setup.trainer(on: index == 0 ? setup.model : setup.model.copy())))
     }
     self.lanes = lanes
-    self.anchor = source.anchor
-    self.metric = try source.metric(for: .joint)
+    self.anchor = setup.anchor
+    let penalty = setup.penalty
+    self.metric = try SpectrumAnalysis.metric(
+      kind: penalty.kind, modules: penalty.layout.modules, anchor: setup.anchor, fisher: penalty.fisher).0
   }
 
   public var totalSteps: Int { lanes[0].trainer.totalSteps }
@@ -86,10 +77,10 @@ public final class StageRace {
     return try lanes.map { try $0.step() }
   }
 
-  /// Steps to the end, then evaluates every lane (`finish()`).
-  public func run(onStep: ([StepRecord]) -> Void = { _ in }) throws -> RaceResult {
+  /// Steps to the end, then evaluates every lane on `rankingMetric` (`finish(metric:)`).
+  public func run(metric rankingMetric: RankingMetricName = .ndcg5, onStep: ([StepRecord]) -> Void = { _ in }) throws -> RaceResult {
     while !isFinished { onStep(try step()) }
-    return try finish()
+    return try finish(metric: rankingMetric)
   }
 
   /// The displacement of a lane's adapter from the anchor: ‖Δ‖_H = √(Σ_g Δ_gᵀ H_g Δ_g), with H

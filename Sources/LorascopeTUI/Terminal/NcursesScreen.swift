@@ -8,7 +8,8 @@ import CNcursesw
 
 /// Why the terminal could not be taken over.
 public enum TerminalError: Error, Equatable, CustomStringConvertible {
-  /// `newterm` refused the terminal (no TERM, unknown TERM, not a tty).
+  /// `newterm` refused the terminal (no TERM, unknown TERM, not a tty), or TERM names a
+  /// terminal that cannot address the cursor (`dumb`).
   case cannotInitialize(term: String)
 
   public var description: String {
@@ -57,6 +58,12 @@ public final class NcursesScreen: Screen {
     }
   }
 
+  /// Whether a terminal of type `term` can show the screen: not unset, and not one of the
+  /// terminfo entries without cursor addressing that editors and CI runners set.
+  static func termCanDraw(_ term: String) -> Bool {
+    !term.isEmpty && !["dumb", "unknown"].contains(term)
+  }
+
   public let glyphs: GlyphSet
   public let palette: Palette
   /// The attribute word (`COLOR_PAIR | A_BOLD | …`) for every `CellStyle.code`.
@@ -66,6 +73,10 @@ public final class NcursesScreen: Screen {
 
   /// Takes over the terminal. Throws when curses cannot start (no terminal).
   public init(options: Options = Options()) throws {
+    let term = getenv("TERM").map { String(cString: $0) } ?? ""
+    // ncurses accepts TERM=dumb but cannot move the cursor there, so every frame is blank:
+    // refuse it like an unknown TERM, before anything of the terminal is touched.
+    guard Self.termCanDraw(term) else { throw TerminalError.cannotInitialize(term: term) }
     setlocale(LC_ALL, "")
     glyphs = GlyphSet.forMode(
       GlyphSet.detectMode(codeset: GlyphSet.currentCodeset(), override: options.glyphOverride))

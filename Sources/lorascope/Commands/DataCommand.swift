@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import LorascopeEngine
 
-/// `lorascope data check` and `lorascope data synth` (Docs/Design.md §4, §8).
+/// `lorascope data check`, `data synth` and `data build` (DataCommand+Build.swift) (Docs/Design.md §4, §8).
 struct DataCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "data", abstract: "Check a dataset, or write the synthetic drift data to a directory.",
-    subcommands: [Check.self, Synth.self])
+    commandName: "data", abstract: "Check a dataset, build one from interaction files, or write the synthetic drift data to a directory.",
+    subcommands: [Check.self, Synth.self, Build.self])
 
   struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

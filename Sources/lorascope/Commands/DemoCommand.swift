@@ -20,7 +20,7 @@ struct DemoCommand: ParsableCommand {
   @Option(help: "A tour script (JSON) to run instead of the built-in one.")
   var script: String?
 
-  @Option(help: "Backbone cache directory (default $LORASCOPE_CACHE or ~/.cache/lorascope/backbones).")
+  @Option(help: "Backbone cache directory (default $LORASCOPE_CACHE, else $XDG_CACHE_HOME/lorascope/backbones, else $HOME/.cache/lorascope/backbones).")
   var cache: String?
 
   @Option(name: .customLong("run-dir"), help: "Save the tour's run here (and resume it if it is there).")

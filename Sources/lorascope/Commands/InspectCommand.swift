@@ -58,12 +58,17 @@ struct PenaltyReport: Encodable {
   }
 
   init(run: ImportedRun, options: PenaltyOptions) throws {
-    guard options.lambda.isFinite, options.lambda >= 0 else { throw ValidationError("--lambda must be finite and ≥ 0") }
+    let strength: ProximalStrength
+    do {
+      strength = try ProximalStrength(lambda: options.lambda, adaptedLinears: run.manifest.adaptedLinears)
+    } catch let error as LorascopeError {
+      throw ValidationError("--lambda: \(error)")
+    }
     let (rows, totals) = try PenaltyInspection.inspect(run: run, lambda: options.lambda, curvatureFloor: options.curvatureFloor)
     self.run = run.url.path
     lambda = options.lambda
     adaptedLinears = run.manifest.adaptedLinears
-    lambdaEff = options.lambda / Double(run.manifest.adaptedLinears)
+    lambdaEff = strength.effective
     curvatureFloor = options.curvatureFloor
     stages = totals
     modules = rows

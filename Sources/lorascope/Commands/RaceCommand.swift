@@ -38,20 +38,44 @@ struct RaceCommand: ParsableCommand {
 
   func validate() throws {
     guard stage >= 1 else { throw ValidationError("--stage must be ≥ 1 (stage 0 has no anchor to race from)") }
-    let values = try LambdaGrid.parse(lambdas)
-    guard (2...StageRace.maximumLanes).contains(values.count) else {
-      throw ValidationError("--lambdas: a race runs 2 to \(StageRace.maximumLanes) distinct λ values, not \(values.count)")
+    _ = try laneLambdas()
+  }
+
+  /// The lanes' λ in command-line order (the first is the reference), checked as the race will
+  /// run them: 2–4 values, none repeated (a repeated λ would race a lane against its copy).
+  func laneLambdas() throws -> [Double] {
+    let values: [Double]
+    do {
+      values = try lambdas.split(separator: ",", omittingEmptySubsequences: false).flatMap { try LambdaGrid.parse(String($0)) }
+    } catch let error as LorascopeError {
+      throw ValidationError(error.description)
     }
+    guard (2...StageRace.maximumLanes).contains(values.count) else {
+      throw ValidationError("--lambdas: a race runs 2 to \(StageRace.maximumLanes) λ values, not \(values.count)")
+    }
+    var seen = Set<Double>()
+    for value in values where !seen.insert(value).inserted {
+      throw ValidationError("--lambdas: λ = \(fmtLambda(value)) is given twice; each lane needs its own λ")
+    }
+    return values
   }
 
   func run() throws {
-    // Lane order follows the command line (the first λ is the reference), not sorted order.
-    let values = try lambdas.split(separator: ",").flatMap { try LambdaGrid.parse(String($0)) }
+    let values = try laneLambdas()
     let state = try RunState.load(runDir: runDir, data: data, cache: cache)
+    let blocks = state.session.dataset.numBlocks
+    guard stage < blocks else {
+      throw LorascopeError.usage("--stage \(stage) is past the run's last stage (\(blocks - 1)): a race retrains a stage 1…\(blocks - 1)")
+    }
+    let finished = state.session.stage
+    guard stage <= finished else {
+      throw LorascopeError.usage(
+        "--stage \(stage) races from stage \(stage - 1), which \(runDir) has not finished (finished: \(finished == 0 ? "none" : "0…\(finished - 1)")); resume the run first")
+    }
     let race = try StageRace(session: state.session, stage: stage, lambdas: values)
     let progress = ProgressReporter()
     progress.line("race: stage \(stage), λ = \(values.map(fmtLambda).joined(separator: " vs ")), \(race.totalSteps) steps each")
-    let result = try race.run { records in
+    let result = try race.run(metric: metric) { records in
       if let r = records.first, r.step == r.totalSteps || r.step % 50 == 0 {
         progress.line("  step \(r.step)/\(r.totalSteps)  CE " + records.map { String(format: "%.4f", $0.ce) }.joined(separator: " | "))
       }

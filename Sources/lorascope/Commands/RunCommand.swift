@@ -23,6 +23,9 @@ struct RunCommand: ParsableCommand {
     let session = try options.session(config: config, dataset: dataset, runDirectory: runDir, resume: resume)
     let progress = ProgressReporter()
     progress.line("\(dataset.name): \(dataset.numBlocks) blocks, \(dataset.items.numItems) items, vocab \(dataset.items.vocabSize) · \(config.method.rawValue) λ=\(config.lambda) seed \(config.seed) · BLAS \(BLAS.kernelName)")
+    // What the data offers, before any training (Docs/Design.md §4.4): healthy codes, and drift to learn.
+    progress.line(dataset.codeHealth.summary)
+    progress.line(dataset.drift.summary)
     let metrics = try session.run(onEvent: progress.handle)
     if json {
       try printJSON(RunReport(metrics: metrics, ranks: session.ranks))

@@ -44,7 +44,7 @@ struct GradientSpectrumReport: Encodable {
   let gradientBytes: Int
   let seconds: Double
 
-  var lambdaEff: Double { lambda / Double(adaptedLinears) }
+  var lambdaEff: Double { ProximalStrength.effective(lambda: lambda, adaptedLinears: adaptedLinears) }
 
   enum CodingKeys: String, CodingKey {
     case selection, method, metric, rho, weights, eps, lambda, lambdaEff = "lambda_eff", shiftRho = "shift_rho"

@@ -32,9 +32,10 @@ struct StudyCommand: ParsableCommand {
   func run() throws {
     let started = Date()
     let g = effectiveGrid
-    guard let report = try g.execute(progress: ProgressReporter()) else { return }
+    // OUT is written only after every run: make sure it can be before the first one trains.
     let outURL = URL(fileURLWithPath: out)
-    try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+    try Self.prepareOutputDirectory(outURL)
+    guard let report = try g.execute(progress: ProgressReporter()) else { return }
     let findings = StudyFindings(arms: report.arms, metric: report.metric.label)
     try AtomicFile.write(try report.json(), to: outURL.appendingPathComponent("sweep.json"))
     try AtomicFile.writeJSON(findings, to: outURL.appendingPathComponent("findings.json"))
@@ -48,6 +49,23 @@ struct StudyCommand: ParsableCommand {
       wallSeconds: g.collect.isEmpty ? Date().timeIntervalSince(started) : nil)
     try AtomicFile.write(Data(markdown.utf8), to: outURL.appendingPathComponent("Results.md"))
     print(markdown)
+  }
+}
+
+extension StudyCommand {
+  /// Creates OUT (or accepts an existing directory); anything else there — a file, a broken
+  /// link — is a usage error now, not after hours of training.
+  static func prepareOutputDirectory(_ url: URL) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+      guard isDirectory.boolValue else {
+        throw LorascopeError.usage("--out \(url.path) exists and is not a directory; choose a directory for the study's results")
+      }
+      return
+    }
+    do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+      throw LorascopeError.usage("--out \(url.path): cannot create the directory (\(error.localizedDescription)); choose another --out")
+    }
   }
 }
 

@@ -51,7 +51,7 @@ struct RunOptions: ParsableArguments {
   @Option(help: "Beam width of the constrained beam search.")
   var beam: Int = 10
 
-  @Option(help: "Backbone cache directory (default $LORASCOPE_CACHE or ~/.cache/lorascope/backbones).")
+  @Option(help: "Backbone cache directory (default $LORASCOPE_CACHE, else $XDG_CACHE_HOME/lorascope/backbones, else $HOME/.cache/lorascope/backbones).")
   var cache: String?
 
   @Option(name: .customLong("synthetic-drift"), help: "Synthetic data: drift strength 0…1 at block boundaries.")
@@ -155,15 +155,20 @@ struct RunOptions: ParsableArguments {
 
   /// A session of `config` with this command line's cache and stage-0 reuse.
   func session(config: RunConfig, dataset: ContinualDataset, runDirectory: RunDirectory?, resume: Bool) throws -> ContinualSession {
-    try ContinualSession(
+    if cacheURL == nil {
+      FileHandle.standardError.write(Data(
+        "lorascope: warning: no cache directory (none of \(CacheLocation.description) is set, and no --cache); the backbone is pretrained and not kept\n".utf8))
+    }
+    return try ContinualSession(
       config: config, dataset: dataset, runDirectory: runDirectory, backboneCache: cacheURL, resume: resume,
       dataSpec: dataSpec, reuseStageZero: !freshStageZero)
   }
 
-  var cacheURL: URL {
+  /// `--cache`, else `CacheLocation.resolve()` ($LORASCOPE_CACHE, $XDG_CACHE_HOME, $HOME); nil
+  /// when none is set, and then the run goes on without a cache (it is an optimisation).
+  var cacheURL: URL? {
     if let cache { return URL(fileURLWithPath: cache) }
-    if let env = ProcessInfo.processInfo.environment["LORASCOPE_CACHE"] { return URL(fileURLWithPath: env) }
-    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/lorascope/backbones")
+    return CacheLocation.resolve()
   }
 }
 
@@ -186,7 +191,8 @@ extension RunOptions {
     if noInherit { argv.append("--no-inherit") }
     if plainSum { argv.append("--plain-sum") }
     if freshStageZero { argv.append("--fresh-stage0") }
-    argv += ["--eval-users", evalUsers, "--beam", "\(beam)", "--cache", cacheURL.standardizedFileURL.path]
+    argv += ["--eval-users", evalUsers, "--beam", "\(beam)"]
+    if let cacheURL { argv += ["--cache", cacheURL.standardizedFileURL.path] }
     argv += ["--synthetic-drift", "\(syntheticDrift)", "--synthetic-users", "\(syntheticUsers)"]
     argv += ["--penalty-precision", penaltyPrecision.rawValue]
     return argv

@@ -17,7 +17,7 @@ public final class EngineController: DashboardEngine, Sendable {
   private let worker: SpectrumWorker
   /// The loop, until `start` hands it to the engine thread.
   private let pendingLoop: Mutex<EngineLoop?>
-  private let stopped = DispatchSemaphore(value: 0)
+  private let stopped = CompletionLatch()
   private let started = Atomic<Bool>(false)
 
   /// Takes over `session`: after `start()` only the engine thread uses it.
@@ -48,7 +48,7 @@ public final class EngineController: DashboardEngine, Sendable {
     worker.start()
     let thread = Thread { [stopped] in
       loop.run()
-      stopped.signal()
+      stopped.markFinished()
     }
     thread.name = "lorascope-engine"
     thread.start()
@@ -71,7 +71,7 @@ public final class EngineController: DashboardEngine, Sendable {
     inbox.send(.quit)
     guard started.load(ordering: .acquiring) else { return true }
     let deadline = Date().addingTimeInterval(seconds)
-    let engineDone = stopped.wait(timeout: .now() + seconds) == .success
+    let engineDone = stopped.wait(upTo: seconds)
     // A spectrum in progress cannot be cut short (nothing of it needs saving): it gets what is
     // left of the caller's time, at least 0.2 s, so a loaded machine does not read as a hang.
     let workerDone = worker.stop(waitingUpTo: max(0.2, deadline.timeIntervalSinceNow))

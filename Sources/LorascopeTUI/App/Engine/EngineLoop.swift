@@ -66,6 +66,8 @@ final class EngineLoop: @unchecked Sendable {
   /// The engine thread's body: returns after `.quit`.
   func run() {
     TerminalGuard.blockTerminalSignalsInCurrentThread()
+    // A cache notice goes to the status line: standard error would tear the screen.
+    session.onCacheNotice = { [unowned self] text in status = text }
     publish()
     while !quitting {
       apply(inbox.takeAll())

@@ -37,7 +37,7 @@ final class SpectrumWorker: Sendable {
   private let pending = Mutex<SpectrumJob?>(nil)
   private let wakeUp = DispatchSemaphore(value: 0)
   private let stopping = Atomic<Bool>(false)
-  private let stopped = DispatchSemaphore(value: 0)
+  private let stopped = CompletionLatch()
 
   init(store: SnapshotStore) {
     self.store = store
@@ -47,7 +47,7 @@ final class SpectrumWorker: Sendable {
     let thread = Thread { [self] in
       TerminalGuard.blockTerminalSignalsInCurrentThread()
       loop()
-      stopped.signal()
+      stopped.markFinished()
     }
     thread.name = "lorascope-spectrum"
     thread.start()
@@ -64,7 +64,7 @@ final class SpectrumWorker: Sendable {
   func stop(waitingUpTo seconds: Double) -> Bool {
     stopping.store(true, ordering: .releasing)
     wakeUp.signal()
-    return stopped.wait(timeout: .now() + seconds) == .success
+    return stopped.wait(upTo: seconds)
   }
 
   private func takeJob() -> SpectrumJob? {

@@ -2,8 +2,8 @@ import LorascopeEngine
 
 /// The engine thread's side jobs that fork a stage from its anchor v_{t−1}: the λ race
 /// (Docs/Statistics.md "The λ race") and the predicted-vs-realized check of Docs/Design.md §3
-/// (the two retrainings `lorascope verify` runs, here as a race of λ = 0 against the stage's
-/// λ so the screen can show progress and leave between steps). Both are `StageRace` lanes;
+/// (the two retrainings `lorascope verify` runs, here as a race of λ = 0 against the λ in force
+/// so the screen can show progress and leave between steps). Both are `StageRace` lanes;
 /// this type only schedules them one step per tick and publishes what they measured. The
 /// domain logic stays in the engine (`StageRace`, `TheoryCheck`, `SpectrumPipeline`).
 ///
@@ -11,8 +11,6 @@ import LorascopeEngine
 final class StageForkRunner {
   enum Purpose { case race, theory }
 
-  /// How many directions the predicted-vs-realized panel compares (as `verify`'s default).
-  static let theoryDirections = 16
   /// ‖Δ‖_H of every lane is refreshed this many times over a race (and at its end).
   static let displacementRefreshes = 40
 
@@ -61,7 +59,10 @@ final class StageForkRunner {
     }
   }
 
-  /// Retrains the last finished stage t ≥ 1 with λ = 0 and its own λ, then compares.
+  /// Retrains the last finished stage t ≥ 1 with λ = 0 and with the λ in force now (the
+  /// header's, so `w` then `v` checks the λ just set), then compares. The stage's own λ from the
+  /// run is kept beside it: the two differ once λ changed after the stage ended, and the panel
+  /// must name the λ the check trained with, not the stage's.
   func startTheory() {
     cancel()
     theory = TheoryPanelState()
@@ -70,15 +71,17 @@ final class StageForkRunner {
       theory.status = .unavailable("the check needs a finished stage ≥ 1 (stage 0 has no anchor): s finishes a stage")
       return
     }
-    let lambda = session.metrics.lambda(atEndOfStage: t)
+    let lambda = session.lambda
     theory.stage = t
     theory.lambda = lambda
+    theory.stageLambda = session.metrics.lambda(atEndOfStage: t)
     guard lambda > 0 else {
-      theory.status = .unavailable("stage \(t) trained at λ = 0: every w_k = 1, nothing to compare")
+      theory.status = .unavailable("λ = 0: every w_k = 1, nothing to compare (set λ, then v)")
       return
     }
     do {
       let stageRace = try StageRace(session: session, stage: t, lambdas: [0, lambda])
+      theory.lambda = stageRace.lanes[1].strength.lambda
       theory.totalSteps = stageRace.totalSteps
       theory.status = .retraining
       active = (.theory, stageRace)
@@ -162,15 +165,16 @@ final class StageForkRunner {
   }
 
   /// Corollary 2 on the lanes' end points: the joint spectrum at v_{t−1} (empirical Σ on the
-  /// panel's probe, as the spectrum panel measures it) and `TheoryCheck.evaluate`, as `verify`.
+  /// panel's probe, as the spectrum panel measures it) with every resolved direction, and
+  /// `TheoryCheck.evaluate` on the testable ones, as `verify` (Docs/Math.md §31).
   static func check(session: ContinualSession, race: StageRace) throws -> TheoryCheck {
     guard race.lanes.count == 2 else { throw LorascopeError.usage("the check compares λ = 0 with one λ") }
     let free = try race.adapter(of: race.lanes[0])
     let anchored = try race.adapter(of: race.lanes[1])
     let source = try session.spectrumSource(
       stage: race.stage, probeSize: SpectrumWorker.probeSize, seed: session.config.seed)
-    let analysis = try SpectrumPipeline.run(
-      source: source, selection: .joint, fisher: .empirical, directions: theoryDirections)
+    let gradients = try SpectrumPipeline.gradients(source: source, fisher: .empirical, selection: .joint)
+    let analysis = try TheoryCheck.analyze(source: source, gradients: gradients, selection: .joint)
     return try TheoryCheck.evaluate(
       analysis: analysis, source: source, free: free, anchored: anchored, strength: race.lanes[1].strength)
   }

@@ -1,10 +1,12 @@
 import LorascopeEngine
 
-/// Predicted vs realized (issue 11 item 3; Docs/Design.md §3, the check `lorascope verify` runs):
-/// stage t retrained from v_{t−1} with λ = 0 and with its λ, both displacements projected on the
-/// top generalized directions q_k; each direction is a dot at (predicted w_k, realized
-/// c_k(λ)/c_k(0)) on log-log axes, the diagonal is where the quadratic model holds. Beside it the
-/// correlation, ‖Δ_λ‖/‖Δ_0‖, and in words whether the quadratic picture holds here.
+/// Predicted vs realized (issue 11 item 3, issue 23 item 4; Docs/Math.md §31, the check
+/// `lorascope verify` runs): stage t retrained from v_{t−1} with λ = 0 and with the λ in force,
+/// both displacements projected on the generalized directions q_k whose predicted w_k lies in
+/// 0.05–0.95 (the ones that can test the model); each is a dot at (predicted w_k, realized
+/// c_k(λ)/c_k(0)) on log-log axes, the diagonal is where the quadratic model holds. Beside it how
+/// many directions fall in each band, the correlation, ‖Δ_λ‖/‖Δ_0‖, and the verdict in words —
+/// or why nothing can be checked at this λ. The title names the λ the check trained with.
 struct TheoryPanel {
   let theory: TheoryPanelState
 
@@ -15,7 +17,7 @@ struct TheoryPanel {
 
   func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
     let title = "Predicted w_k vs realized" + (theory.stage.map { " · stage \($0)" } ?? "")
-      + (theory.lambda.map { " · λ \(NumberFormat.compact($0, significant: 4))" } ?? "")
+      + ((theory.check?.lambda ?? theory.lambda).map { " · λ \(NumberFormat.compact($0, significant: 4))" } ?? "")
     let inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard !inner.isEmpty else { return }
     switch theory.status {
@@ -40,8 +42,9 @@ struct TheoryPanel {
     guard let check = theory.check else { return }
     let plot = ScatterPlot(
       points: check.directions.map { ChartPoint(x: $0.predicted, y: $0.realized) }, xLabel: "predicted w_k",
-      yLabel: "realized", emptyMessage: "no direction has a positive realized ratio to plot")
-    let textLines = Self.summary(check, omitted: plot.omitted)
+      yLabel: "realized",
+      emptyMessage: check.bands.uncheckableReason ?? "no testable direction has a positive realized ratio to plot")
+    let textLines = Self.summary(check, omitted: plot.omitted, stageLambda: theory.stageLambda)
     let plotRect: Rect
     let textRect: Rect
     if inner.width >= Self.sideBySideWidth {
@@ -87,16 +90,24 @@ struct TheoryPanel {
   }
 
   /// The numbers and the verdict in words, one paragraph each.
-  static func summary(_ check: TheoryCheck, omitted: Int) -> [(String, CellStyle)] {
+  static func summary(_ check: TheoryCheck, omitted: Int, stageLambda: Double? = nil) -> [(String, CellStyle)] {
     var lines: [(String, CellStyle)] = []
+    let b = check.bands
+    lines.append(("w_k < 0.05: \(b.below) · 0.05–0.95: \(b.testable) · > 0.95: \(b.above)", .normal))
     let correlation = check.correlation.map { NumberFormat.fixed($0, decimals: 3) } ?? "undefined"
     lines.append(("corr(w_k, realized) \(correlation)", .normal))
     lines.append(("‖Δ_λ‖/‖Δ_0‖ \(NumberFormat.fixed(check.displacementRatio, decimals: 4)) (H-norm)", .normal))
-    var count = "\(check.directions.count) directions, Σ \(check.fisher.title)"
-    if omitted > 0 { count += "; \(omitted) off the log axes (realized ≤ 0 or undefined)" }
-    lines.append((count, .dim))
+    lines.append(("\(check.directions.count) of \(b.testable) testable compared, Σ \(check.fisher.title)", .dim))
+    if omitted > 0 { lines.append(("\(omitted) off the log axes (realized ≤ 0 or undefined)", .dim)) }
+    if let stageLambda, stageLambda != check.lambda {
+      lines.append((
+        "the run trained this stage at λ \(NumberFormat.compact(stageLambda, significant: 4)); the check retrained it"
+          + " at the λ now set", .dim))
+    }
     let gap = check.medianGap.map { NumberFormat.fixed($0, decimals: 3) } ?? "–"
     switch check.agreement {
+    case .cannotBeChecked:
+      lines.append(((b.uncheckableReason ?? "cannot be checked at this λ") + ".", .warn))
     case .holds:
       let factor = check.medianFactor.map { ", realized/w_k " + NumberFormat.compact($0, significant: 2) } ?? ""
       lines.append(("The quadratic model holds here: realized ratios follow w_k (median gap \(gap)\(factor)).", .good))
@@ -113,7 +124,7 @@ struct TheoryPanel {
           + " whatever its curvature, so a stiff direction is held only to about ±lr around the anchor,"
           + " not pulled to w_k·c_k(0).", .bad))
     case .tooFewDirections:
-      lines.append(("Fewer than 3 directions have a defined ratio: no verdict.", .dim))
+      lines.append(("Fewer than 3 testable directions have a defined ratio: no verdict.", .dim))
     }
     return lines
   }

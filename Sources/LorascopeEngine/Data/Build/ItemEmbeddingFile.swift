@@ -1,0 +1,65 @@
+import Foundation
+
+/// Reads item vectors a user supplies (Docs/Design.md §4.4): a NumPy `.npy` file of float32 or
+/// float64, shape `[n_items, d]`, C order, and a text file with the `n_items` item ids, one a line.
+enum ItemEmbeddingFile {
+  /// Vectors by item id, and their dimension.
+  static func read(npy path: String, ids idsPath: String) throws -> (vectors: [String: [Float]], dimension: Int) {
+    func fail(_ reason: String) -> LorascopeError { .invalidFile(path: path, reason: reason) }
+    guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
+    let bytes = [UInt8](data)
+    guard bytes.count >= 10, bytes.starts(with: [0x93] + Array("NUMPY".utf8)) else { throw fail("not a .npy file (no \\x93NUMPY magic)") }
+    let major = bytes[6]
+    let headerLength: Int
+    let headerStart: Int
+    if major == 1 {
+      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+      headerStart = 10
+    } else {
+      guard bytes.count >= 12 else { throw fail("truncated header") }
+      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+      headerStart = 12
+    }
+    guard headerStart + headerLength <= bytes.count else { throw fail("truncated header") }
+    let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+    let width: Int
+    if header.contains("'<f4'") { width = 4 } else if header.contains("'<f8'") { width = 8 } else {
+      throw fail("the array must be little-endian float32 or float64 ('<f4' or '<f8'); the header says \(header.trimmingCharacters(in: .whitespacesAndNewlines))")
+    }
+    guard header.contains("'fortran_order': False") else { throw fail("the array must be in C order (fortran_order False)") }
+    guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+      throw fail("no shape in the header")
+    }
+    let shape = header[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard shape.count == 2, shape[0] > 0, shape[1] > 0 else { throw fail("the shape must be [n_items, d], not \(shape)") }
+    let (rows, dimension) = (shape[0], shape[1])
+    let start = headerStart + headerLength
+    guard bytes.count - start == rows * dimension * width else {
+      throw fail("\(bytes.count - start) data bytes for shape [\(rows), \(dimension)] of \(width)-byte floats")
+    }
+    guard let idText = try? String(contentsOfFile: idsPath, encoding: .utf8) else {
+      throw LorascopeError.invalidFile(path: idsPath, reason: "cannot read the item id list")
+    }
+    let ids = idText.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+      .map { $0.trimmingCharacters(in: .whitespaces) }
+      .reversed().drop { $0.isEmpty }.reversed()
+    guard ids.count == rows else {
+      throw LorascopeError.invalidFile(path: idsPath, reason: "\(ids.count) item ids for \(rows) rows in \(path)")
+    }
+    var vectors: [String: [Float]] = [:]
+    for (row, id) in ids.enumerated() {
+      var vector = [Float](repeating: 0, count: dimension)
+      for j in 0..<dimension {
+        let offset = start + (row * dimension + j) * width
+        var bits: UInt64 = 0
+        for b in 0..<width { bits |= UInt64(bytes[offset + b]) << (8 * UInt64(b)) }
+        vector[j] = width == 4 ? Float(bitPattern: UInt32(bits)) : Float(Double(bitPattern: bits))
+      }
+      guard vector.allSatisfy(\.isFinite) else { throw fail("row \(row) (item \(ErrorQuote.quoted(id))) has a non-finite value") }
+      guard vectors.updateValue(vector, forKey: id) == nil else {
+        throw LorascopeError.invalidFile(path: idsPath, reason: "line \(row + 1): item id \(ErrorQuote.quoted(id)) appears twice")
+      }
+    }
+    return (vectors, dimension)
+  }
+}
