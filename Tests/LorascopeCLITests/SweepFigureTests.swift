@@ -87,6 +87,9 @@ struct SweepFigureTests {
           r.metrics.stages[t].baselines = CountingBaselineValues(
             popularity: RankingMetrics(hit5: 0, hit10: 0, ndcg5: 0.01, ndcg10: 0, mrr: 0, count: 12), markov: m, cooccurrence: m)
         }
+        // Their ranks: every user's target first (NDCG@5 = 1), so the arms are far below.
+        let first = ExampleRanks(users: Array(0..<12), ranks: [Int](repeating: 1, count: 12))
+        r.ranks?.baselines = (0..<3).map { _ in CountingBaselineValues(popularity: first, markov: first, cooccurrence: first) }
         runs.append(r)
       }
     }
@@ -100,6 +103,9 @@ struct SweepFigureTests {
     // Every arm's plasticity (at most 8/9 of NDCG… here well under 0.3) is below the Markov counter's.
     let table = report.table()
     #expect(table.contains("below the Markov counter's plasticity") && table.contains("single") && table.contains("frozen"))
+    // Paired against the counter's ranks: every arm's interval lies below 0.
+    #expect(report.againstCounter.count == 2)
+    #expect(report.againstCounter.allSatisfy { $0.counter == .markov && ($0.difference?.upper ?? 0) < 0 })
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-fig-\(UUID().uuidString)")
     let frontier = try Self.parse(try SweepFigures.writeSVG(report, to: dir)[1])
     #expect(frontier.ok)

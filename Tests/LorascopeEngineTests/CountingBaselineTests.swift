@@ -131,7 +131,8 @@ struct CountingBaselineTests {
   @Test("Video_Games, every eligible test user: NDCG@5 per block as the definitions give it")
   func videoGamesBlocks() throws {
     let data = try PESODatasetLoader.load(directory: VideoGamesFixture.directory)
-    // Popularity, Markov, co-occurrence per block (Docs/Math.md §44; computed independently in Python).
+    // Popularity, Markov, co-occurrence per block (Docs/Math.md §44), computed independently by
+    // Scripts/data/counting_baselines.py.
     let expected: [[Double]] = [
       [0.018497, 0.028498, 0.035517], [0.017407, 0.030327, 0.035079], [0.012489, 0.030950, 0.042310],
       [0.006353, 0.021758, 0.026095], [0.007031, 0.020483, 0.030289],

@@ -189,21 +189,30 @@ public enum SweepComparison {
             ra.stages.count == a.metrics.blocks, rb.stages.count == b.metrics.blocks
       else { return nil }
       let cells = SweepRunResult.cells(summary, blocks: a.metrics.blocks)
-      let total = cells.reduce(0) { $0 + ra.stages[$1.stage][$1.block].ranks.count }
-      var seedDifferences: [Double] = []
+      var pairs: [(x: ExampleRanks, y: ExampleRanks)] = []
       for cell in cells {
         let x = ra.stages[cell.stage][cell.block], y = rb.stages[cell.stage][cell.block]
         guard x.users == y.users else {
           throw LorascopeError.usage(
             "sweep: seed \(a.seed) scored different test users of block \(cell.block) under \(a.method.rawValue) and single")
         }
-        guard !x.ranks.isEmpty else { continue }
-        let weight = Double(total) / (Double(cells.count) * Double(x.ranks.count))
-        seedDifferences += zip(x.values(metric), y.values(metric)).map { weight * ($0 - $1) }
+        pairs.append((x, y))
       }
-      differences.append(seedDifferences)
+      differences.append(cellWeightedDifferences(pairs, metric: metric))
     }
     guard !differences.isEmpty else { return nil }
     return try PairedBootstrap(differences: differences, replicates: replicates).interval()
+  }
+
+  /// One seed's per-user differences x − y over a summary's cells (the same users in x and y),
+  /// each weighted N / (C · n_c) so that their mean is the mean of the C cell means.
+  static func cellWeightedDifferences(_ cells: [(x: ExampleRanks, y: ExampleRanks)], metric: RankingMetricName) -> [Double] {
+    let total = cells.reduce(0) { $0 + $1.x.ranks.count }
+    var out: [Double] = []
+    for (x, y) in cells where !x.ranks.isEmpty {
+      let weight = Double(total) / (Double(cells.count) * Double(x.ranks.count))
+      out += zip(x.values(metric), y.values(metric)).map { weight * ($0 - $1) }
+    }
+    return out
   }
 }

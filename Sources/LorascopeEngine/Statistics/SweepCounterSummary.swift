@@ -22,6 +22,40 @@ public struct SweepCounterSummary: Codable, Sendable, Equatable {
   }
 }
 
+/// One arm's plasticity against the best counter's, paired over (seed, test user) on the same
+/// cells R[t][t], t ≥ 1 (Docs/Statistics.md; Docs/Math.md §44).
+public struct SweepArmAgainstCounter: Codable, Sendable, Equatable {
+  public var method: ContinualMethod
+  public var lambda: Double
+  public var counter: CountingBaseline
+  /// Arm − counter; nil when a run lacks the ranks of either.
+  public var difference: ConfidenceInterval?
+
+  enum CodingKeys: String, CodingKey { case method, lambda, counter, difference = "plasticity_minus_counter" }
+
+  /// Every arm of `runs` against `counter` (the best of `summarize`'s).
+  public static func compare(
+    _ runs: [SweepRunResult], counter: CountingBaseline, metric: RankingMetricName = .ndcg5, replicates: Int = 2000
+  ) throws -> [SweepArmAgainstCounter] {
+    var arms: [(method: ContinualMethod, lambda: Double)] = []
+    for r in runs where !arms.contains(where: { $0.method == r.method && $0.lambda == r.lambda }) { arms.append((r.method, r.lambda)) }
+    arms.sort { ($0.method.rawValue, $0.lambda) < ($1.method.rawValue, $1.lambda) }
+    return try arms.map { arm in
+      let list = runs.filter { $0.method == arm.method && $0.lambda == arm.lambda }.sorted { $0.seed < $1.seed }
+      var differences: [[Double]]? = []
+      for r in list {
+        guard let ranks = r.ranks, let counters = ranks.baselines, ranks.stages.count == r.metrics.blocks,
+              counters.count == r.metrics.blocks, r.metrics.blocks >= 2
+        else { differences = nil; break }
+        let cells = (1..<r.metrics.blocks).map { t in (x: ranks.stages[t][t], y: counters[t][counter]) }
+        differences?.append(SweepComparison.cellWeightedDifferences(cells, metric: metric))
+      }
+      let interval = try differences.flatMap { $0.isEmpty ? nil : try PairedBootstrap(differences: $0, replicates: replicates).interval() }
+      return SweepArmAgainstCounter(method: arm.method, lambda: arm.lambda, counter: counter, difference: interval)
+    }
+  }
+}
+
 extension SweepRunResult {
   /// Mean over t ≥ 1 of counter `baseline` on block t; nil unless every such stage finished with
   /// the counters recorded.

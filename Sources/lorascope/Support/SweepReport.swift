@@ -23,9 +23,13 @@ struct SweepReport: Encodable {
   /// The counting baselines over the same seeds and plasticity cells (Docs/Math.md §44); empty for
   /// runs from before they were recorded.
   let counters: [SweepCounterSummary]
+  /// Every arm's plasticity against the best counter's, paired (empty without counters).
+  let againstCounter: [SweepArmAgainstCounter]
   let runs: [Run]
 
-  enum CodingKeys: String, CodingKey { case dataset, metric, definitions, arms, counters = "counting_baselines", runs }
+  enum CodingKeys: String, CodingKey {
+    case dataset, metric, definitions, arms, counters = "counting_baselines", againstCounter = "arms_against_best_counter", runs
+  }
 
   init(dataset: String, metric: RankingMetricName, results: [SweepRunResult]) throws {
     self.dataset = dataset
@@ -38,6 +42,8 @@ struct SweepReport: Encodable {
     ]
     arms = try SweepComparison.compare(results, metric: metric)
     counters = SweepCounterSummary.summarize(results, metric: metric)
+    let best = counters.max { $0.plasticity.mean < $1.plasticity.mean }
+    againstCounter = try best.map { try SweepArmAgainstCounter.compare(results, counter: $0.baseline, metric: metric) } ?? []
     runs = results.sorted { ($0.method.rawValue, $0.lambda, $0.seed) < ($1.method.rawValue, $1.lambda, $1.seed) }.map {
       Run(method: $0.method, lambda: $0.lambda, seed: $0.seed, plasticity: $0.plasticity(metric),
           stability: $0.stability(metric), hasRanks: $0.ranks != nil, matrix: $0.metrics.matrix(metric).values)
@@ -73,8 +79,11 @@ struct SweepReport: Encodable {
     guard let best = counters.max(by: { $0.plasticity.mean < $1.plasticity.mean }) else { return nil }
     var out = "counting baselines, \(metric.rawValue) plasticity (Docs/Math.md §44): "
       + counters.map { "\($0.baseline.label) \(Self.spread($0.plasticity))" }.joined(separator: ", ")
-    let below = arms.filter { $0.plasticity.mean < best.plasticity.mean }
-      .map { $0.method.usesLambda ? "\($0.method.rawValue) λ=\(fmt($0.lambda))" : $0.method.rawValue }
+    let below = arms.filter { $0.plasticity.mean < best.plasticity.mean }.map { arm in
+      let name = arm.method.usesLambda ? "\(arm.method.rawValue) λ=\(fmt(arm.lambda))" : arm.method.rawValue
+      let paired = againstCounter.first { $0.method == arm.method && $0.lambda == arm.lambda }?.difference
+      return paired.map { "\(name) \($0.signedText)" } ?? name
+    }
     out += below.isEmpty
       ? "\nevery arm's plasticity is above the \(best.baseline.label) counter's"
       : "\nbelow the \(best.baseline.label) counter's plasticity (\(String(format: "%.4f", best.plasticity.mean))): \(below.joined(separator: ", "))"
