@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
-/// Every `§` reference in the repository names a heading that exists, so a reader can follow
-/// each one without leaving the repository (Docs/Architecture.md "Assets"). The check reads the
-/// repository found from this file's path.
+/// Every `§` reference in the repository names a heading that exists, and every cited
+/// `Name.swift` a file that exists, so a reader can follow each one without leaving the
+/// repository (Docs/Architecture.md "Assets"). The check reads the repository found from this
+/// file's path.
 struct DocReferenceTests {
   @Test func everySectionReferenceInTheRepositoryResolves() throws {
     let checker = SectionReferenceChecker(root: SectionReferenceChecker.repositoryRoot)
@@ -11,6 +12,32 @@ struct DocReferenceTests {
     #expect(problems.isEmpty, "\(problems.count) unresolved § references:\n\(problems.joined(separator: "\n"))")
     // Guard against a scan that silently reads nothing.
     #expect(try checker.scannedFiles().count > 100)
+  }
+
+  /// Every `Name.swift` the repository's text cites (docs, README, comments) is a file of the
+  /// repository, so a reader who looks for it finds it.
+  @Test func everyCitedSwiftFileExists() throws {
+    let checker = SectionReferenceChecker(root: SectionReferenceChecker.repositoryRoot)
+    let existing = try checker.swiftFileNames()
+    #expect(existing.count > 100)
+    var problems: [String] = []
+    for path in try checker.scannedFiles() {
+      guard let text = try? String(contentsOf: checker.root.appendingPathComponent(path), encoding: .utf8) else { continue }
+      problems += SectionReferenceChecker.missingSwiftFiles(inText: text, path: path, existing: existing)
+    }
+    #expect(problems.isEmpty, "\(problems.count) cited .swift files do not exist:\n\(problems.joined(separator: "\n"))")
+  }
+
+  @Test func aMadeUpSwiftFileIsReported() {
+    let existing: Set<String> = ["GradientFiles.swift", "ContinualSession+Analysis.swift"]
+    let good = "/// Streamed (Spectrum/GradientFiles.swift; Training/ContinualSession+Analysis.swift), CSV.swift, Tests/X.swift."
+    #expect(SectionReferenceChecker.missingSwiftFiles(inText: good, path: "Sources/X.swift", existing: existing).isEmpty)
+    let madeUp = "/// See StreamedSpectrumSolver.swift and\n/// `Spectrum/NoSuchSolver.swift`."
+    let found = SectionReferenceChecker.missingSwiftFiles(inText: madeUp, path: "Docs/Y.md", existing: existing)
+    #expect(found == [
+      "Docs/Y.md:1: StreamedSpectrumSolver.swift is not a file of the repository",
+      "Docs/Y.md:2: NoSuchSolver.swift is not a file of the repository",
+    ])
   }
 
   /// The repository names no folder beside itself (the team's old shared folder least of all):
@@ -103,6 +130,50 @@ struct SectionReferenceChecker {
   static let skippedPaths = ["Assets/Data/", "Tests/LorascopeEngineTests/DocReferenceTests.swift"]
 
   static let sectionID = #"[0-9]+(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)*"#
+
+  /// `.swift` names that are cited but are not files here on purpose: the yaslab/CSV.swift
+  /// package, and `X.swift`, the placeholder for "any file" (Docs/Math.md's abbreviations).
+  static let citedNonFiles: Set<String> = ["CSV.swift", "X.swift"]
+
+  /// The file names (not paths) of every `.swift` file under the repository's folders,
+  /// skipped ones included (this file is cited too).
+  func swiftFileNames() throws -> Set<String> {
+    var names: Set<String> = []
+    for entry in Self.scannedRoots {
+      let url = root.appendingPathComponent(entry)
+      if entry.hasSuffix(".swift") {
+        if FileManager.default.fileExists(atPath: url.path) { names.insert(entry) }
+        continue
+      }
+      let walker = FileManager.default.enumerator(atPath: url.path)
+      while let relative = walker?.nextObject() as? String {
+        if relative.hasSuffix(".swift") { names.insert((relative as NSString).lastPathComponent) }
+      }
+    }
+    return names
+  }
+
+  /// The `Name.swift` citations of `text` (read from `path`) that name no file in `existing`,
+  /// as "path:line: message". A citation may carry folders ("Spectrum/GradientFiles.swift");
+  /// only its file name is looked up, since files are unique by name in this repository.
+  static func missingSwiftFiles(inText text: String, path: String, existing: Set<String>) -> [String] {
+    citedSwiftFiles(inText: text)
+      .filter { !existing.contains($0.name) && !citedNonFiles.contains($0.name) }
+      .map { "\(path):\($0.line): \($0.name) is not a file of the repository" }
+  }
+
+  /// Every `Name.swift` of `text` with its line, folders dropped ("Spectrum/GradientFiles.swift"
+  /// gives "GradientFiles.swift"). Foundation's regular expressions, since Swift's `Regex` has no
+  /// lookbehind.
+  static func citedSwiftFiles(inText text: String) -> [(name: String, line: Int)] {
+    let citation = try! NSRegularExpression(pattern: #"(?<![A-Za-z0-9_+\-])([A-Za-z0-9_+\-]+\.swift)(?![A-Za-z0-9_])"#)  // a constant pattern
+    let whole = NSRange(text.startIndex..., in: text)
+    return citation.matches(in: text, range: whole).compactMap { match in
+      guard let range = Range(match.range(at: 1), in: text) else { return nil }
+      let line = text[..<range.lowerBound].filter { $0 == "\n" }.count + 1
+      return (String(text[range]), line)
+    }
+  }
 
   /// The relative paths of every scanned file, sorted.
   func scannedFiles() throws -> [String] {

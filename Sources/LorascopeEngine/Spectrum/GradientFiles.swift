@@ -4,7 +4,7 @@ import Foundation
 /// Scripts/export_gradients.py: a 2-D `G` [rows, p] (F32 or F64), `module_offsets` [M + 1] and
 /// the metadata `modules`, a JSON list of the M module names. Several files (one per torchrun
 /// rank) are the rows of one G, in the order given. Only headers are read here; the streamed
-/// spectrum reads G one module block at a time (StreamedSpectrumSolver.swift).
+/// spectrum reads G one module block at a time (StreamedSpectrumSolver, below in this file).
 public final class GradientFiles: @unchecked Sendable {
   public let files: [MappedSafetensors]
   public let modules: [String]

@@ -4,8 +4,9 @@
 ///     M = Σ_g (1/n) (G_g D_g^{-½})(G_g D_g^{-½})ᵀ + (1/n) c_g c_gᵀ / δ_g,   c_g = G_g a_g,
 ///
 /// and each module's n × m_g block of G is needed only while it is added. The in-memory
-/// solver feeds it blocks cut from G; the streamed solver (StreamedSpectrumSolver.swift) feeds
-/// it blocks read from gradient files, so memory stays O(n² + n · max m_g) whatever p is.
+/// solver feeds it blocks cut from G; the streamed solver (StreamedSpectrumSolver in
+/// GradientFiles.swift) feeds it blocks read from gradient files, so memory stays
+/// O(n² + n · max m_g) whatever p is.
 struct LowRankAccumulator {
   let n: Int
   /// Upper triangle of Σ_g (1/n) B_g B_gᵀ (row-major n × n).
