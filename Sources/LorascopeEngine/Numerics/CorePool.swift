@@ -8,7 +8,7 @@ import Synchronization
 /// steps), most of them a few hundred microseconds long. `DispatchQueue.concurrentPerform` let
 /// its worker sleep between them and paid a wake-up at every region. These helpers wait for the
 /// next region by spinning for `spinBudgetNanoseconds`, and only then sleep, so inside a step
-/// they stay awake: the LoRA + PESO step runs 10 % faster (Docs/Reproduce.md "Measured figures").
+/// they stay awake: the LoRA + PESO step runs 10 % faster (Docs/BenchLog.md "Helper threads").
 ///
 /// The caller takes chunks too, and chunks are claimed one at a time, so a helper that is slow
 /// to wake only means the caller does more of the chunks itself. Which thread runs a chunk never
@@ -127,7 +127,7 @@ final class CorePool: @unchecked Sendable {
   /// One turn of a wait loop: a few bare checks, then `sched_yield` at every turn, so that a
   /// waiting thread gives its core to any other runnable thread. When more threads than cores
   /// are busy (two processes on two cores, say), a spinning wait would hold a core that the
-  /// awaited thread needs; alone, a yield returns at once. (Measured in Docs/Reproduce.md
+  /// awaited thread needs; alone, a yield returns at once. (Measured in Docs/BenchLog.md
   /// "Helper threads": with bare spinning two processes on two cores took 16 % longer than with
   /// Dispatch, with a yield after 64 turns as long, after 1,024 turns 5 % longer.)
   @inline(__always)
