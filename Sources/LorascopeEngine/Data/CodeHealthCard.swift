@@ -165,7 +165,9 @@ public struct CodeHealthCard: Sendable, Equatable, Codable {
       lines.append(
         "  new in \(block.block)   \(block.items) items over \(block.firstLevelCodesUsed) first-level codes (perplexity \(String(format: "%.1f", block.firstLevelPerplexity))), \(String(format: "%.1f", block.shareInCodesNewToTheBlock * 100)) % in codes no earlier item has")
     }
-    for warning in warnings { lines.append("warning: \(warning)") }
+    // "caution:", as run's other data notes: a line starting "warning:" reads as a compiler
+    // warning to tools (and to CI's check) that scan output.
+    for warning in warnings { lines.append("caution: \(warning)") }
     return lines.joined(separator: "\n")
   }
 }
