@@ -148,22 +148,8 @@ public final class RunDirectory: @unchecked Sendable {
   public func appendLog<T: Encodable>(_ records: [T]) throws {
     try requireWritable(logURL)
     if logHandle == nil {
-      // O_NOFOLLOW and a regular-file check: a log.jsonl planted as a symbolic link (or a FIFO)
-      // must not make us append to its target (or block forever).
-      let fd = open(logURL.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
-      guard fd >= 0 else {
-        let reason = errno
-        if reason == ELOOP {
-          throw LorascopeError.usage(
-            "\(logURL.path) is a symbolic link; lorascope never writes through one. Remove it and run again")
-        }
-        throw LorascopeError.io("cannot open \(logURL.path) for appending: \(String(cString: strerror(reason)))")
-      }
-      var status = stat()
-      guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-        close(fd)
-        throw LorascopeError.usage("\(logURL.path) is not a regular file; remove it and run again")
-      }
+      let fd = try OwnedFile.openForWriting(
+        logURL.path, flags: O_WRONLY | O_APPEND, role: "the run's log", remedy: "remove it and run again")
       logHandle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
     guard let handle = logHandle else { throw LorascopeError.io("cannot open \(logURL.path) for appending") }

@@ -21,25 +21,9 @@ final class RunDirectoryLock {
   /// Takes the lock of `directory`, or throws `LorascopeError.usage` naming the process holding it.
   init(directory: URL) throws {
     let path = directory.appendingPathComponent(Self.fileName).path
-    // O_NOFOLLOW: the lock file is truncated and rewritten below, so a `.lock` planted as a
-    // symbolic link must never lead us to overwrite whatever it points at.
-    let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
-    guard fd >= 0 else {
-      let reason = errno
-      if reason == ELOOP {
-        throw LorascopeError.usage(
-          "the lock file \(path) is a symbolic link; lorascope never writes through one. Remove \(path) (its target is left untouched) and run again")
-      }
-      throw LorascopeError.io("cannot create the lock file \(path): \(String(cString: strerror(reason)))")
-    }
-    // A FIFO, device or directory named `.lock` is not ours to truncate (O_NONBLOCK above keeps
-    // the open of a FIFO from blocking until this check refuses it).
-    var status = stat()
-    guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-      close(fd)
-      throw LorascopeError.usage(
-        "the lock file \(path) is not a regular file; remove it (or choose another --run-dir) and run again")
-    }
+    // The lock file is truncated and rewritten below: never through a link, never a FIFO.
+    let fd = try OwnedFile.openForWriting(
+      path, flags: O_RDWR, role: "the lock file", remedy: "remove it (or choose another --run-dir) and run again")
     guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
       let reason = errno
       var holder = ""
