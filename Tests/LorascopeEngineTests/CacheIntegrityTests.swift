@@ -102,9 +102,16 @@ struct CacheIntegrityTests {
     #expect(writing.cacheNotices.isEmpty, "\(writing.cacheNotices)")
     #expect(BackboneCachePublisher.check(entry) == .valid)
 
-    // Damaged: an inspecting session reports it by name and leaves it in place.
+    // Damaged: a run that keeps its own backbone does not need the entry and leaves it alone;
+    // an older run, whose backbone is a link into the cache, reports it by name and leaves it.
     let weights = entry.appendingPathComponent("model.safetensors")
     try Self.flipOneBit(in: weights, at: try Data(contentsOf: weights).count - 3)
+    let ownBackbone = try ContinualSession(
+      config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)
+    #expect(ownBackbone.adapters.count == data.numBlocks)
+    let runBackbone = dir.appendingPathComponent("backbone")
+    try FileManager.default.removeItem(at: runBackbone)
+    try FileManager.default.createSymbolicLink(at: runBackbone, withDestinationURL: entry)
     let error = try #require(throws: LorascopeError.self) {
       _ = try ContinualSession(
         config: config, dataset: data, runDirectory: try RunDirectory.openForInspection(dir), backboneCache: cache)

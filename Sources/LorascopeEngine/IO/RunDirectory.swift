@@ -103,7 +103,7 @@ public final class RunDirectory: @unchecked Sendable {
   public var configURL: URL { url.appendingPathComponent("config.json") }
   public var metricsURL: URL { url.appendingPathComponent("metrics.json") }
   public var logURL: URL { url.appendingPathComponent("log.jsonl") }
-  public var backboneLinkURL: URL { url.appendingPathComponent("backbone") }
+  public var backboneURL: URL { url.appendingPathComponent("backbone") }
   public func stageURL(_ t: Int) -> URL { url.appendingPathComponent("stages/stage_\(t)") }
 
   public func writeManifest(_ m: RunManifest) throws {
@@ -127,21 +127,14 @@ public final class RunDirectory: @unchecked Sendable {
 
   public func readMetrics() throws -> RunMetrics? { try Self.readJSON(RunMetrics.self, at: metricsURL) }
 
-  /// Points `backbone` at the cached backbone directory (a symbolic link, replaced atomically).
-  public func linkBackbone(to target: URL) throws {
-    try requireWritable(backboneLinkURL)
-    let tmp = url.appendingPathComponent(".backbone.tmp-\(getpid())")
-    try? FileManager.default.removeItem(at: tmp)
-    do {
-      try FileManager.default.createSymbolicLink(at: tmp, withDestinationURL: target)
-      if rename(tmp.path, backboneLinkURL.path) != 0 {
-        throw LorascopeError.io("cannot link \(backboneLinkURL.path) to \(target.path)")
-      }
-    } catch let e as LorascopeError {
-      throw e
-    } catch {
-      throw LorascopeError.io("cannot link \(backboneLinkURL.path): \(error.localizedDescription)")
-    }
+  /// Keeps the backbone the run trains on inside the run directory, as a `LlamaForCausalLM`
+  /// directory of its own (a few MB at lorascope's sizes): a run directory copied to another
+  /// machine or user, or whose cache was cleared, reopens from it (Docs/Architecture.md "The run
+  /// directory"). Replaces whatever `backbone` was there, the symbolic link into the cache of
+  /// runs written before, atomically.
+  public func keepBackbone(_ model: LlamaModel) throws {
+    try requireWritable(backboneURL)
+    try AtomicFile.replaceDirectory(at: backboneURL) { staging in try ModelCheckpoint.writeBackbone(model, to: staging) }
   }
 
   /// Appends records to log.jsonl, one line each.

@@ -272,7 +272,7 @@ public final class ContinualSession {
     }
     guard m.config == config.model else { return nil }
     pretrained = m.weights.clone()
-    if let run = runDirectory, !run.isReadOnly { try run.linkBackbone(to: dir) }
+    if let run = runDirectory, !run.isReadOnly { try run.keepBackbone(m) }
     return .backboneLoaded(path: dir.path)
   }
 
@@ -311,11 +311,11 @@ public final class ContinualSession {
         try BackboneCachePublisher.publish(m, to: dir)
       } catch {
         cacheNotice(
-          "warning: cannot write the backbone to the cache (\(Self.describe(error))); the run goes on, "
-            + "but resuming it after stage 0 needs the backbone in the cache")
+          "warning: cannot write the backbone to the cache (\(Self.describe(error))); the run goes on "
+            + "with its own copy in the run directory")
       }
-      try runDirectory?.linkBackbone(to: dir)
     }
+    if let run = runDirectory, !run.isReadOnly { try run.keepBackbone(m) }
     try flushLog()
   }
 
@@ -644,10 +644,32 @@ public final class ContinualSession {
   /// Loads the cached backbone the finished stages were trained on, or says it is gone.
   private func requireCachedBackbone() throws {
     guard pretrained == nil else { return }
+    if try loadRunsOwnBackbone() { return }
     if let loaded = try loadCachedBackbone(), case .backboneLoaded = loaded { return }
     throw LorascopeError.io(
-      "cannot reopen the run: its cached backbone \(backboneDirectory?.path ?? "(no backbone cache given)") is missing; "
+      "cannot reopen the run: it keeps no backbone of its own (\(runDirectory?.backboneURL.path ?? "no run directory")) "
+        + "and its cached backbone \(backboneDirectory?.path ?? "(no backbone cache given)") is missing; "
         + "pass the --cache the run used, or start a new run")
+  }
+
+  /// Loads the backbone the run directory keeps (`RunDirectory.keepBackbone`), so a run reopens
+  /// wherever it was copied and whatever happened to the cache. False when it keeps none (a run
+  /// written before it kept one links into the cache instead) or one of another configuration.
+  private func loadRunsOwnBackbone() throws -> Bool {
+    guard let run = runDirectory else { return false }
+    var status = stat()
+    // lstat: the `backbone` of older runs is a symbolic link into the cache; that path is the
+    // cache's to check (`loadCachedBackbone`), not the run's.
+    guard lstat(run.backboneURL.path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR,
+      FileManager.default.fileExists(atPath: run.backboneURL.appendingPathComponent("model.safetensors").path)
+    else { return false }
+    let m = try ModelCheckpoint.readBackbone(from: run.backboneURL)
+    guard m.config == config.model else {
+      throw LorascopeError.invalidFile(
+        path: run.backboneURL.path, reason: "the run's backbone does not have the model configuration of its config.json")
+    }
+    pretrained = m.weights.clone()
+    return true
   }
 }
 
