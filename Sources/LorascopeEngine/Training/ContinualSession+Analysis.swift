@@ -13,7 +13,7 @@ extension ContinualSession {
     }
     let m = try model(afterStage: t - 1)
     guard let adapter = m.lora else { throw LorascopeError.usage("stage \(t - 1) has no adapter") }
-    let kind = config.method.penaltyKind ?? .softmaxKL
+    let kind = anchorKind
     var fisher: [Float]? = nil
     if kind == .diagonalFisher { fisher = try fisherDiagonal(stage: t, at: m) }
     return try SpectrumSource(

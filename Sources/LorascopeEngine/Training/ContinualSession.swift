@@ -654,7 +654,8 @@ public final class ContinualSession {
 
   /// Loads the backbone the run directory keeps (`RunDirectory.keepBackbone`), so a run reopens
   /// wherever it was copied and whatever happened to the cache. False when it keeps none (a run
-  /// written before it kept one links into the cache instead) or one of another configuration.
+  /// written before it kept one links into the cache instead); an error when the one it keeps
+  /// does not have the run's model configuration.
   private func loadRunsOwnBackbone() throws -> Bool {
     guard let run = runDirectory else { return false }
     var status = stat()

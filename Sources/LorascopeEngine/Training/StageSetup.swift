@@ -53,7 +53,7 @@ extension ContinualSession {
   /// model stage t starts from, without an adapter (EWC's Fisher is measured on it at v_{t−1}).
   private func anchoredPenalty(stage t: Int, base: LlamaModel) throws -> ProximalPenalty {
     let anchor = adapters[t - 1]
-    let kind = config.method.penaltyKind ?? .softmaxKL
+    let kind = anchorKind
     var fisher: [Float]? = nil
     if kind == .diagonalFisher {
       let probe = base.copy()
@@ -64,6 +64,10 @@ extension ContinualSession {
       kind: kind, layout: LoRALayout(config: config.model, lora: config.lora), anchor: anchor, fisher: fisher,
       precision: config.penaltyPrecision ?? .exact)
   }
+
+  /// The kind of the penalty (and of the spectrum's metric) anchored at v_{t−1}: the method's own,
+  /// PESO's softmax-KL for methods without one (trained at λ = 0, shown on the screen).
+  var anchorKind: ProximalPenalty.Kind { config.method.penaltyKind ?? .softmaxKL }
 
   /// EWC's Fisher diagonal for stage t: taken at the end of stage t − 1, on `model` (at v_{t−1})
   /// over the first 512 training sequences of block t − 1 (Docs/Design.md §2).
