@@ -9,6 +9,9 @@ dependency of lorascope. It decodes the way lorascope's evaluation does (Docs/De
 - a beam search of `beam_width` beams (`generate(num_beams=...)`) over exactly `levels` new
   tokens, where every step may only extend a prefix of some item's code tuple
   (`prefix_allowed_tokens_fn` over the trie of tuples);
+- the history's own items are never recommended (the data never repeats an item for a user,
+  and the counting baselines skip them too): a step may not complete a history item's tuple,
+  nor enter a prefix all of whose items are history items;
 - candidates ranked by the summed log-probability of their code tokens: every candidate has
   the same length, and `length_penalty=0.0` makes the returned `sequences_scores` that sum;
   early stopping cannot matter because EOS is never allowed, so every beam ends after
@@ -129,6 +132,23 @@ class ExportedRecommender(ExportedItems):
         """BOS + the code-token ids of the last `max_history` items."""
         return self.tokenizer(self.prompt_text(history))["input_ids"]
 
+    def excluded_prefixes(self, history_ids):
+        """The prefixes a recommendation may not enter: each history item's tuple, and every prefix
+        all of whose continuations are excluded (Docs/Design.md §5)."""
+        excluded = set()
+        for start in range(0, len(history_ids) - self.levels + 1, self.levels):
+            prefix = tuple(history_ids[start:start + self.levels])
+            if prefix[:-1] not in self.trie or prefix[-1] not in self.trie[prefix[:-1]]:
+                continue
+            excluded.add(prefix)
+            while len(prefix) > 1:
+                parent = prefix[:-1]
+                if not all(parent + (c,) in excluded for c in self.trie[parent]):
+                    break
+                excluded.add(parent)
+                prefix = parent
+        return excluded
+
     def recommend(self, history, k=10):
         """The top-k code tuples for one history, best first, as dicts: rank, tuple, log_prob, items."""
         self.check(history, k)
@@ -137,12 +157,14 @@ class ExportedRecommender(ExportedItems):
         input_ids = torch.tensor([prompt], dtype=torch.long)
         prompt_len = input_ids.shape[1]
 
+        excluded = self.excluded_prefixes(prompt[1:])
+
         def allowed(batch_id, sequence):
             generated = tuple(sequence[prompt_len:].tolist())
             children = self.trie.get(generated)
             if not children:
                 raise RecommendError(f"beam left the item trie after {list(generated)}")
-            return children
+            return [c for c in children if generated + (c,) not in excluded]
 
         with torch.no_grad():
             out = self.model.generate(

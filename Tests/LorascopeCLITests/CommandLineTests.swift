@@ -82,6 +82,9 @@ struct CommandLineTests {
       ["--epochs", "1e300"], ["--epochs", "nan"], ["--epochs", "-1"], ["--epochs", "0"], ["--backbone-epochs", "nan"],
       ["--backbone-epochs", "inf"], ["--beam", "0"], ["--lambda", "inf"], ["--lambda", "nan"], ["--lr", "0"],
       ["--ce-temperature", "nan"], ["--ce-temperature", "1e-45"], ["--eval-users", "0"], ["--synthetic-drift", "2"], ["--synthetic-users", "0"],
+      ["--backbone-dropout", "1"], ["--backbone-dropout", "nan"], ["--backbone-dropout", "-0.1"], ["--backbone-lr", "0"],
+      ["--backbone-weight-decay", "-1"], ["--backbone-batch", "0"], ["--hidden", "0"], ["--hidden", "130"],
+      ["--heads", "3"], ["--layers", "0"], ["--intermediate", "0"], ["--hidden", "1000000"],
     ]
     for argv in bad {
       #expect(throws: (any Error).self, "\(argv)") { _ = try RunOptions.parse(argv) }

@@ -103,12 +103,17 @@ struct BeamSearchTests {
     }
   }
 
-  /// Every tuple of the trie with its exact total log-probability, best first (ties: lexicographic).
+  /// Every tuple of the trie but the history's own with its exact total log-probability, best
+  /// first (ties: lexicographic).
   static func bruteForce(history: [Int32], trie: ItemTrie, scorer: some NextTokenScorer) throws -> [RankedTuple] {
     let prefix = [ItemTrie.bosToken] + history
+    let historyTuples = stride(from: 0, to: history.count, by: trie.levels).map {
+      Array(history[$0..<($0 + trie.levels)])
+    }
     var all: [RankedTuple] = []
     for index in 0..<trie.tupleCount {
       let tuple = trie.tuple(at: index)!
+      guard !historyTuples.contains(trie.tokens(ofTuple: tuple)) else { continue }
       var context = prefix
       var score: Float = 0
       for (level, code) in tuple.enumerated() {
@@ -149,7 +154,7 @@ struct BeamSearchTests {
     let results = try search.search(histories: histories, scorer: scorer)
     for (history, ranking) in zip(histories, results) {
       let exact = try Self.bruteForce(history: history, trie: trie, scorer: scorer)
-      #expect(ranking.count == trie.tupleCount)
+      #expect(ranking.count == exact.count)
       #expect(ranking.map(\.codes) == exact.map(\.codes))
       #expect(zip(ranking, exact).allSatisfy { abs($0.logProb - $1.logProb) <= 1e-5 })
     }
@@ -189,6 +194,39 @@ struct BeamSearchTests {
     #expect(greedy[0].map(\.codes) == [[0, 0]])
     #expect(wide[0].map(\.codes) == [[1, 1], [0, 0]])
     #expect(abs(wide[0][0].logProb - -0.3) < 1e-6)
+  }
+
+  @Test func historyItemsAreNeverRecommended() throws {
+    // Item 0 is the only one under first code 0, and the scorer puts nearly all mass on code 0 at
+    // every level: a search that only skipped history leaves would spend its single beam on the
+    // prefix (0) and return nothing.
+    let codes = [[0, 0, 0], [1, 0, 1], [1, 2, 0], [2, 1, 1], [3, 3, 3]]
+    let trie = try ItemTrie(codes: codes, codebookSize: 4)
+    struct PrefersCodeZero: NextTokenScorer {
+      let vocabSize: Int
+      let trie: ItemTrie
+      func nextTokenLogProbs(contexts: [[Int32]]) throws -> [[Float]] {
+        contexts.map { context in
+          let level = (context.count - 1) % trie.levels
+          return BeamSearchTests.logSoftmax(
+            (0..<vocabSize).map { $0 == Int(trie.token(level: level, code: 0)) ? 20 : Float($0 % 5) })
+        }
+      }
+    }
+    let scorer = PrefersCodeZero(vocabSize: trie.vocabSize, trie: trie)
+    let history = trie.tokens(ofTuple: codes[0]) + trie.tokens(ofTuple: codes[3])
+    for width in [1, 2, 10] {
+      let ranking = try ConstrainedBeamSearch(trie: trie, beamWidth: width).search(histories: [history], scorer: scorer)[0]
+      #expect(ranking.count == min(width, 3), "beam \(width): every non-history tuple can be reached")
+      #expect(!ranking.contains { $0.codes == codes[0] || $0.codes == codes[3] })
+      if width >= trie.tupleCount {
+        // Wide enough to be exact: the brute-force order over the non-history tuples.
+        #expect(ranking.map(\.codes) == (try Self.bruteForce(history: history, trie: trie, scorer: scorer)).map(\.codes))
+      }
+    }
+    // Without a history every tuple is a candidate.
+    let open = try ConstrainedBeamSearch(trie: trie, beamWidth: 10).search(histories: [[]], scorer: scorer)[0]
+    #expect(open.count == 5 && open.first?.codes == codes[0])
   }
 
   @Test func tiesRankTheLexicographicallySmallerTupleFirst() throws {

@@ -38,9 +38,13 @@ struct GradientCheckTests {
     return (0..<count).map { _ in Float(rng.nextNormal()) }
   }
 
-  @Test("full-parameter gradients of every backbone tensor")
-  func backboneTensors() throws {
+  @Test("full-parameter gradients of every backbone tensor, without and with a (fixed) hidden-dropout mask",
+        arguments: [Float(0), 0.3])
+  func backboneTensors(hiddenDropout: Float) throws {
     let model = try ModelFixtures.model()
+    // Same dropout seed in every forward pass, so the masks are a fixed part of the function.
+    model.dropoutEnabled = hiddenDropout > 0
+    model.hiddenDropout = hiddenDropout
     let batch = ModelFixtures.batch(config: model.config)
     let grads = ModelGradients(model: model, backbone: .all, lora: false)
     try model.lossAndGradients(batch, into: grads)

@@ -163,6 +163,8 @@ public struct ConstrainedBeamSearch: Sendable {
     var nodes = [Int32](repeating: Int32(trie.rootNode), count: histories.count)
     var scores = [Float](repeating: 0, count: histories.count)
     var exampleStart = Array(0...histories.count)
+    // The history's own items are never recommended (Docs/Design.md §5), as the counters skip them.
+    let excluded = histories.map { trie.excludedNodes(history: $0) }
     var top: [Candidate] = []
     top.reserveCapacity(beamWidth + 1)
 
@@ -184,7 +186,7 @@ public struct ConstrainedBeamSearch: Sendable {
         top.removeAll(keepingCapacity: true)
         for beam in exampleStart[example]..<exampleStart[example + 1] {
           let row = logProbs[beam]
-          for child in trie.childRange(of: Int(nodes[beam])) {
+          for child in trie.childRange(of: Int(nodes[beam])) where !excluded[example].containsSorted(Int32(child)) {
             var score = scores[beam] + row[Int(trie.tokenOfNode(child))]
             if score.isNaN { score = -.infinity }
             insert(Candidate(score: score, node: Int32(child), beam: Int32(beam)), into: &top)
@@ -233,5 +235,17 @@ public struct ConstrainedBeamSearch: Sendable {
       throw LorascopeError.invalidConfiguration(
         "scorer row \(bad) has \(logProbs[bad].count) log-probabilities, expected \(vocabSize)")
     }
+  }
+}
+
+extension [Int32] {
+  /// Binary search in an ascending array.
+  fileprivate func containsSorted(_ value: Int32) -> Bool {
+    var low = 0, high = count
+    while low < high {
+      let middle = (low + high) / 2
+      if self[middle] < value { low = middle + 1 } else { high = middle }
+    }
+    return low < count && self[low] == value
   }
 }

@@ -235,6 +235,30 @@ public struct ItemTrie: Sendable {
     return node
   }
 
+  /// The nodes a ranking that skips `history`'s items may not enter (Docs/Design.md §5): the
+  /// leaves of the history's tuples, and every node all of whose children are excluded, so a
+  /// beam is never spent on a prefix that can only end in a history item. `history` is code
+  /// tokens, `levels` per item; a group that is not a tuple of the trie excludes nothing.
+  /// Sorted ascending (a few dozen nodes at most: binary search is cheaper than hashing).
+  func excludedNodes(history: [Int32]) -> [Int32] {
+    var excluded: [Int32] = []
+    var start = 0
+    while start + levels <= history.count {
+      if var node = self.node(forPrefix: Array(history[start..<(start + levels)])), !excluded.contains(Int32(node)) {
+        excluded.append(Int32(node))
+        // Walk up while every child of the parent is excluded.
+        while node > 0 {
+          let parent = Int(nodeParent[node])
+          guard parent > 0, childRange(of: parent).allSatisfy({ excluded.contains(Int32($0)) }) else { break }
+          excluded.append(Int32(parent))
+          node = parent
+        }
+      }
+      start += levels
+    }
+    return excluded.sorted()
+  }
+
   /// The codes on the path from the root to `node` (a full tuple when `node` is a leaf).
   func codes(ofNode node: Int) -> [Int] {
     var path: [Int] = []

@@ -88,6 +88,7 @@ final class Activations {
 /// Scratch buffers of the backward pass, sized like `Activations`.
 final class BackwardScratch {
   let dResidual: FloatBuffer   // gradient w.r.t. the residual stream [BT, C]
+  let dMasked: FloatBuffer     // hidden dropout's mask ⊙ dResidual, a sublayer's output gradient [BT, C]
   let dNorm: FloatBuffer       // gradient w.r.t. a norm output [BT, C]
   let dq: FloatBuffer, dk: FloatBuffer, dv: FloatBuffer, dAttended: FloatBuffer  // [BT, C]
   let dGate: FloatBuffer, dUp: FloatBuffer, dAct: FloatBuffer  // [BT, I]
@@ -101,6 +102,7 @@ final class BackwardScratch {
   init(config c: ModelConfig, rank: Int, tokens: Int, probs: Int) {
     let bt = tokens
     dResidual = FloatBuffer(count: bt * c.hiddenSize)
+    dMasked = FloatBuffer(count: bt * c.hiddenSize)
     dNorm = FloatBuffer(count: bt * c.hiddenSize)
     dq = FloatBuffer(count: bt * c.hiddenSize)
     dk = FloatBuffer(count: bt * c.hiddenSize)

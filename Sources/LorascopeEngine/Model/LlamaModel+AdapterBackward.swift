@@ -56,7 +56,7 @@ extension LlamaModel {
       BLAS.linearBackwardInput(
         dinp: s.dLoRAInput.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF,
         outF: r, accumulate: false)
-      LoRADropout.addMasked(s.dLoRAInput, mask: mask, into: dinp, count: rows * inF)
+      DropoutMask.addMasked(s.dLoRAInput, mask: mask, into: dinp, count: rows * inF)
     } else {
       BLAS.linearBackwardInput(
         dinp: dinp.base, dout: s.dAx.base, weight: lora.pointer(slot.a), rows: rows, inF: inF, outF: r)

@@ -56,14 +56,17 @@ extension LlamaModel {
       dout: s.dNorm.base, inp: acts.output.base, weight: weights.pointer(layout.finalNorm),
       rstd: acts.rstdF.base, rows: bt, c: c)
 
+    let hidden = hiddenDropoutMasks
     for l in stride(from: config.numLayers - 1, through: 0, by: -1) {
       // Below layer 0 the gradient only feeds the embeddings: skip it when they are frozen.
       layerBackward(
         l, acts.layers[l], s, grads: grads, perExample: perExample, rows: packed,
-        inputGradient: l > 0 || grads.backbone != nil)
+        inputGradient: l > 0 || grads.backbone != nil, hidden: hidden)
     }
 
     if let gb = grads.backbone {
+      // x₀ = m₀ ⊙ E[tokens]: the embedding rows receive m₀ ⊙ dx₀.
+      hidden?.masked(s.dResidual, site: HiddenDropout.embeddingSite, into: s.dResidual, count: bt * c)
       for b in 0..<packed.batch {
         for t in 0..<packed.lengths[b] {
           let tok = Int(batch.tokens[b * packed.seqLen + t])
@@ -85,15 +88,20 @@ extension LlamaModel {
   /// are skipped (nothing below needs them) and s.dResidual is left as it is.
   private func layerBackward(
     _ l: Int, _ a: Activations.Layer, _ s: BackwardScratch, grads: ModelGradients,
-    perExample: FloatBuffer?, rows: PackedRows, inputGradient: Bool
+    perExample: FloatBuffer?, rows: PackedRows, inputGradient: Bool, hidden: HiddenDropout?
   ) {
     let c = config.hiddenSize, inter = config.intermediateSize
     let bt = rows.count
     let lw = layout.layers[l]
     let gFull = fullBackbone(grads)
 
-    // MLP block: out = mid + down(silu(gate(n₂)) ⊙ up(n₂)).
-    linearBackward(.down, layer: l, acts: a, s, dinp: s.dAct, accumulate: false, dout: s.dResidual.base,
+    // MLP block: out = mid + m ⊙ down(silu(gate(n₂)) ⊙ up(n₂)); down's output gradient is m ⊙ dout.
+    var dMLP = s.dResidual
+    if let hidden {
+      hidden.masked(s.dResidual, site: HiddenDropout.mlpSite(layer: l), into: s.dMasked, count: bt * c)
+      dMLP = s.dMasked
+    }
+    linearBackward(.down, layer: l, acts: a, s, dinp: s.dAct, accumulate: false, dout: dMLP.base,
                    inp: a.act, rows: rows, grads: grads, perExample: perExample)
     SwiGLU.backward(
       dgate: s.dGate.base, dup: s.dUp.base, dact: s.dAct.base, gate: a.gate.base, up: a.up.base,
@@ -106,8 +114,13 @@ extension LlamaModel {
       dinp: s.dResidual.base, dweight: gFull?.pointer(lw.postAttentionNorm), dout: s.dNorm.base,
       inp: a.mid.base, weight: weights.pointer(lw.postAttentionNorm), rstd: a.rstd2.base, rows: bt, c: c)
 
-    // Attention block: mid = input + o(attn(...)).
-    linearBackward(.o, layer: l, acts: a, s, dinp: s.dAttended, accumulate: false, dout: s.dResidual.base,
+    // Attention block: mid = input + m ⊙ o(attn(...)).
+    var dAttention = s.dResidual
+    if let hidden {
+      hidden.masked(s.dResidual, site: HiddenDropout.attentionSite(layer: l), into: s.dMasked, count: bt * c)
+      dAttention = s.dMasked
+    }
+    linearBackward(.o, layer: l, acts: a, s, dinp: s.dAttended, accumulate: false, dout: dAttention.base,
                    inp: a.attended, rows: rows, grads: grads, perExample: perExample)
     CausalAttention.backward(
       dq: s.dq.base, dk: s.dk.base, dv: s.dv.base, dout: s.dAttended.base, probs: a.probs.base,

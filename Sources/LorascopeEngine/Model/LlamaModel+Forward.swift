@@ -1,6 +1,7 @@
 /// The forward pass, layer by layer (Docs/Design.md §1):
 /// x₀ = E[tokens];  h = x + o(attn(rope(q(n₁(x))), rope(k(n₁(x))), v(n₁(x))));
 /// x' = h + down(silu(gate(n₂(h))) ⊙ up(n₂(h)));  logits = lm_head(norm(x_L)) at the output rows.
+/// With hidden dropout (`HiddenDropout`) E[tokens], o(…) and down(…) are masked first.
 extension LlamaModel {
   /// Runs the forward pass and computes logits only for `outputRows` (flat indices b·T + t):
   /// training needs the target rows, scoring needs the last row of each context. The logits
@@ -26,11 +27,14 @@ extension LlamaModel {
       }
     }
 
+    let hidden = prepareHiddenDropout()
+    hidden?.apply(to: x0, site: HiddenDropout.embeddingSite, rows: rows, seed: dropoutSeed)
+
     forwardFolded = foldAdapter()
     for l in 0..<config.numLayers {
       let a = acts.layers[l]
       let out = l + 1 < config.numLayers ? acts.layers[l + 1].input : acts.output
-      layerForward(l, a, into: out, rows: rows, dropoutSeed: dropoutSeed)
+      layerForward(l, a, into: out, rows: rows, dropoutSeed: dropoutSeed, hidden: hidden)
     }
 
     RMSNorm.forward(
@@ -51,8 +55,21 @@ extension LlamaModel {
     }
   }
 
+  /// The hidden-dropout masks for this pass, or nil when it applies none (recorded for the backward).
+  private func prepareHiddenDropout() -> HiddenDropout? {
+    guard dropoutEnabled && hiddenDropout > 0 else {
+      hiddenDropoutMasks = nil
+      return nil
+    }
+    if hiddenDropoutMasks?.probability != hiddenDropout {
+      hiddenDropoutMasks = HiddenDropout(probability: hiddenDropout, layers: config.numLayers, hidden: config.hiddenSize)
+    }
+    return hiddenDropoutMasks
+  }
+
   private func layerForward(
-    _ l: Int, _ a: Activations.Layer, into out: FloatBuffer, rows: PackedRows, dropoutSeed: UInt64
+    _ l: Int, _ a: Activations.Layer, into out: FloatBuffer, rows: PackedRows, dropoutSeed: UInt64,
+    hidden: HiddenDropout?
   ) {
     let c = config.hiddenSize, inter = config.intermediateSize
     let bt = rows.count
@@ -72,6 +89,7 @@ extension LlamaModel {
       out: a.attended.base, probs: a.probs.base, q: a.q.base, k: a.k.base, v: a.v.base,
       rows: rows, headDim: config.headDim)
     linearForward(.o, layer: l, acts: a, out: a.mid.base, inp: a.attended, rows: rows, seed: dropoutSeed)
+    hidden?.apply(to: a.mid, site: HiddenDropout.attentionSite(layer: l), rows: rows, seed: dropoutSeed)
     FloatBuffer.add(a.input.base, into: a.mid.base, count: bt * c)
 
     // MLP block.
@@ -82,6 +100,7 @@ extension LlamaModel {
     linearForward(.up, layer: l, acts: a, out: a.up.base, inp: a.norm2, rows: rows, seed: dropoutSeed)
     SwiGLU.forward(act: a.act.base, gate: a.gate.base, up: a.up.base, count: bt * inter, sigmoid: a.gateSigmoid.base)
     linearForward(.down, layer: l, acts: a, out: out.base, inp: a.act, rows: rows, seed: dropoutSeed)
+    hidden?.apply(to: out, site: HiddenDropout.mlpSite(layer: l), rows: rows, seed: dropoutSeed)
     FloatBuffer.add(a.mid.base, into: out.base, count: bt * c)
   }
 
@@ -116,7 +135,7 @@ extension LlamaModel {
       if dropoutEnabled {
         // Safe unwrap: `kind` is a LinearKind and `allCases` lists every case.
         let kindIndex = LinearKind.allCases.firstIndex(of: kind)!
-        LoRADropout.apply(
+        DropoutMask.apply(
           input: inp, mask: mask, dropped: dropped, rows: packed, inFeatures: inF, probability: ll.lora.dropout,
           stream: SeedStream(root: seed).generator(.loraDropoutMask, l * 16 + kindIndex))
       } else {

@@ -23,6 +23,11 @@ public final class LlamaModel: @unchecked Sendable {
   public private(set) var lora: FloatBuffer?
   /// Whether LoRA dropout (if configured) is applied; on only while training.
   public var dropoutEnabled = false
+  /// Hidden dropout's probability (`HiddenDropout`), applied only while `dropoutEnabled`: the
+  /// backbone's pretraining sets it; 0 leaves the passes exactly as without it.
+  public var hiddenDropout: Float = 0
+  /// The masks of the last forward pass when it applied hidden dropout (its backward uses them).
+  var hiddenDropoutMasks: HiddenDropout?
   /// CE temperature τ: the loss is CE(logits/τ) (the paper's recipe uses 0.8).
   public var ceTemperature: Float = 1
 

@@ -64,6 +64,8 @@ public struct SeedStream: Sendable, Equatable {
     case sampledFisherLabels = 10
     /// Independent streams of command-line fixtures (`interop`, `bench`; index k).
     case fixture = 11
+    /// One hidden-dropout site's mask within a step (index: `HiddenDropout` site; root: the step's dropout seed).
+    case hiddenDropoutMask = 12
   }
 
   /// Bumped whenever a derivation changes; part of the backbone cache key, so a backbone

@@ -16,6 +16,8 @@ public final class PhaseTrainer {
   let schedule: LearningRateSchedule
   let penalty: ProximalPenalty?
   let clip: Double
+  /// Hidden dropout while this phase's steps run (`PhaseConfig.hiddenDropout`).
+  let hiddenDropout: Float
   /// Scratch for λ_eff ∇P (adapter-sized; empty without a penalty).
   let penaltyGradient: FloatBuffer
   private var epochBatches: [[Int]] = []
@@ -32,6 +34,7 @@ public final class PhaseTrainer {
     self.plan = plan
     self.penalty = penalty
     clip = config.gradientClip
+    hiddenDropout = config.hiddenDropout ?? 0
     penaltyGradient = FloatBuffer(count: penalty == nil ? 0 : (model.lora?.count ?? 0))
     totalSteps = max(1, Int((config.epochs * Double(plan.batchesPerEpoch)).rounded(.up)))
     schedule = LearningRateSchedule(
@@ -78,7 +81,11 @@ public final class PhaseTrainer {
     cursor += 1
     grads.zero()
     model.dropoutEnabled = true
-    defer { model.dropoutEnabled = false }
+    model.hiddenDropout = hiddenDropout
+    defer {
+      model.dropoutEnabled = false
+      model.hiddenDropout = 0
+    }
     let ce = try model.lossAndGradients(batch, into: grads, dropoutSeed: SeedStream(root: plan.seed).seed(.dropout, step))
     var modulePenalty: [Double] = []
     var penaltyValue = 0.0

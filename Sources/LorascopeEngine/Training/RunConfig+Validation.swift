@@ -98,5 +98,8 @@ extension PhaseConfig {
     guard gradientClip.isFinite, gradientClip >= 0 else {
       throw fail("gradientClip", "must be a finite number ≥ 0 (0: no clipping), got \(gradientClip)")
     }
+    if let hiddenDropout, !(hiddenDropout.isFinite && hiddenDropout >= 0 && hiddenDropout < 1) {
+      throw fail("hiddenDropout", "must be in [0, 1), got \(hiddenDropout)")
+    }
   }
 }

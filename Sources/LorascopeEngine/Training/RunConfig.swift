@@ -7,9 +7,13 @@ public struct PhaseConfig: Codable, Equatable, Hashable, Sendable {
   public var warmupFraction: Float
   public var weightDecay: Float
   public var gradientClip: Double
+  /// Hidden dropout's probability while this phase trains (`HiddenDropout`, Docs/Design.md §1);
+  /// nil = none (and in config.json files written before it existed).
+  public var hiddenDropout: Float?
 
   public init(epochs: Double, batchSize: Int = 32, learningRate: Float, warmupFraction: Float = 0.05,
-              weightDecay: Float = 0.01, gradientClip: Double = 1.0) {
+              weightDecay: Float = 0.01, gradientClip: Double = 1.0, hiddenDropout: Float? = nil) {
+    self.hiddenDropout = hiddenDropout
     self.epochs = epochs
     self.batchSize = batchSize
     self.learningRate = learningRate
@@ -75,6 +79,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
       "\(backbone.learningRate)", "\(backbone.warmupFraction)", "\(backbone.weightDecay)", "\(maxHistory)",
       "seed-stream-\(SeedStream.version)", "best-epoch-patience-\(BackboneSelection.patience)-tolerance-\(BackboneSelection.tolerance)-of-\(BackboneSelection.maximumExamples)",
     ]
-    return FNV1a64.hexDigest(of: parts.joined(separator: "|"))
+    // Added only when set, so the keys of backbones pretrained without it stay as they were.
+    let dropout = backbone.hiddenDropout.map { ["hidden-dropout-\($0)"] } ?? []
+    return FNV1a64.hexDigest(of: (parts + dropout).joined(separator: "|"))
   }
 }

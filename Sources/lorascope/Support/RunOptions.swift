@@ -33,6 +33,30 @@ struct RunOptions: ParsableArguments {
   @Option(help: "Adapter learning rate after block 0.")
   var lr: Float?
 
+  @Option(name: .customLong("backbone-lr"), help: "Peak learning rate of backbone pretraining on block 0.")
+  var backboneLR: Float?
+
+  @Option(name: .customLong("backbone-weight-decay"), help: "AdamW weight decay of backbone pretraining.")
+  var backboneWeightDecay: Float?
+
+  @Option(name: .customLong("backbone-dropout"), help: "Hidden dropout of backbone pretraining.")
+  var backboneDropout: Float?
+
+  @Option(name: .customLong("backbone-batch"), help: "Batch size of backbone pretraining.")
+  var backboneBatch: Int?
+
+  @Option(help: "Model width (hidden size; a multiple of --heads).")
+  var hidden: Int?
+
+  @Option(help: "Decoder layers.")
+  var layers: Int?
+
+  @Option(help: "Attention heads.")
+  var heads: Int?
+
+  @Option(help: "MLP intermediate size.")
+  var intermediate: Int?
+
   @Option(name: .customLong("ce-temperature"), help: "CE on logits/τ.")
   var ceTemperature: Float?
 
@@ -99,6 +123,11 @@ struct RunOptions: ParsableArguments {
     guard syntheticUsers >= 1, syntheticUsers <= 1_000_000 else {
       throw ValidationError("--synthetic-users must be between 1 and 1000000, not \(syntheticUsers)")
     }
+    // Sizes and backbone settings, checked before any data is read: the smallest vocabulary stands
+    // in for the dataset's (the dataset's own is checked again when its config is made).
+    do { try configured(vocabSize: 4, lambda: lambda).validate() } catch let error as LorascopeError {
+      throw Self.validationError(error)
+    }
   }
 
   private static func checkEpochs(_ value: Double?, option: String) throws {
@@ -131,11 +160,36 @@ struct RunOptions: ParsableArguments {
   }
 
   func runConfig(for dataset: ContinualDataset, lambda overrideLambda: Double? = nil) throws -> RunConfig {
-    var c = RunConfig.defaults(vocabSize: dataset.items.vocabSize, method: method, lambda: overrideLambda ?? lambda, seed: seed)
+    let c = try configured(vocabSize: dataset.items.vocabSize, lambda: overrideLambda ?? lambda)
+    do { try c.validate(for: dataset.items) } catch let error as LorascopeError { throw Self.validationError(error) }
+    return c
+  }
+
+  /// The config fields the size and backbone options set, by option: a config error names the option.
+  private static let optionOfField = [
+    ("backbone.learningRate", "--backbone-lr"), ("backbone.weightDecay", "--backbone-weight-decay"),
+    ("backbone.hiddenDropout", "--backbone-dropout"), ("backbone.batchSize", "--backbone-batch"),
+  ]
+
+  private static func validationError(_ error: LorascopeError) -> ValidationError {
+    ValidationError(optionOfField.reduce("\(error)") { $0.replacingOccurrences(of: $1.0, with: $1.1) })
+  }
+
+  /// The defaults with this command line's recipe and options, not yet checked.
+  private func configured(vocabSize: Int, lambda: Double) throws -> RunConfig {
+    var c = RunConfig.defaults(vocabSize: vocabSize, method: method, lambda: lambda, seed: seed)
     c = trainingRecipe.apply(to: c)
     if let epochs { c.adapter.epochs = epochs }
     if let backboneEpochs { c.backbone.epochs = backboneEpochs }
     if let lr { c.adapter.learningRate = lr }
+    if let backboneLR { c.backbone.learningRate = backboneLR }
+    if let backboneWeightDecay { c.backbone.weightDecay = backboneWeightDecay }
+    if let backboneDropout { c.backbone.hiddenDropout = backboneDropout }
+    if let backboneBatch { c.backbone.batchSize = backboneBatch }
+    if let hidden { c.model.hiddenSize = hidden }
+    if let layers { c.model.numLayers = layers }
+    if let heads { c.model.numHeads = heads }
+    if let intermediate { c.model.intermediateSize = intermediate }
     if let ceTemperature { c.ceTemperature = ceTemperature }
     if trainEmbeddings { c.trainEmbeddings = true }
     c.inherit = !noInherit
@@ -149,7 +203,6 @@ struct RunOptions: ParsableArguments {
     } else {
       throw ValidationError("--eval-users takes a positive number or 'all', not '\(evalUsers)'")
     }
-    do { try c.validate(for: dataset.items) } catch let error as LorascopeError { throw ValidationError("\(error)") }
     return c
   }
 

@@ -1,13 +1,16 @@
-/// LoRA dropout on the adapter's input (Docs/Design.md §1, y = x Wᵀ + s·(x_d Aᵀ) Bᵀ with
-/// x_d = mask ⊙ x): each entry is kept with probability 1 − p and scaled by 1/(1 − p).
+/// Inverted dropout masks: each entry is kept with probability 1 − p and scaled by 1/(1 − p).
+/// Two kinds use them (Docs/Design.md §1): LoRA dropout on each adapter's input
+/// (y = x Wᵀ + s·(x_d Aᵀ) Bᵀ with x_d = mask ⊙ x), and hidden dropout on the residual stream's
+/// inputs while the backbone pretrains (`HiddenDropout`).
 ///
-/// The mask takes one uniform draw per padded position (b, t) and input feature, in flat order,
-/// from the linear's own stream: entry f of flat position i = b·T + t is the (i·in + f)-th draw.
+/// A mask takes one uniform draw per padded position (b, t) and feature, in flat order, from its
+/// own stream: entry f of flat position i = b·T + t is the (i·features + f)-th draw.
 /// SplitMix64 reaches any draw directly (`SeededRNG.skip`), so the rows fill on every core with
 /// exactly the values one pass over the stream gives, and the padding's draws are skipped rather
 /// than made (the masks of real positions do not depend on whether the padding is computed).
-enum LoRADropout {
-  /// Fills `mask` and `dropped` = mask ⊙ `input` on the packed rows ([rows, inFeatures] each).
+enum DropoutMask {
+  /// Fills `mask` and `dropped` = mask ⊙ `input` on the packed rows ([rows, inFeatures] each);
+  /// `dropped` may be `input` itself (in place).
   static func apply(
     input: FloatBuffer, mask: FloatBuffer, dropped: FloatBuffer, rows: PackedRows, inFeatures inF: Int,
     probability p: Float, stream: SeededRNG
