@@ -187,3 +187,26 @@ extension CommandLineTests {
     #expect(throws: Never.self) { try finished.run() }
   }
 }
+
+extension CommandLineTests {
+  @Test("run's R[t][j] table has a row per counting baseline: block j's counter fitted on blocks 0…j")
+  func matrixHasCounterRows() throws {
+    let cache = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-cli-cache-\(UUID().uuidString)")
+    let options = try RunOptions.parse([
+      "--synthetic-users", "40", "--backbone-epochs", "1", "--epochs", "0.3", "--eval-users", "10", "--cache", cache.path,
+    ])
+    let dataset = try options.loadDataset()
+    let session = try ContinualSession(
+      config: try options.runConfig(for: dataset), dataset: dataset, runDirectory: nil,
+      backboneCache: options.cacheURL, dataSpec: options.dataSpec)
+    let metrics = try session.run()
+    let text = RunReport.render(metrics, ranks: session.ranks)
+    let lines = text.split(separator: "\n").map(String.init)
+    for counter in CountingBaseline.allCases {
+      let row = try #require(lines.first { $0.hasPrefix(counter.label + " ") }, "\(counter.label)")
+      let cells = row.split(separator: " ").suffix(dataset.numBlocks).map(String.init)
+      let expected = metrics.stages.map { String(format: "%.4f", $0.baselines![counter].ndcg5) }
+      #expect(cells == expected, "\(counter.label): \(row)")
+    }
+  }
+}

@@ -76,6 +76,15 @@ struct RunReport: Encodable {
     var r = TextTable(["R[t][j] NDCG@5"] + (0..<m.blocks).map { "block \($0)" })
     let matrix = m.matrix(.ndcg5)
     for (ti, row) in matrix.values.enumerated() { r.add(["after stage \(ti)"] + row.map { f4($0) }) }
+    // The counters of block j fitted on blocks 0…j (what stage j trained on), under each column:
+    // the diagonal's reference, and for j < t what counting kept without forgetting anything.
+    if m.stages.contains(where: { $0.baselines != nil }) {
+      for counter in CountingBaseline.allCases {
+        r.add([counter.label] + (0..<m.blocks).map { j in
+          m.stages.first { $0.stage == j }?.baselines.map { f4($0[counter].ndcg5) } ?? "—"
+        })
+      }
+    }
     out += "\n\n" + r.render()
     let report = RunReport(metrics: m)
     out += "\n\nNDCG@5 averaged over blocks 1…\(m.blocks - 1): \(f4(report.ndcg5AverageBlocks1ToEnd))"
