@@ -1,4 +1,4 @@
-/// Hidden dropout on the residual stream (Docs/Design.md §1, Docs/Math.md §45): while the backbone
+/// Hidden dropout on the residual stream (Docs/Design.md §1, Docs/Math.md §7): while the backbone
 /// pretrains, the embedding output and each sublayer's output are masked before they join the
 /// residual stream, as SASRec and TIGER train:
 ///
