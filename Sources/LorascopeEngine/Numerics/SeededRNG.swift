@@ -64,6 +64,9 @@ public struct SeedStream: Sendable, Equatable {
     case sampledFisherLabels = 10
     /// Independent streams of command-line fixtures (`interop`, `bench`; index k).
     case fixture = 11
+    /// The order in which the λ curve's simulation draws probe sequences into batches (index:
+    /// the simulated epoch; Docs/Math.md §45).
+    case simulatedBatchOrder = 12
   }
 
   /// Bumped whenever a derivation changes; part of the backbone cache key, so a backbone
