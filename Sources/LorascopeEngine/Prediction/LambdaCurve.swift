@@ -83,11 +83,11 @@ public struct LambdaCurve: Codable, Sendable {
     return nil
   }
 
-  /// The default grid: 17 λ, two per decade over eight decades centred on `centre` (the λ that
+  /// The default grid: 15 λ, two per decade over seven decades centred on `centre` (the λ that
   /// puts the median resolved ρ at w = ½, §41). The spectrum's λ(0.5) has missed the realized
-  /// half-way point by more than a decade either way (§31: it kept 88 % on the synthetic data, 5 %
-  /// on Video_Games), so the grid reaches four decades each side.
+  /// half-way point by more than a decade (§31: it kept 88 % on the synthetic data, 5 % on
+  /// Video_Games), so the grid reaches 3.5 decades each side.
   public static func defaultGrid(centre: Double) -> [Double] {
-    (-8...8).map { centre * Foundation.pow(10, Double($0) / 2) }
+    (-7...7).map { centre * Foundation.pow(10, Double($0) / 2) }
   }
 }

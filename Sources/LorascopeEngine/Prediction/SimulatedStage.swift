@@ -91,38 +91,63 @@ struct SimulatedStage {
       let lr = schedule.rate(at: step)
       let c1 = 1 - Foundation.pow(adam.beta1, Float(step + 1))
       let c2 = 1 - Foundation.pow(adam.beta2, Float(step + 1))
+      let b1 = adam.beta1, b2 = adam.beta2, eps = adam.epsilon, decay = adam.weightDecay
       delta.withUnsafeMutableBufferPointer { dAll in
         m.withUnsafeMutableBufferPointer { mAll in
           v.withUnsafeMutableBufferPointer { vAll in
             curved.withUnsafeMutableBufferPointer { gAll in
-              // Lanes touch disjoint slices; each is one λ's AdamW step (§17–§19).
-              Parallel.forChunks(lanes, minChunk: 1) { chunk in
-                for l in chunk {
-                  let base = l * p
-                  let lambda = Float(lambdas[l])
-                  let d = dAll.baseAddress! + base, grad = gAll.baseAddress! + base
-                  // grad = batch gradient + ΣΔ + λ_eff HΔ.
-                  for (g, range) in ranges.enumerated() {
-                    var dot: Float = 0
-                    let a = outer[g]
-                    if !a.isEmpty { for (j, i) in range.enumerated() { dot += a[j] * d[i] } }
-                    for (j, i) in range.enumerated() {
-                      let h = diagonal[i] * d[i] - (a.isEmpty ? 0 : a[j] * dot)
-                      grad[i] += batchGradient[i] + lambda * h
+              diagonal.withUnsafeBufferPointer { diag in
+                batchGradient.withUnsafeBufferPointer { batchG in
+                  model.anchor.withUnsafeBufferPointer { anchor in
+                    // Lanes touch disjoint slices; each is one λ's AdamW step (§17–§19).
+                    Parallel.forChunks(lanes, minChunk: 1) { chunk in
+                      for l in chunk {
+                        let base = l * p
+                        let lambda = Float(lambdas[l])
+                        let d = dAll.baseAddress! + base, grad = gAll.baseAddress! + base
+                        // grad = batch gradient + ΣΔ + λ_eff HΔ, H = diag(d) − a aᵀ per module.
+                        for (g, range) in ranges.enumerated() {
+                          outer[g].withUnsafeBufferPointer { a in
+                            var dot: Float = 0
+                            if a.count > 0 {
+                              for j in 0..<a.count { dot += a[j] * d[range.lowerBound + j] }
+                            }
+                            for i in range {
+                              let h = diag[i] * d[i] - (a.count > 0 ? a[i - range.lowerBound] * dot : 0)
+                              grad[i] += batchG[i] + lambda * h
+                            }
+                          }
+                        }
+                        // Four float partial sums vectorize; the norm only decides whether to clip.
+                        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                        var i = 0
+                        while i + 4 <= p {
+                          s0 += grad[i] * grad[i]
+                          s1 += grad[i + 1] * grad[i + 1]
+                          s2 += grad[i + 2] * grad[i + 2]
+                          s3 += grad[i + 3] * grad[i + 3]
+                          i += 4
+                        }
+                        while i < p {
+                          s0 += grad[i] * grad[i]
+                          i += 1
+                        }
+                        let norm = Double((s0 + s1) + (s2 + s3)).squareRoot()
+                        let clip: Float =
+                          phase.gradientClip > 0 && norm > phase.gradientClip ? Float(phase.gradientClip / norm) : 1
+                        let mm = mAll.baseAddress! + base, vv = vAll.baseAddress! + base
+                        for i in 0..<p {
+                          let gi = grad[i] * clip
+                          let mi = b1 * mm[i] + (1 - b1) * gi
+                          let vi = b2 * vv[i] + (1 - b2) * gi * gi
+                          mm[i] = mi
+                          vv[i] = vi
+                          let update = (mi / c1) / ((vi / c2).squareRoot() + eps)
+                          // Decoupled weight decay on v = v_{t−1} + Δ (§17), not on Δ.
+                          d[i] -= lr * (update + decay * (anchor[i] + d[i]))
+                        }
+                      }
                     }
-                  }
-                  var norm: Double = 0
-                  for i in 0..<p { norm += Double(grad[i]) * Double(grad[i]) }
-                  norm = norm.squareRoot()
-                  let clip: Float = phase.gradientClip > 0 && norm > phase.gradientClip ? Float(phase.gradientClip / norm) : 1
-                  let mm = mAll.baseAddress! + base, vv = vAll.baseAddress! + base
-                  for i in 0..<p {
-                    let gi = grad[i] * clip
-                    mm[i] = adam.beta1 * mm[i] + (1 - adam.beta1) * gi
-                    vv[i] = adam.beta2 * vv[i] + (1 - adam.beta2) * gi * gi
-                    let update = (mm[i] / c1) / ((vv[i] / c2).squareRoot() + adam.epsilon)
-                    // Decoupled weight decay on v = v_{t−1} + Δ (§17), not on Δ.
-                    d[i] -= lr * (update + adam.weightDecay * (model.anchor[i] + d[i]))
                   }
                 }
               }

@@ -22,7 +22,7 @@ struct PredictCommand: ParsableCommand {
   @Option(help: "The stage t ≥ 1 to predict.")
   var stage: Int
 
-  @Option(help: "λ values (as in sweep: 1e2:1e4:x10); default: 17 λ over 8 decades around the spectrum's λ(0.5).")
+  @Option(help: "λ values (as in sweep: 1e2:1e4:x10); default: 15 λ over 7 decades around the spectrum's λ(0.5).")
   var lambdas: String?
 
   @Option(help: "Sequences per probe (block t's training data, its validation users, the earlier blocks' validation users).")
