@@ -64,7 +64,8 @@ extension ContinualSession {
       newBlock: try validationModel(splits[t].valid),
       oldBlocks: try validationModel((0..<t).flatMap { splits[$0].valid }))
     let simulation = SimulatedStage(
-      model: quadratic, phase: setup.phase, totalSteps: totalSteps, batchSize: setup.phase.batchSize, seed: stageSeed(t))
+      model: quadratic, phase: setup.phase, totalSteps: totalSteps, batchSize: setup.phase.batchSize, seed: stageSeed(t),
+      trainingSequences: setup.plan.pairs.count)
 
     let strength = { (lambda: Double) in try setup.penalty.strength(lambda: lambda).effective }
     let deltas = simulation.run(lambdaEffective: try ([0] + grid).map(strength))

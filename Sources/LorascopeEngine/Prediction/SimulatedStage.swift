@@ -18,6 +18,19 @@ struct SimulatedStage {
   let batchSize: Int
   /// The root of the simulated batch order.
   let seed: UInt64
+  /// N, the sequences the stage's own plan draws its batches from (the probe holds n ≤ N).
+  let trainingSequences: Int
+
+  /// κ that makes a batch of the probe as noisy as a batch of the stage (Docs/Math.md §45). A
+  /// batch of B drawn without replacement from a population of n has a mean whose variance is
+  /// σ²/B · (n − B)/(n − 1); the stage draws from N. With n = 64 and B = 32 the probe's batches
+  /// would carry half the stage's noise (N ≈ 400) unless their deviation from the probe's mean
+  /// is scaled by κ = √[((N − B)/(N − 1)) / ((n − B)/(n − 1))].
+  var noiseScale: Float {
+    let n = Double(model.examples), b = Double(min(batchSize, model.examples)), big = Double(max(trainingSequences, model.examples))
+    guard n > b, big > 1 else { return 1 }
+    return Float((((big - b) / (big - 1)) / ((n - b) / (n - 1))).squareRoot())
+  }
 
   /// Δ at the end of the stage for every λ_eff, in order (each p entries).
   func run(lambdaEffective lambdas: [Double]) -> [[Float]] {
@@ -42,6 +55,17 @@ struct SimulatedStage {
     var order: [Int] = []
     var cursor = 0, epoch = 0
     let r = model.curvatureRows
+    let kappa = noiseScale
+    // ḡ of the whole probe (per target token), the centre the batches' noise is scaled about.
+    var probeMean = [Float](repeating: 0, count: p)
+    let probeTokens = Float(max(model.exampleTokens.reduce(0, +), 1))
+    model.exampleGradients.withUnsafeBufferPointer { g in
+      for e in 0..<n {
+        let row = g.baseAddress! + e * p
+        for i in 0..<p { probeMean[i] += row[i] }
+      }
+    }
+    for i in 0..<p { probeMean[i] /= probeTokens }
 
     for step in 0..<totalSteps {
       // The next batch of probe sequences: a fresh seeded permutation per simulated epoch, as
@@ -64,7 +88,7 @@ struct SimulatedStage {
             let row = g.baseAddress! + e * p
             for i in 0..<p { out[i] += row[i] }
           }
-          for i in 0..<p { out[i] *= inverseTokens }
+          for i in 0..<p { out[i] = probeMean[i] + kappa * (out[i] * inverseTokens - probeMean[i]) }
         }
       }
       // ΣΔ for every lane at once: (1/r)·Cᵀ(C Δᵀ), two products of r × p by p × lanes.
@@ -112,39 +136,53 @@ struct SimulatedStage {
                             if a.count > 0 {
                               for j in 0..<a.count { dot += a[j] * d[range.lowerBound + j] }
                             }
-                            for i in range {
-                              let h = diag[i] * d[i] - (a.count > 0 ? a[i - range.lowerBound] * dot : 0)
-                              grad[i] += batchG[i] + lambda * h
+                            if a.count > 0 {
+                              for i in range {
+                                grad[i] += batchG[i] + lambda * (diag[i] * d[i] - a[i - range.lowerBound] * dot)
+                              }
+                            } else {
+                              for i in range { grad[i] += batchG[i] + lambda * diag[i] * d[i] }
                             }
                           }
                         }
-                        // Four float partial sums vectorize; the norm only decides whether to clip.
-                        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                        // Eight float partial sums (SIMD8); the norm only decides whether to clip.
+                        var sums = SIMD8<Float>(repeating: 0)
                         var i = 0
-                        while i + 4 <= p {
-                          s0 += grad[i] * grad[i]
-                          s1 += grad[i + 1] * grad[i + 1]
-                          s2 += grad[i + 2] * grad[i + 2]
-                          s3 += grad[i + 3] * grad[i + 3]
-                          i += 4
+                        while i + 8 <= p {
+                          let x = Reductions.load(grad, i)
+                          sums += x * x
+                          i += 8
                         }
+                        var squared = sums.sum()
                         while i < p {
-                          s0 += grad[i] * grad[i]
+                          squared += grad[i] * grad[i]
                           i += 1
                         }
-                        let norm = Double((s0 + s1) + (s2 + s3)).squareRoot()
+                        let norm = Double(squared).squareRoot()
                         let clip: Float =
                           phase.gradientClip > 0 && norm > phase.gradientClip ? Float(phase.gradientClip / norm) : 1
-                        let mm = mAll.baseAddress! + base, vv = vAll.baseAddress! + base
-                        for i in 0..<p {
-                          let gi = grad[i] * clip
-                          let mi = b1 * mm[i] + (1 - b1) * gi
-                          let vi = b2 * vv[i] + (1 - b2) * gi * gi
-                          mm[i] = mi
-                          vv[i] = vi
+                        let mm = mAll.baseAddress! + base, vv = vAll.baseAddress! + base, v0 = anchor.baseAddress!
+                        // AdamW eight coordinates at a time, as AdamW.step does (§17).
+                        i = 0
+                        while i + 8 <= p {
+                          let gi = Reductions.load(grad, i) * clip
+                          let mi = b1 * Reductions.load(mm, i) + (1 - b1) * gi
+                          let vi = b2 * Reductions.load(vv, i) + (1 - b2) * gi * gi
+                          Reductions.store(mi, mm, i)
+                          Reductions.store(vi, vv, i)
                           let update = (mi / c1) / ((vi / c2).squareRoot() + eps)
+                          let di = Reductions.load(d, i)
                           // Decoupled weight decay on v = v_{t−1} + Δ (§17), not on Δ.
-                          d[i] -= lr * (update + decay * (anchor[i] + d[i]))
+                          Reductions.store(di - lr * (update + decay * (Reductions.load(v0, i) + di)), d, i)
+                          i += 8
+                        }
+                        while i < p {
+                          let gi = grad[i] * clip
+                          mm[i] = b1 * mm[i] + (1 - b1) * gi
+                          vv[i] = b2 * vv[i] + (1 - b2) * gi * gi
+                          let update = (mm[i] / c1) / ((vv[i] / c2).squareRoot() + eps)
+                          d[i] -= lr * (update + decay * (v0[i] + d[i]))
+                          i += 1
                         }
                       }
                     }
