@@ -25,8 +25,9 @@ extension ContinualSession {
     guard let layout = model.loraLayout else { throw LorascopeError.usage("stage \(t) has no adapter") }
     let seed = config.seed
     // Training probe: g_n at the observed labels (the linear term, with its batch-to-batch
-    // noise) and the sampled-label Fisher (the curvature, an unbiased Gauss–Newton estimate,
-    // §23; the empirical Fisher of the same rows predicted λ(0.5) a factor 2 too small, §45).
+    // noise) and the sampled-label Fisher (the curvature: an unbiased Gauss–Newton estimate,
+    // Docs/Math.md §23; the empirical Fisher of the same rows misplaced λ(0.5) by a factor 2,
+    // Docs/Math.md §45).
     let probeSet = probe(block: t, size: probeSize, seed: seed)
     let observed = try ProbeGradients.compute(model: model, sequences: probeSet, fisher: .empirical, seed: seed)
     let curvature = try ProbeGradients.compute(model: model, sequences: probeSet, fisher: .sampled, seed: seed)
@@ -38,8 +39,8 @@ extension ContinualSession {
       for lambda in lambdas { try ProximalStrength.validate(lambda: lambda) }
       grid = Array(Set(lambdas.filter { $0 > 0 })).sorted()
     } else {
-      // Centred on the spectrum of the same curvature rows (§41), so the grid covers where the
-      // penalty starts to compete with the data.
+      // Centred on the spectrum of the same curvature rows (Docs/Math.md §41), so the grid
+      // covers where the penalty starts to compete with the data.
       let spectrum = try SpectrumAnalysis.solve(
         gradients: curvature, layout: layout, anchor: setup.anchor, metricKind: setup.penalty.kind,
         fisherDiagonal: setup.penalty.fisher, selection: .joint, directions: curvature.rows)

@@ -1,8 +1,8 @@
 import Foundation
 
-/// What each λ is predicted to do to one stage before it is trained (Docs/Math.md §45): the
-/// retained fraction of the stage's update in the penalty's metric, ‖Δ_λ‖_H/‖Δ_0‖_H (what a race
-/// measures as displacement_h, Docs/Design.md §3), and in the Frobenius norm, and the predicted
+/// What each λ is predicted to do to one stage before it is trained (Docs/Math.md §45):
+/// the retained fraction of the stage's update in the penalty's metric, ‖Δ_λ‖_H/‖Δ_0‖_H
+/// (what a race measures as displacement_h, Docs/Design.md §3), and in the Frobenius norm, and the predicted
 /// change of validation CE on block t and on blocks < t against λ = 0; plus the λ predicted to
 /// keep 90 %, 50 % and 10 % of the update.
 public struct LambdaCurve: Codable, Sendable {
@@ -72,8 +72,8 @@ public struct LambdaCurve: Codable, Sendable {
   }
 
   /// The λ predicted to retain `target` of the update: the first crossing of the curve from the
-  /// small-λ side, interpolated linearly in log λ between the two grid points around it (the
-  /// curve falls like a logistic in log λ, §45). Nil when no pair of positive λ brackets it.
+  /// small-λ side, interpolated linearly in log λ between the two grid points around it
+  /// (Docs/Math.md §45). Nil when no pair of positive λ brackets it.
   public static func crossing(_ points: [Point], retained target: Double) -> Double? {
     let positive = points.filter { $0.lambda > 0 }.sorted { $0.lambda < $1.lambda }
     for (a, b) in zip(positive, positive.dropFirst()) where a.retainedH >= target && b.retainedH < target {
@@ -83,10 +83,10 @@ public struct LambdaCurve: Codable, Sendable {
     return nil
   }
 
-  /// The default grid: 15 λ, two per decade over seven decades centred on `centre` (the λ that
-  /// puts the median resolved ρ at w = ½, §41). The spectrum's λ(0.5) has missed the realized
-  /// half-way point by more than a decade (§31: it kept 88 % on the synthetic data, 5 % on
-  /// Video_Games), so the grid reaches 3.5 decades each side.
+  /// The default grid: 15 λ, two per decade over seven decades centred on `centre` (the λ
+  /// that puts the median resolved ρ at w = ½, Docs/Math.md §41). The spectrum's λ(0.5) has
+  /// missed the realized half-way point by more than a decade (Docs/Math.md §31: it kept 88 %
+  /// on the synthetic data, 5 % on Video_Games), so the grid reaches 3.5 decades each side.
   public static func defaultGrid(centre: Double) -> [Double] {
     (-7...7).map { centre * Foundation.pow(10, Double($0) / 2) }
   }

@@ -1,16 +1,17 @@
 import Foundation
 
-/// The stage's own optimizer run on its noisy quadratic model (Docs/Math.md §45): AdamW with the
-/// stage's learning rate, warm-up and cosine schedule, weight decay, global-norm clipping and
+/// The stage's own optimizer run on its noisy quadratic model (Docs/Math.md §45): AdamW with
+/// the stage's learning rate, warm-up and cosine schedule, weight decay, global-norm clipping and
 /// step count, one lane per λ_eff in lockstep on the same batches (as a race runs its lanes),
 /// each ending at the Δ_λ the λ curve reads its numbers off.
 ///
-/// Why simulate rather than take the quadratic's minimizer (Corollary 2's w_k, §25): a stage
-/// takes a few dozen to a few hundred AdamW steps, far from the minimizer along the directions
-/// of small curvature, and AdamW moves each coordinate by about the learning rate per step
-/// whatever its gradient's size — so how much of the move a penalty removes depends on the
-/// step count, the schedule and the per-coordinate normalization, not only on ρ_k/(ρ_k + λ_eff)
-/// (§31 measured 88 % kept where w says 50 % on the synthetic data, 5 % on Video_Games).
+/// Why simulate rather than take the quadratic's minimizer (Corollary 2's w_k,
+/// Docs/Math.md §25): a stage takes a few dozen to a few hundred AdamW steps, far from the
+/// minimizer along the directions of small curvature, and AdamW moves each coordinate by about
+/// the learning rate per step whatever its gradient's size — so how much of the move a penalty
+/// removes depends on the step count, the schedule and the per-coordinate normalization, not
+/// only on ρ_k/(ρ_k + λ_eff) (Docs/Math.md §31 measured 88 % kept where w says 50 % on the
+/// synthetic data, 5 % on Video_Games).
 struct SimulatedStage {
   let model: StageQuadraticModel
   let phase: PhaseConfig
@@ -123,7 +124,7 @@ struct SimulatedStage {
               diagonal.withUnsafeBufferPointer { diag in
                 batchGradient.withUnsafeBufferPointer { batchG in
                   model.anchor.withUnsafeBufferPointer { anchor in
-                    // Lanes touch disjoint slices; each is one λ's AdamW step (§17–§19).
+                    // Lanes touch disjoint slices; each is one λ's AdamW step (Docs/Math.md §17–§19).
                     Parallel.forChunks(lanes, minChunk: 1) { chunk in
                       for l in chunk {
                         let base = l * p
@@ -162,7 +163,7 @@ struct SimulatedStage {
                         let clip: Float =
                           phase.gradientClip > 0 && norm > phase.gradientClip ? Float(phase.gradientClip / norm) : 1
                         let mm = mAll.baseAddress! + base, vv = vAll.baseAddress! + base, v0 = anchor.baseAddress!
-                        // AdamW eight coordinates at a time, as AdamW.step does (§17).
+                        // AdamW eight coordinates at a time, as AdamW.step does (Docs/Math.md §17).
                         i = 0
                         while i + 8 <= p {
                           let gi = Reductions.load(grad, i) * clip
@@ -172,7 +173,7 @@ struct SimulatedStage {
                           Reductions.store(vi, vv, i)
                           let update = (mi / c1) / ((vi / c2).squareRoot() + eps)
                           let di = Reductions.load(d, i)
-                          // Decoupled weight decay on v = v_{t−1} + Δ (§17), not on Δ.
+                          // Decoupled weight decay on v = v_{t−1} + Δ (Docs/Math.md §17), not on Δ.
                           Reductions.store(di - lr * (update + decay * (Reductions.load(v0, i) + di)), d, i)
                           i += 8
                         }

@@ -3,8 +3,8 @@
 ///
 /// Around the anchor v_{t−1}, sequence n of the stage's probe contributes the linear term g_nᵀΔ
 /// (g_n the gradient of its summed CE at its observed labels), the CE of the whole block is
-/// curved by Σ (a per-token Gauss–Newton estimate, Σ = (1/r)·CᵀC, §22–§23), and the penalty is
-/// its exact quadratic form ½ λ_eff ΔᵀHΔ with H the metric `race` measures ‖Δ‖_H in (§21). A
+/// curved by Σ (a per-token Gauss–Newton estimate, Σ = (1/r)·CᵀC, Docs/Math.md §22–§23), and the penalty is
+/// its exact quadratic form ½ λ_eff ΔᵀHΔ with H the metric `race` measures ‖Δ‖_H in (Docs/Math.md §21). A
 /// mini-batch B of the model has the loss
 ///
 ///     L_B(Δ) = (1/T_B) Σ_{n∈B} g_nᵀΔ + ½ ΔᵀΣΔ + ½ λ_eff ΔᵀHΔ,     T_B = target tokens of B,
@@ -73,7 +73,7 @@ struct ValidationQuadratic {
 
 extension StageQuadraticModel {
   /// The per-example rows g_n of `gradients` (measured at the observed labels): ProbeGradients
-  /// stores √(rows/N_tok)·g_n (§22), so each row is divided by that factor back.
+  /// stores √(rows/N_tok)·g_n (Docs/Math.md §22), so each row is divided by that factor back.
   static func exampleRows(_ gradients: ProbeGradients) -> [Float] {
     let scale = 1 / gradients.rowScale
     return gradients.values.map { Float($0 * scale) }
