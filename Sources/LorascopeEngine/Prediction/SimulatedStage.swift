@@ -84,29 +84,35 @@ struct SimulatedStage {
       let inverseTokens = 1 / Float(max(tokens, 1))
       model.exampleGradients.withUnsafeBufferPointer { g in
         batchGradient.withUnsafeMutableBufferPointer { out in
-          for i in 0..<p { out[i] = 0 }
-          for e in batch {
-            let row = g.baseAddress! + e * p
-            for i in 0..<p { out[i] += row[i] }
+          probeMean.withUnsafeBufferPointer { mean in
+            Parallel.forChunks(p, minChunk: 1 << 14) { range in
+              for i in range { out[i] = 0 }
+              for e in batch {
+                let row = g.baseAddress! + e * p
+                for i in range { out[i] += row[i] }
+              }
+              for i in range { out[i] = mean[i] + kappa * (out[i] * inverseTokens - mean[i]) }
+            }
           }
-          for i in 0..<p { out[i] = probeMean[i] + kappa * (out[i] * inverseTokens - probeMean[i]) }
         }
       }
-      // ΣΔ for every lane at once: (1/r)·Cᵀ(C Δᵀ), two products of r × p by p × lanes.
+      // ΣΔ for every lane: (1/r)·Cᵀ(C Δᵀ), two products of r × p by p × lanes, the lanes split
+      // over the cores (OpenBLAS runs one thread per call).
       if r > 0 {
         model.curvature.withUnsafeBufferPointer { c in
           delta.withUnsafeBufferPointer { d in
             projected.withUnsafeMutableBufferPointer { x in
-              BLAS.gemm(
-                transA: false, transB: true, m: r, n: lanes, k: p, alpha: 1, a: c.baseAddress!, lda: p,
-                b: d.baseAddress!, ldb: p, beta: 0, c: x.baseAddress!, ldc: lanes)
-            }
-          }
-          projected.withUnsafeBufferPointer { x in
-            curved.withUnsafeMutableBufferPointer { out in
-              BLAS.gemm(
-                transA: true, transB: false, m: lanes, n: p, k: r, alpha: 1 / Float(r), a: x.baseAddress!, lda: lanes,
-                b: c.baseAddress!, ldb: p, beta: 0, c: out.baseAddress!, ldc: p)
+              curved.withUnsafeMutableBufferPointer { out in
+                Parallel.forChunks(lanes, minChunk: 2) { chunk in
+                  let width = chunk.count, first = chunk.lowerBound
+                  BLAS.gemm(
+                    transA: false, transB: true, m: r, n: width, k: p, alpha: 1, a: c.baseAddress!, lda: p,
+                    b: d.baseAddress! + first * p, ldb: p, beta: 0, c: x.baseAddress! + first, ldc: lanes)
+                  BLAS.gemm(
+                    transA: true, transB: false, m: width, n: p, k: r, alpha: 1 / Float(r), a: x.baseAddress! + first,
+                    lda: lanes, b: c.baseAddress!, ldb: p, beta: 0, c: out.baseAddress! + first * p, ldc: p)
+                }
+              }
             }
           }
         }
