@@ -9,7 +9,8 @@ extension ContinualSession {
   /// noisy quadratic model is measured at v_{t−1} (per-example gradients of a probe of block t at
   /// the observed labels, a sampled-label Gauss–Newton curvature, the penalty's metric H), the
   /// stage's AdamW is run on it once per λ, and the curve is read off the simulated Δ_λ.
-  /// `lambdas` nil: the default grid around the spectrum's λ(0.5) (`LambdaCurve.defaultGrid`).
+  /// `lambdas` nil: the default grid around the spectrum's λ(0.5) (`LambdaCurve.defaultGrid`),
+  /// extended where the curve does not yet bracket 0.9 and 0.1.
   /// The suggested λ are interpolated in log λ between grid points (half a decade apart on the
   /// default grid), not simulated again: a second pass cost a third of the time budget and moved
   /// the suggestions by a few percent of λ.
@@ -71,7 +72,24 @@ extension ContinualSession {
     let strength = { (lambda: Double) in try setup.penalty.strength(lambda: lambda).effective }
     let deltas = simulation.run(lambdaEffective: try ([0] + grid).map(strength))
     let reference = try Reference(delta: deltas[0], model: quadratic)
-    let points = try zip(grid, deltas.dropFirst()).map { try reference.point(lambda: $0, delta: $1, model: quadratic) }
+    var points = try zip(grid, deltas.dropFirst()).map { try reference.point(lambda: $0, delta: $1, model: quadratic) }
+    if lambdas == nil {
+      // The spectrum's λ(0.5) can miss the curve by more than the grid's 3.5 decades (Video_Games,
+      // --recipe steady --lr 1e-2: 2.5 decades above the realized half-way point, Docs/Math.md §45).
+      // Until the curve brackets 0.9 and 0.1 with a margin (above 0.95 at its smallest λ, below 0.05
+      // at its largest), it is extended by 1.5 decades at the open end, at most four times.
+      for _ in 0..<4 {
+        guard let first = points.first, let last = points.last else { break }
+        var extra: [Double] = []
+        if first.retainedH < 0.95 { extra += (1...3).map { first.lambda / Foundation.pow(10, Double($0) / 2) } }
+        if last.retainedH > 0.05 { extra += (1...3).map { last.lambda * Foundation.pow(10, Double($0) / 2) } }
+        extra = extra.filter { $0 <= ProximalStrength.maximumLambda }
+        guard !extra.isEmpty else { break }
+        let more = simulation.run(lambdaEffective: try extra.map(strength))
+        points += try zip(extra, more).map { try reference.point(lambda: $0, delta: $1, model: quadratic) }
+        points.sort { $0.lambda < $1.lambda }
+      }
+    }
     let suggestions = LambdaCurve.targets.map { LambdaCurve.crossing(points, retained: $0) }
     let elapsed = ContinuousClock.now - clock
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
