@@ -74,7 +74,7 @@ public struct LambdaCurve: Codable, Sendable {
   /// The λ predicted to retain `target` of the update: the first crossing of the curve from the
   /// small-λ side, interpolated linearly in log λ between the two grid points around it
   /// (Docs/Math.md §45). Nil when no pair of positive λ brackets it.
-  public static func crossing(_ points: [Point], retained target: Double) -> Double? {
+  static func crossing(_ points: [Point], retained target: Double) -> Double? {
     let positive = points.filter { $0.lambda > 0 }.sorted { $0.lambda < $1.lambda }
     for (a, b) in zip(positive, positive.dropFirst()) where a.retainedH >= target && b.retainedH < target {
       let f = (a.retainedH - target) / (a.retainedH - b.retainedH)
@@ -87,7 +87,7 @@ public struct LambdaCurve: Codable, Sendable {
   /// that puts the median resolved ρ at w = ½, Docs/Math.md §41). The spectrum's λ(0.5) has
   /// missed the realized half-way point by more than a decade (Docs/Math.md §31: it kept 88 %
   /// on the synthetic data, 5 % on Video_Games), so the grid reaches 3.5 decades each side.
-  public static func defaultGrid(centre: Double) -> [Double] {
+  static func defaultGrid(centre: Double) -> [Double] {
     (-7...7).map { centre * Foundation.pow(10, Double($0) / 2) }
   }
 }

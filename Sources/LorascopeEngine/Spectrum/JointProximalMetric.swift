@@ -96,7 +96,7 @@ public struct JointProximalMetric: Sendable, Equatable {
 
   /// ‖Δ‖_H = √(Σ_g Δ_gᵀ H_g Δ_g) with ε = 0: the displacement a race reports (Docs/Design.md §3)
   /// and the λ curve predicts (Docs/Math.md §45), computed in one place for both.
-  public func norm(_ delta: [Double]) throws -> Double {
+  func norm(_ delta: [Double]) throws -> Double {
     let h = try apply(delta, eps: [Double](repeating: 0, count: modules.count))
     return max(zip(delta, h).reduce(0) { $0 + $1.0 * $1.1 }, 0).squareRoot()
   }
