@@ -13,7 +13,8 @@ struct CommandLineTests {
     for argv in [["run", "--method", "l2", "--lambda", "5"], ["sweep", "--lambdas", "0,1"], ["data", "check", "synthetic"],
                  ["bench", "--json"], ["spectrum", "--run-dir", "x", "--stage", "1", "--joint"],
                  ["export", "--run-dir", "x", "--stage", "1", "--out", "y"], ["study", "--out", "z"],
-                 ["baselines", "--data", "video-games", "--eval-users", "2000", "--seed", "3", "--json"]] {
+                 ["baselines", "--data", "video-games", "--eval-users", "2000", "--seed", "3", "--json"],
+                 ["predict", "--run-dir", "x", "--stage", "2", "--lambdas", "1e1:1e4:x10", "--json"]] {
       #expect(throws: Never.self, "\(argv)") { _ = try LorascopeCommand.parseAsRoot(argv) }
     }
     #expect(throws: (any Error).self) { _ = try LorascopeCommand.parseAsRoot(["run", "--method", "nope"]) }
@@ -101,6 +102,8 @@ struct CommandLineTests {
       ["data", "synth", "--out", "y", "--blocks", "1"], ["study", "--out", "z", "--lambdas", "1,inf"],
       ["study", "--out", "z", "--lambda", "nan"], ["study", "--out", "z", "--eval-users", "none"],
       ["baselines", "--eval-users", "0"], ["baselines", "--beam", "0"],
+      ["predict", "--run-dir", "x", "--stage", "0"], ["predict", "--run-dir", "x", "--stage", "1", "--probe", "1"],
+      ["predict", "--run-dir", "x", "--stage", "1", "--lambdas", "-3"],
     ]
     // A race's lanes are checked as they will run, in command-line order: repeats and counts.
     for lambdas in ["0,0,2e4", "2e4,0,0,0,0", "1,1", "5"] {

@@ -28,6 +28,15 @@ public struct ModelEvaluator: Sendable {
       users: examples.map(\.userIndex), rankings: rankings, targets: examples.map { items.codes[$0.target] })
   }
 
+  /// Validation examples as teacher-forced pairs whose targets are the target item's code
+  /// tokens only: what `validationCrossEntropy` scores, and what the λ curve differentiates.
+  func validationPairs(_ examples: [EvaluationExample]) -> [TrainingPair] {
+    examples.map { ex in
+      let seq = TrainingSequence(userIndex: ex.userIndex, items: ex.history + [ex.target], firstTarget: ex.history.count)
+      return TokenSequence.trainingPair(for: seq, itemIndex: items)
+    }
+  }
+
   /// Mean teacher-forced CE over the target item's code tokens (the 4 positions that predict
   /// them), with the model's CE temperature: anyone can recompute it with another implementation.
   public func validationCrossEntropy(model: LlamaModel, examples: [EvaluationExample], batchSize: Int = 64) throws -> Double {
@@ -40,11 +49,7 @@ public struct ModelEvaluator: Sendable {
       .map(\.element)
     while start < sorted.count {
       let chunk = sorted[start..<min(start + batchSize, sorted.count)]
-      let rows = chunk.map { ex -> TrainingPair in
-        let seq = TrainingSequence(userIndex: ex.userIndex, items: ex.history + [ex.target], firstTarget: ex.history.count)
-        return TokenSequence.trainingPair(for: seq, itemIndex: items)
-      }
-      let batch = TokenBatch(rows: rows)
+      let batch = TokenBatch(rows: validationPairs(Array(chunk)))
       let n = batch.targetRows.count
       sum += try model.loss(batch) * Double(n)
       count += n

@@ -66,6 +66,9 @@ public struct SeedStream: Sendable, Equatable {
     case fixture = 11
     /// One hidden-dropout site's mask within a step (index: `HiddenDropout` site; root: the step's dropout seed).
     case hiddenDropoutMask = 12
+    /// The order in which the λ curve's simulation draws probe sequences into batches (index:
+    /// the simulated epoch; Docs/Math.md §45).
+    case simulatedBatchOrder = 13
   }
 
   /// Bumped whenever a derivation changes; part of the backbone cache key, so a backbone

@@ -94,6 +94,13 @@ public struct JointProximalMetric: Sendable, Equatable {
     return out
   }
 
+  /// ‖Δ‖_H = √(Σ_g Δ_gᵀ H_g Δ_g) with ε = 0: the displacement a race reports (Docs/Design.md §3)
+  /// and the λ curve predicts (Docs/Math.md §45), computed in one place for both.
+  func norm(_ delta: [Double]) throws -> Double {
+    let h = try apply(delta, eps: [Double](repeating: 0, count: modules.count))
+    return max(zip(delta, h).reduce(0) { $0 + $1.0 * $1.1 }, 0).squareRoot()
+  }
+
   /// `H_ε⁻¹ v` block by block, O(p) (Sherman–Morrison on softmax-KL blocks).
   public func applyInverse(_ v: [Double], eps: [Double]) throws -> [Double] {
     let inverses = try preparedInverses(eps: eps)

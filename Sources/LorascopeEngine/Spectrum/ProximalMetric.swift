@@ -156,6 +156,20 @@ public enum ProximalMetric: Sendable, Equatable {
     return p
   }
 
+  /// H_ε as diag(d) − a aᵀ (a = p for softmax-KL, empty otherwise), for a product repeated
+  /// many times without recomputing the softmax (the λ curve's simulation, Docs/Math.md §45).
+  func productFactors(eps: Double) -> (diagonal: [Double], outer: [Double]) {
+    switch self {
+    case .softmaxKL(let logits):
+      let p = Self.softmax(logits)
+      return (p.map { $0 + eps }, p)
+    case .identity(let m):
+      return ([Double](repeating: 1 + eps, count: m), [])
+    case .diagonal(let f):
+      return (f.map { $0 + eps }, [])
+    }
+  }
+
   /// `y = H_ε x` for one module (x and y of length m; they may not alias).
   func applyInPlace(
     _ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>, eps: Double

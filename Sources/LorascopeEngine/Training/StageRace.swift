@@ -87,16 +87,8 @@ public final class StageRace {
   /// the penalty's own metric at v_{t−1} (Docs/Design.md §3), and the plain Frobenius norm.
   public func displacement(of lane: Lane) throws -> (h: Double, frobenius: Double) {
     guard let adapter = lane.trainer.model.lora else { throw LorascopeError.usage("a race lane lost its adapter") }
-    var hSquared = 0.0
-    var froSquared = 0.0
-    for (g, module) in metric.modules.enumerated() {
-      let range = metric.range(of: g)
-      let delta = range.map { Double(adapter[$0]) - Double(anchor[$0]) }
-      let hDelta = try module.apply(delta, eps: 0)
-      hSquared += zip(delta, hDelta).reduce(0) { $0 + $1.0 * $1.1 }
-      froSquared += delta.reduce(0) { $0 + $1 * $1 }
-    }
-    return (max(hSquared, 0).squareRoot(), froSquared.squareRoot())
+    let delta = (0..<metric.dimension).map { Double(adapter[$0]) - Double(anchor[$0]) }
+    return (try metric.norm(delta), delta.reduce(0) { $0 + $1 * $1 }.squareRoot())
   }
 
   /// Evaluates every lane on the test users of blocks 0…t (the same users for every lane) and
