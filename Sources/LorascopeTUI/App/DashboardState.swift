@@ -276,9 +276,28 @@ public struct DashboardState: Sendable {
     case .penaltyViewToggle:
       penaltyView = penaltyView == .heatmap ? .bars : .heatmap
       return []
+    case .stageNext, .stagePrev:
+      return showStage(forward: action == .stageNext, snapshot: snapshot)
     case .editConfirm, .editCancel:
       return []
     }
+  }
+
+  /// Asks the engine for the next or previous finished stage, wrapping around (one key walks
+  /// them all; issue 28 item 1). A live run keeps its panels on the stage it trains.
+  private mutating func showStage(forward: Bool, snapshot: DashboardSnapshot) -> [UIEffect] {
+    let finished = snapshot.stages.map(\.stage)
+    guard snapshot.shownStage != nil || snapshot.activity == .finished else {
+      notice = "stages can be browsed once the run is finished"
+      return []
+    }
+    guard !finished.isEmpty else {
+      notice = "no finished stage to show"
+      return []
+    }
+    let current = snapshot.shownStage.flatMap { finished.firstIndex(of: $0) } ?? finished.count - 1
+    let next = (current + (forward ? 1 : finished.count - 1)) % finished.count
+    return [.engine(.showStage(finished[next]))]
   }
 
   /// Selects a module; the spectrum follows unless the joint view is on.

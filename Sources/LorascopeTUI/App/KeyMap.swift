@@ -48,6 +48,9 @@ public enum Action: Hashable, Sendable {
   case matrixToggle
   /// `b`: the per-module penalty as a heat map ↔ sorted bars.
   case penaltyViewToggle
+  /// `g`/`G`: show the next / previous finished stage (a finished or read-only run: its loss
+  /// curves, final P_g and spectrum; issue 28 item 1).
+  case stageNext, stagePrev
   /// In the help overlay: next and previous page.
   case helpPageNext, helpPagePrev
   /// While typing λ: accept or abandon the entry.
@@ -195,6 +198,10 @@ public struct KeyMap: Sendable {
       .cycleFisher, keys: [.character("f")], "Σ: empirical / sampled Fisher / Gauss–Newton",
       bar: "Fisher", rank: 10),
     KeyBinding(.matrixToggle, keys: [.character("R")], "metrics per stage / R[t][j] matrix", bar: "R[t][j]", rank: 11),
+    KeyBinding(
+      .stageNext, keys: [.character("g")], "finished run: show the next stage (loss, P_g, spectrum)",
+      bar: "show stage", rank: 6),
+    KeyBinding(.stagePrev, keys: [.character("G")], "finished run: show the previous stage"),
     KeyBinding(.penaltyViewToggle, keys: [.character("b")], "penalty: heat map / sorted bars", bar: "bars", rank: 13),
     KeyBinding(.togglePanel(1), keys: [.character("1")], "show / hide the loss chart"),
     KeyBinding(.togglePanel(2), keys: [.character("2")], "show / hide the per-module penalty"),

@@ -52,16 +52,21 @@ struct MetricsPanel {
   /// metrics on the stage's own block, the co-occurrence counter's NDCG@5 beside the model's
   /// (the model's in the warning style when it is below).
   func stageTable() -> Table {
-    let columns = [
-      TableColumn("stage", alignment: .left), TableColumn("steps"), TableColumn("CE"), TableColumn("valid CE"),
+    // λ's history beside the stages it trained (issue 28 item 1), for the methods it acts in.
+    let lambdaColumn = state.usesLambda ? [TableColumn("λ")] : []
+    let columns = [TableColumn("stage", alignment: .left)] + lambdaColumn + [
+      TableColumn("steps"), TableColumn("CE"), TableColumn("valid CE"),
       TableColumn("NDCG@5"), TableColumn("co-occ@5"), TableColumn("Hit@5"), TableColumn("NDCG@10"), TableColumn("Hit@10"),
       TableColumn("MRR"),
     ]
     let rows = snapshot.stages.map { s -> [TableCell] in
       let counter = s.baselines?.cooccurrence.ndcg5
       let below = counter.map { s.own.ndcg5 < $0 } ?? false
-      return [
-        TableCell("\(s.stage)", style: .title), TableCell("\(s.trainSteps)"),
+      // The stage the other panels show (g) is marked.
+      let mark = snapshot.shownStage == s.stage ? ">" : ""
+      let lambda = state.usesLambda ? [TableCell(Self.lambdaText(stage: s.stage, history: snapshot.lambdaHistory))] : []
+      return [TableCell(mark + "\(s.stage)", style: .title)] + lambda + [
+        TableCell("\(s.trainSteps)"),
         TableCell(s.finalCE.map { NumberFormat.fixed($0, decimals: 3) } ?? "-"),
         TableCell(NumberFormat.fixed(s.validationCE, decimals: 3)),
         TableCell(NumberFormat.fixed(s.own.ndcg5, decimals: 4), style: below ? .warn : .accent),
@@ -73,5 +78,17 @@ struct MetricsPanel {
       ]
     }
     return Table(columns: columns, rows: rows)
+  }
+
+  /// The λ stage t trained with: the one in force when it started, then every setting made
+  /// during it ("2→5"), from the run's `lambdaHistory` (Docs/Architecture.md "λ flow").
+  static func lambdaText(stage t: Int, history: [LambdaSetting]) -> String {
+    guard let first = history.first else { return "-" }
+    let before = history.last { $0.stage < t || ($0.stage == t && $0.step == 0) } ?? first
+    var values = [before.lambda]
+    for setting in history where setting.stage == t && setting.step > 0 && setting.lambda != values.last {
+      values.append(setting.lambda)
+    }
+    return values.map { NumberFormat.compact($0, significant: 3) }.joined(separator: "→")
   }
 }
