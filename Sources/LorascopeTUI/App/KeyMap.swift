@@ -145,6 +145,12 @@ public struct KeyMap: Sendable {
     bindings.filter { $0.contexts.contains(context) }
   }
 
+  /// The table without `actions`: what the key bar offers when they cannot act (the table
+  /// that dispatches and the help stay whole).
+  public func excluding(_ actions: Set<Action>) -> KeyMap {
+    KeyMap(bindings: bindings.filter { !actions.contains($0.action) })
+  }
+
   /// Keys bound to more than one binding in the same context (should be empty).
   public func conflicts() -> [(key: Key, context: KeyContext)] {
     var result: [(key: Key, context: KeyContext)] = []
@@ -200,7 +206,7 @@ public struct KeyMap: Sendable {
     KeyBinding(.matrixToggle, keys: [.character("R")], "metrics per stage / R[t][j] matrix", bar: "R[t][j]", rank: 11),
     KeyBinding(
       .stageNext, keys: [.character("g")], "finished run: show the next stage (loss, P_g, spectrum)",
-      bar: "show stage", rank: 6),
+      bar: "stage", rank: 2),
     KeyBinding(.stagePrev, keys: [.character("G")], "finished run: show the previous stage"),
     KeyBinding(.penaltyViewToggle, keys: [.character("b")], "penalty: heat map / sorted bars", bar: "bars", rank: 13),
     KeyBinding(.togglePanel(1), keys: [.character("1")], "show / hide the loss chart"),

@@ -413,7 +413,8 @@ final class EngineLoop: @unchecked Sendable {
   /// its gradients) and solved on the worker; the UI thread only draws the result.
   private func requestStageSpectrum(_ stage: Int) {
     guard stage >= 1, var browser else {
-      store.update { $0.spectrum.status = .unavailable("stage 0 has no anchor: g shows stage 1 and on") }
+      // No spectrum of another stage may stand beside stage 0's curves.
+      store.update { $0.spectrum = SpectrumPanelState(status: .unavailable("stage 0 has no anchor: g shows stage 1 and on")) }
       return
     }
     store.update { $0.spectrum.status = .computing("loading stage \(stage - 1) for stage \(stage)'s spectrum…") }

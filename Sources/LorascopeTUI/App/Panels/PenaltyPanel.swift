@@ -41,7 +41,8 @@ struct PenaltyPanel {
       if selected < values.count { trailer += " " + NumberFormat.compact(values[selected]) }
     }
     var title = state.penaltyView == .bars ? "P_g, largest first" : "P_g per module"
-    if let shown = snapshot.shownStage { title += " · stage \(shown) end" }
+    // A finished stage (g): which stage's end, in few enough cells for 80 columns.
+    if let shown = snapshot.shownStage { title = "P_g, stage \(shown) end" }
     var inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard !inner.isEmpty else { return }
     if inner.height >= PenaltyPanel.precisionLineHeight, let line = precisionLine(width: inner.width, glyphs: glyphs) {
