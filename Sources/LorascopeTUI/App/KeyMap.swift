@@ -205,9 +205,9 @@ public struct KeyMap: Sendable {
       bar: "Fisher", rank: 10),
     KeyBinding(.matrixToggle, keys: [.character("R")], "metrics per stage / R[t][j] matrix", bar: "R[t][j]", rank: 11),
     KeyBinding(
-      .stageNext, keys: [.character("g")], "finished run: show the next stage (loss, P_g, spectrum)",
-      bar: "stage", rank: 2),
-    KeyBinding(.stagePrev, keys: [.character("G")], "finished run: show the previous stage"),
+      .stageNext, keys: [.character("g")], "next finished stage: its loss, P_g, spectrum",
+      bar: "stages", rank: 6),
+    KeyBinding(.stagePrev, keys: [.character("G")], "previous finished stage"),
     KeyBinding(.penaltyViewToggle, keys: [.character("b")], "penalty: heat map / sorted bars", bar: "bars", rank: 13),
     KeyBinding(.togglePanel(1), keys: [.character("1")], "show / hide the loss chart"),
     KeyBinding(.togglePanel(2), keys: [.character("2")], "show / hide the per-module penalty"),
