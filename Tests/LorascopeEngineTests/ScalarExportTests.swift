@@ -72,4 +72,30 @@ struct ScalarExportTests {
       if row.value.isNaN { #expect(fields[4] == "nan") } else { #expect(Double(fields[4]) == row.value) }
     }
   }
+
+  /// CRC-32C's check value (RFC 3720 B.4) and TFRecord framing: every record's length and data
+  /// carry their masked CRC, and the first event is the file version TensorBoard requires. The
+  /// values themselves are read back by TensorBoard in Scripts/interop/check_scalars.py.
+  @Test func tensorBoardRecordsAreFramedAndChecksummed() {
+    #expect(TensorBoardEvents.crc32c(Data("123456789".utf8)) == 0xe306_9283)
+    let rows = ScalarExport.rows(log: Self.log, metrics: Self.metrics)
+    let file = [UInt8](TensorBoardEvents.file(rows, wallTime: 1_700_000_000))
+    func word<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
+      (0..<MemoryLayout<T>.size).reduce(T(0)) { $0 | T(file[offset + $1]) << (8 * $1) }
+    }
+    var offset = 0
+    var records: [[UInt8]] = []
+    while offset < file.count {
+      let length = Int(word(UInt64.self, at: offset))
+      #expect(word(UInt32.self, at: offset + 8) == TensorBoardEvents.maskedCRC32C(Data(file[offset..<offset + 8])))
+      let record = Array(file[offset + 12..<offset + 12 + length])
+      #expect(word(UInt32.self, at: offset + 12 + length) == TensorBoardEvents.maskedCRC32C(Data(record)))
+      records.append(record)
+      offset += 16 + length
+    }
+    #expect(offset == file.count)
+    #expect(records.count == rows.count + 1)
+    #expect(String(decoding: records[0], as: UTF8.self).contains("brain.Event:2"))
+    #expect(String(decoding: records[1], as: UTF8.self).contains("train/ce"))
+  }
 }
