@@ -13,7 +13,9 @@ struct TuiCommand: ParsableCommand {
     discussion: """
       Opens on the built-in synthetic drift data unless --data names a PESO dataset; with --run-dir \
       the run is saved there (and resumed if the directory already holds it), and every change of λ \
-      is written to its log.jsonl.
+      is written to its log.jsonl. A run whose stages are all finished (or any run, with --review) \
+      opens read-only instead: g and G walk its stages — the stage's loss curves from log.jsonl, \
+      P_g at its end, its spectrum — and no file of the run is written.
 
       Keys:
       \(KeyMap.standard.textTable(context: .main))
