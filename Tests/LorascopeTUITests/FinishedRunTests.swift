@@ -29,9 +29,19 @@ struct FinishedRunTests {
     var state = DashboardState(run: DashboardFixture.run(), lambda: 2, mouseEnabled: true)
     #expect(state.handle(.char("g"), snapshot: Self.finished(shown: 2)) == [.engine(.showStage(0))])
     #expect(state.handle(.char("g"), snapshot: Self.finished(shown: 0)) == [.engine(.showStage(1))])
+    #expect(state.handle(.char("G"), snapshot: Self.finished(shown: 1)) == [.engine(.showStage(0))])
     #expect(state.handle(.char("G"), snapshot: Self.finished(shown: 0)) == [.engine(.showStage(2))])
     // Nothing shown yet: the next stage after the last finished one.
-    #expect(state.handle(.char("g"), snapshot: Self.finished(shown: nil)) == [.engine(.showStage(0))])
+    var fresh = DashboardState(run: DashboardFixture.run(), lambda: 2, mouseEnabled: true)
+    #expect(fresh.handle(.char("g"), snapshot: Self.finished(shown: nil)) == [.engine(.showStage(0))])
+  }
+
+  /// g pressed twice before the engine's snapshot follows walks two stages, not the same one twice.
+  @Test func gTwiceFastWalksTwoStages() {
+    var state = DashboardState(run: DashboardFixture.run(), lambda: 2, mouseEnabled: true)
+    let lagging = Self.finished(shown: 2)
+    #expect(state.handle(.char("g"), snapshot: lagging) == [.engine(.showStage(0))])
+    #expect(state.handle(.char("g"), snapshot: lagging) == [.engine(.showStage(1))])
   }
 
   @Test func aLiveRunKeepsItsPanelsOnTheStageItTrains() {

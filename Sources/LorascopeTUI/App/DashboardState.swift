@@ -90,6 +90,8 @@ public struct DashboardState: Sendable {
   /// The tour's current caption (demo only).
   public var caption: DemoCaption?
   public let keyMap: KeyMap
+  /// The finished stage `g`/`G` last asked the engine for (the UI's own copy, like its λ).
+  public var requestedStage: Int?
 
   public init(run: RunSummary, lambda: Double, mouseEnabled: Bool, keyMap: KeyMap = .standard) {
     self.lambda = lambda
@@ -295,8 +297,10 @@ public struct DashboardState: Sendable {
       notice = "no finished stage to show"
       return []
     }
-    let current = snapshot.shownStage.flatMap { finished.firstIndex(of: $0) } ?? finished.count - 1
+    // From the stage last asked for, not the snapshot's, which lags a key pressed twice fast.
+    let current = (requestedStage ?? snapshot.shownStage).flatMap { finished.firstIndex(of: $0) } ?? finished.count - 1
     let next = (current + (forward ? 1 : finished.count - 1)) % finished.count
+    requestedStage = finished[next]
     return [.engine(.showStage(finished[next]))]
   }
 
