@@ -7,7 +7,9 @@
 # (no alternate screen, stty back to icanon echo). Then Ctrl-C and SIGTERM while training
 # runs must restore the terminal too (status 0 and 143). Finally it measures key press to
 # redraw while training runs: + or -, then capture-pane every 5 ms until λ changes on
-# screen; the median of 10 presses is printed.
+# screen; the median of 10 presses is printed. A finished run is opened at 80x24: its stages
+# walked with g, the loss and spectrum panels following, no file of it changed.
+# LORASCOPE_E2E_ONLY=run_finished_scenario runs one scenario.
 #
 # Usage: Tests/EndToEnd/tui_tmux.sh [path/to/lorascope]   (default .build/debug/lorascope)
 # Prints one ok/FAIL line per check and ends with "N passed, M failed"; exits 1 on failure.
@@ -76,7 +78,9 @@ stty -a
 exec sleep 3600
 EOF
   chmod +x "$dir/wrapper.sh"
-  tm new-session -d -s "$session" -x 100 -y 30 "$dir/wrapper.sh $*"
+  # SIZE=80x24 start … opens a smaller window (the finished-run scenario: issue 28 item 5).
+  local size="${SIZE:-100x30}"
+  tm new-session -d -s "$session" -x "${size%x*}" -y "${size#*x}" "$dir/wrapper.sh $*"
 }
 
 # the λ shown in the header ("λ 5 ·" with UTF-8, "lambda 5 -" in ASCII).
@@ -252,6 +256,58 @@ run_lambda_scenario() {
   tm kill-session -t "$session" 2>/dev/null || true
 }
 
+# the files of a directory with their hashes, to tell that opening a run wrote nothing.
+tree_sums() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+
+# A finished run opened as a person would, at 80x24 (issue 28 item 1): read-only, the loss
+# panel draws the shown stage's curves from log.jsonl, g walks the stages and the spectrum
+# panel follows, and no file of the run changes.
+run_finished_scenario() {
+  local session="finished" dir="$WORK/finished"
+  echo "== a finished run, stage by stage (TERM=xterm-256color, 80x24)"
+  mkdir -p "$dir"
+  "$BIN" run --synthetic-users 60 --backbone-epochs 1 --epochs 1 --eval-users 10 \
+    --run-dir "$dir/trained" --cache "$dir/cache" >"$dir/run.out" 2>&1
+  check "[finished] lorascope run trains all five stages" $?
+  cp -a "$dir/trained" "$dir/run"
+  local before
+  before="$(tree_sums "$dir/run")"
+  SIZE=80x24 start "$session" xterm-256color "$dir" tui --run-dir "$dir/run" --cache "$dir/cache"
+  wait_for "$session" "Loss: CE, penalty.*stage 4 · g" 30
+  check "[finished] the loss panel opens on the last stage (4)" $?
+  # The loss panel is the left half: its rows hold a braille curve, not a message.
+  screen "$session" | python3 -c '
+import sys
+rows = sys.stdin.read().splitlines()[2:12]
+dots = sum(1 for row in rows for c in row[:40] if 0x2801 <= ord(c) <= 0x28FF)
+sys.exit(0 if dots >= 10 else 1)'
+  check "[finished] the loss panel draws a curve" $?
+  wait_for "$session" "stage 4 · L0 q\.A" 120
+  check "[finished] the spectrum panel shows stage 4's spectrum" $?
+  tm send-keys -t "$session" g
+  wait_for "$session" "stage 0 · g" 10 && wait_for "$session" "stage 0 has no anchor" 10
+  check "[finished] g wraps to stage 0, whose spectrum does not exist" $?
+  tm send-keys -t "$session" g
+  wait_for "$session" "stage 1 · g" 10
+  check "[finished] g moves the loss panel to stage 1" $?
+  wait_for "$session" "stage 1 · L0 q\.A" 120
+  check "[finished] g moves the spectrum panel to stage 1" $?
+  screen "$session" | grep -q "P_g, stage 1 end"
+  check "[finished] the penalty panel shows P_g at stage 1's end" $?
+  tm send-keys -t "$session" G
+  wait_for "$session" "stage 0 · g" 10
+  check "[finished] G goes back a stage" $?
+  tm send-keys -t "$session" " "
+  tm send-keys -t "$session" q
+  restored "$session"
+  check "[finished] q restores the terminal" $?
+  [ "$(cat "$dir/status" 2>/dev/null)" = "0" ]
+  check "[finished] exit status 0" $?
+  [ "$before" = "$(tree_sums "$dir/run")" ]
+  check "[finished] every file of the run is byte-identical after opening it" $?
+  tm kill-session -t "$session" 2>/dev/null || true
+}
+
 measure_latency() {
   local session="latency" dir="$WORK/latency"
   echo "== key press to redraw while training runs (TERM=xterm-256color, 100x30)"
@@ -288,12 +344,18 @@ measure_latency() {
   tm kill-session -t "$session" 2>/dev/null || true
 }
 
-run_main_scenario xterm-256color
-run_main_scenario vt100
-run_lambda_scenario
-run_signal_scenario ctrl-c C-c 0
-run_signal_scenario sigterm TERM 143
-measure_latency
+if [ -n "${LORASCOPE_E2E_ONLY:-}" ]; then
+  # One scenario by its function name, while working on it.
+  "$LORASCOPE_E2E_ONLY"
+else
+  run_main_scenario xterm-256color
+  run_main_scenario vt100
+  run_lambda_scenario
+  run_finished_scenario
+  run_signal_scenario ctrl-c C-c 0
+  run_signal_scenario sigterm TERM 143
+  measure_latency
+fi
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -78,6 +78,17 @@ public enum DashboardRenderer {
     }
   }
 
+  /// Keys the bar leaves out because they cannot act now: training and λ on a read-only run,
+  /// stage browsing while a run still trains (issue 28 item 1), so 80 columns show the useful
+  /// ones. The help overlay still lists every key.
+  static func barHidden(_ snapshot: DashboardSnapshot) -> Set<Action> {
+    if snapshot.readOnly {
+      return [.runPause, .step, .finishStage, .lambdaUp, .lambdaDown, .lambdaEdit, .lambdaTimesTen,
+              .lambdaDividedByTen, .lambdaFromSpectrum, .targetWeightEdit, .raceToggle, .raceTyped, .theoryToggle]
+    }
+    return snapshot.activity == .finished || snapshot.shownStage != nil ? [] : [.stageNext, .stagePrev]
+  }
+
   /// The key line of the current context (generated from the key table), or
   /// the λ entry while typing; the engine's activity and the last notice sit
   /// at its right.
@@ -93,8 +104,9 @@ public enum DashboardRenderer {
     }
     var status = snapshot.activity.label
     if let notice = state.notice { status = notice + " · " + status }
+    if snapshot.readOnly { status += " · read-only" }
     if !state.mouseEnabled { status += " · mouse off" }
-    KeyBar(keyMap: state.keyMap, context: state.context, status: status)
+    KeyBar(keyMap: state.keyMap.excluding(barHidden(snapshot)), context: state.context, status: status)
       .draw(into: &canvas, rect: rect, glyphs: glyphs)
   }
 }

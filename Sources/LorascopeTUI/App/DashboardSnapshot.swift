@@ -45,6 +45,15 @@ public struct DashboardSnapshot: Sendable {
   public var theory: TheoryPanelState
   /// The bf16 vs exact penalty per module of the last finished stage ≥ 1.
   public var precision: PenaltyPrecisionPanel?
+  /// The finished stage the loss, penalty and spectrum panels show (`g`), or nil while they
+  /// follow a live run (issue 28 item 1). Set, the losses and `modulePenalty` are that stage's
+  /// as log.jsonl recorded them.
+  public var shownStage: Int?
+  /// Every λ the run trained with (RunMetrics.lambdaHistory): the metrics table's λ column.
+  public var lambdaHistory: [LambdaSetting]
+  /// The run directory is open read-only (a finished run, or `--review`): nothing trains and
+  /// nothing is written.
+  public var readOnly: Bool
 
   public init(run: RunSummary, strength: ProximalStrength) {
     self.run = run
@@ -66,6 +75,9 @@ public struct DashboardSnapshot: Sendable {
     race = RacePanelState()
     theory = TheoryPanelState()
     precision = nil
+    shownStage = nil
+    lambdaHistory = []
+    readOnly = false
   }
 }
 

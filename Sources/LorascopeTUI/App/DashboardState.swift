@@ -90,6 +90,8 @@ public struct DashboardState: Sendable {
   /// The tour's current caption (demo only).
   public var caption: DemoCaption?
   public let keyMap: KeyMap
+  /// The finished stage `g`/`G` last asked the engine for (the UI's own copy, like its λ).
+  public var requestedStage: Int?
 
   public init(run: RunSummary, lambda: Double, mouseEnabled: Bool, keyMap: KeyMap = .standard) {
     self.lambda = lambda
@@ -276,9 +278,30 @@ public struct DashboardState: Sendable {
     case .penaltyViewToggle:
       penaltyView = penaltyView == .heatmap ? .bars : .heatmap
       return []
+    case .stageNext, .stagePrev:
+      return showStage(forward: action == .stageNext, snapshot: snapshot)
     case .editConfirm, .editCancel:
       return []
     }
+  }
+
+  /// Asks the engine for the next or previous finished stage, wrapping around (one key walks
+  /// them all; issue 28 item 1). A live run keeps its panels on the stage it trains.
+  private mutating func showStage(forward: Bool, snapshot: DashboardSnapshot) -> [UIEffect] {
+    let finished = snapshot.stages.map(\.stage)
+    guard snapshot.shownStage != nil || snapshot.activity == .finished else {
+      notice = "stages can be browsed once the run is finished"
+      return []
+    }
+    guard !finished.isEmpty else {
+      notice = "no finished stage to show"
+      return []
+    }
+    // From the stage last asked for, not the snapshot's, which lags a key pressed twice fast.
+    let current = (requestedStage ?? snapshot.shownStage).flatMap { finished.firstIndex(of: $0) } ?? finished.count - 1
+    let next = (current + (forward ? 1 : finished.count - 1)) % finished.count
+    requestedStage = finished[next]
+    return [.engine(.showStage(finished[next]))]
   }
 
   /// Selects a module; the spectrum follows unless the joint view is on.

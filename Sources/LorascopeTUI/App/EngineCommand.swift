@@ -28,6 +28,9 @@ public enum EngineCommand: Sendable, Equatable {
   case checkTheory
   /// The panel closed: drop a check under way and stop checking new stages.
   case stopTheory
+  /// `g`/`G`: show finished stage t — its loss curves and final P_g from log.jsonl and its
+  /// spectrum, computed on the worker (issue 28 item 1; a finished or read-only run only).
+  case showStage(Int)
   /// Finish the current step, write the log and stop the thread.
   case quit
 }

@@ -48,6 +48,9 @@ public enum Action: Hashable, Sendable {
   case matrixToggle
   /// `b`: the per-module penalty as a heat map ↔ sorted bars.
   case penaltyViewToggle
+  /// `g`/`G`: show the next / previous finished stage (a finished or read-only run: its loss
+  /// curves, final P_g and spectrum; issue 28 item 1).
+  case stageNext, stagePrev
   /// In the help overlay: next and previous page.
   case helpPageNext, helpPagePrev
   /// While typing λ: accept or abandon the entry.
@@ -142,6 +145,12 @@ public struct KeyMap: Sendable {
     bindings.filter { $0.contexts.contains(context) }
   }
 
+  /// The table without `actions`: what the key bar offers when they cannot act (the table
+  /// that dispatches and the help stay whole).
+  public func excluding(_ actions: Set<Action>) -> KeyMap {
+    KeyMap(bindings: bindings.filter { !actions.contains($0.action) })
+  }
+
   /// Keys bound to more than one binding in the same context (should be empty).
   public func conflicts() -> [(key: Key, context: KeyContext)] {
     var result: [(key: Key, context: KeyContext)] = []
@@ -195,6 +204,10 @@ public struct KeyMap: Sendable {
       .cycleFisher, keys: [.character("f")], "Σ: empirical / sampled Fisher / Gauss–Newton",
       bar: "Fisher", rank: 10),
     KeyBinding(.matrixToggle, keys: [.character("R")], "metrics per stage / R[t][j] matrix", bar: "R[t][j]", rank: 11),
+    KeyBinding(
+      .stageNext, keys: [.character("g")], "next finished stage: its loss, P_g, spectrum",
+      bar: "stages", rank: 6),
+    KeyBinding(.stagePrev, keys: [.character("G")], "previous finished stage"),
     KeyBinding(.penaltyViewToggle, keys: [.character("b")], "penalty: heat map / sorted bars", bar: "bars", rank: 13),
     KeyBinding(.togglePanel(1), keys: [.character("1")], "show / hide the loss chart"),
     KeyBinding(.togglePanel(2), keys: [.character("2")], "show / hide the per-module penalty"),

@@ -13,7 +13,9 @@ struct TuiCommand: ParsableCommand {
     discussion: """
       Opens on the built-in synthetic drift data unless --data names a PESO dataset; with --run-dir \
       the run is saved there (and resumed if the directory already holds it), and every change of λ \
-      is written to its log.jsonl.
+      is written to its log.jsonl. A run whose stages are all finished (or any run, with --review) \
+      opens read-only instead: g and G walk its stages — the stage's loss curves from log.jsonl, \
+      P_g at its end, its spectrum — and no file of the run is written.
 
       Keys:
       \(KeyMap.standard.textTable(context: .main))
@@ -31,12 +33,34 @@ struct TuiCommand: ParsableCommand {
   @Option(name: .customLong("gradient-stage"), help: "An imported run: the stage t the gradients were taken at (default: the last).")
   var gradientStage: Int?
 
+  @Flag(help: "Open --run-dir read-only, to look at its finished stages without training (automatic when every stage is finished).")
+  var review = false
+
   func run() throws {
     let look = try screen.screenOptions()
     if let dir = options.runDir, ImportedRun.isImported(URL(fileURLWithPath: dir)) { return try runInspect(runDir: dir, look: look) }
+    if let session = try reviewSession() {
+      let status = try Dashboard.run(session: session, options: .init(screen: look, startRunning: false))
+      if status != 0 { throw ExitCode(status) }
+      return
+    }
+    if review { throw ValidationError("--review needs --run-dir with a run in it (config.json)") }
     let session = try openSession(options)
     let status = try Dashboard.run(session: session, options: .init(screen: look, startRunning: !paused))
     if status != 0 { throw ExitCode(status) }
+  }
+}
+
+extension TuiCommand {
+  /// A finished run (or any run with `--review`) opened read-only, as `spectrum` and `export`
+  /// open it (`RunState`: no lock, no writes), so looking at a run never changes a byte of it
+  /// (issue 28 item 1); nil when the screen should train instead (no run yet, or unfinished).
+  func reviewSession() throws -> ContinualSession? {
+    guard let dir = options.runDir,
+      FileManager.default.fileExists(atPath: URL(fileURLWithPath: dir).appendingPathComponent("config.json").path)
+    else { return nil }
+    let state = try RunState.load(runDir: dir, data: options.data, cache: options.cache)
+    return review || state.session.isFinished ? state.session : nil
   }
 }
 

@@ -28,7 +28,9 @@ public final class EngineController: DashboardEngine, Sendable {
     initial.stage = session.stage
     initial.stages = session.metrics.stages
     initial.matrix = session.metrics.matrix(.ndcg5).values
-    initial.activity = session.isFinished ? .finished : (startRunning ? .running : .paused)
+    initial.lambdaHistory = session.metrics.lambdaHistory
+    initial.readOnly = session.runDirectory?.isReadOnly ?? false
+    initial.activity = session.isFinished || initial.readOnly ? .finished : (startRunning ? .running : .paused)
     let store = SnapshotStore(initial)
     let worker = SpectrumWorker(store: store)
     self.store = store

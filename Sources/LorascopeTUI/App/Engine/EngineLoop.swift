@@ -51,6 +51,14 @@ final class EngineLoop: @unchecked Sendable {
   /// The stage whose adapter phase last started (the spectrum's stage).
   private var adapterStage: Int?
 
+  /// The run directory is open read-only (a finished run, `--review`): nothing trains or is
+  /// written, λ moves only the screen's weights (issue 28 item 1).
+  private let readOnly: Bool
+  /// A finished stage's curves and spectrum sources (`g`), read when first asked for.
+  private var browser: StageBrowser?
+  /// The finished stage the panels show, nil while they follow the live run.
+  private var shownStage: Int?
+
   init(
     session: ContinualSession, store: SnapshotStore, inbox: CommandInbox, spectrum: SpectrumWorker,
     startRunning: Bool
@@ -60,7 +68,8 @@ final class EngineLoop: @unchecked Sendable {
     self.inbox = inbox
     self.spectrum = spectrum
     forks = StageForkRunner(session: session)
-    running = startRunning && !session.isFinished
+    readOnly = session.runDirectory?.isReadOnly ?? false
+    running = startRunning && !session.isFinished && !readOnly
   }
 
   /// The engine thread's body: returns after `.quit`.
@@ -68,6 +77,8 @@ final class EngineLoop: @unchecked Sendable {
     TerminalGuard.blockTerminalSignalsInCurrentThread()
     // A cache notice goes to the status line: standard error would tear the screen.
     session.onCacheNotice = { [unowned self] text in status = text }
+    // A finished or read-only run opens on its last finished stage, as a live run ends on it.
+    if session.isFinished || readOnly, let last = session.metrics.stages.last?.stage { showStage(last) }
     publish()
     while !quitting {
       apply(inbox.takeAll())
@@ -90,7 +101,7 @@ final class EngineLoop: @unchecked Sendable {
       }
     }
     do {
-      try session.flush()
+      if !readOnly { try session.flush() }
     } catch {
       fail(error)
     }
@@ -103,6 +114,11 @@ final class EngineLoop: @unchecked Sendable {
 
   private func apply(_ commands: [EngineCommand]) {
     for command in commands {
+      if readOnly, let refusal = Self.readOnlyRefusal(command) {
+        status = refusal
+        lastPublish = 0
+        continue
+      }
       switch command {
       case .toggleRun where forks.isBusy:
         // The race or check keeps the engine; the run starts or stays paused after it.
@@ -165,11 +181,59 @@ final class EngineLoop: @unchecked Sendable {
           forks.cancel(.theory)
           endFork()
         }
+      case .showStage(let stage):
+        showStage(stage)
       case .quit:
         quitting = true
       }
       lastPublish = 0  // show the effect of a command at once
     }
+  }
+
+  /// Why a read-only run refuses `command` (it would train or write), nil for the commands it
+  /// serves (Docs/Architecture.md "The run directory": an inspection opening never writes).
+  private static func readOnlyRefusal(_ command: EngineCommand) -> String? {
+    switch command {
+    case .toggleRun, .run, .step, .finishStage, .startRace, .checkTheory:
+      return "read-only: this run is only looked at here (lorascope run --resume trains it)"
+    case .setLambda:
+      return "read-only: λ moves the weights on screen; the run keeps the λ it trained with"
+    case .pause, .spectrum, .setCues, .stopRace, .stopTheory, .showStage, .quit:
+      return nil
+    }
+  }
+
+  /// Shows finished stage t in the loss, penalty and spectrum panels: its curves and last P_g
+  /// from log.jsonl, its spectrum from the saved stages on the worker (issue 28 item 1). Only
+  /// when nothing trains any more, so the live curves are never overwritten.
+  private func showStage(_ stage: Int) {
+    guard session.isFinished || readOnly else {
+      status = "stages can be browsed once the run is finished (or opened with --review)"
+      return
+    }
+    guard session.metrics.stages.contains(where: { $0.stage == stage }) else {
+      status = "stage \(stage) is not finished in this run"
+      return
+    }
+    do {
+      if browser == nil {
+        if !readOnly { try session.flush() }  // the last steps may still wait in memory
+        browser = try StageBrowser(session: session)
+      }
+    } catch {
+      fail(error)
+      return
+    }
+    guard let browser else { return }
+    let view = browser.view(stage: stage)
+    shownStage = stage
+    phase = nil
+    backboneLoss = view.backboneLoss
+    adapterLoss = view.adapterLoss
+    modulePenalty = view.modulePenalty
+    adapterStage = stage >= 1 ? stage : nil
+    status = browser.hasLog(stage: stage) ? "stage \(stage) as log.jsonl recorded it" : "log.jsonl holds no step of stage \(stage)"
+    requestSpectrum(fresh: false)
   }
 
   /// Starts a race or a check: the main run waits for it (its state is remembered once, so a
@@ -311,6 +375,10 @@ final class EngineLoop: @unchecked Sendable {
   /// Hands the worker a job: a fresh copy of the model when asked (or when the
   /// stage changed), otherwise the last copy, whose gradients it may reuse.
   private func requestSpectrum(fresh: Bool) {
+    if let shown = shownStage {
+      requestStageSpectrum(shown)
+      return
+    }
     guard let stage = adapterStage, let model = session.model, model.lora != nil, let penalty = session.penalty
     else {
       reportSpectrumUnavailable()
@@ -341,12 +409,44 @@ final class EngineLoop: @unchecked Sendable {
     spectrum.submit(SpectrumJob(source: source, selection: selection, fisher: fisher))
   }
 
+  /// Finished stage t's spectrum: its source is built once on this thread (the worker then keeps
+  /// its gradients) and solved on the worker; the UI thread only draws the result.
+  private func requestStageSpectrum(_ stage: Int) {
+    guard stage >= 1, var browser else {
+      // No spectrum of another stage may stand beside stage 0's curves.
+      store.update { $0.spectrum = SpectrumPanelState(status: .unavailable("stage 0 has no anchor: g shows stage 1 and on")) }
+      return
+    }
+    store.update { $0.spectrum.status = .computing("loading stage \(stage - 1) for stage \(stage)'s spectrum…") }
+    let live: LiveSpectrumSource
+    do {
+      live = try browser.source(stage: stage, session: session) {
+        sourceCount += 1
+        return sourceCount
+      }
+      self.browser = browser
+    } catch {
+      let message = (error as? LorascopeError)?.description ?? "\(error)"
+      store.update { $0.spectrum.status = .failed(message) }
+      return
+    }
+    let what: String
+    switch selection {
+    case .joint: what = "all modules jointly"
+    case .module(let index):
+      let modules = LoRALayout(config: session.config.model, lora: session.config.lora).modules
+      what = index < modules.count ? modules[index].shortName : ""
+    }
+    store.update { $0.spectrum.status = .computing("solving ρ_k of stage \(stage) for \(what)…") }
+    spectrum.submit(SpectrumJob(source: live, selection: selection, fisher: fisher))
+  }
+
   private func reportSpectrumUnavailable() {
     let reason: String
     if session.stage == 0 {
       reason = "spectrum from stage 1 on (stage 0 has no anchor)"
     } else if session.isFinished {
-      reason = "the run is finished: `lorascope spectrum --stage t` analyses any stage"
+      reason = "the run is finished: g shows a stage and its spectrum"
     } else {
       reason = "the spectrum comes when stage \(session.stage) starts"
     }
@@ -365,7 +465,7 @@ final class EngineLoop: @unchecked Sendable {
     let activity: EngineActivity
     if forks.isBusy {
       activity = .running
-    } else if session.isFinished {
+    } else if session.isFinished || readOnly {
       activity = .finished
     } else if running || stepsToTake > 0 {
       activity = .running
@@ -382,6 +482,7 @@ final class EngineLoop: @unchecked Sendable {
     let perSecond = rate.perSecond(now: now)
     let stage = session.stage
     let strength = session.strength
+    let (shownStage, lambdaHistory, readOnly) = (self.shownStage, session.metrics.lambdaHistory, self.readOnly)
     store.update { s in
       s.phase = phase
       s.stage = stage
@@ -402,6 +503,9 @@ final class EngineLoop: @unchecked Sendable {
       s.race = race
       s.theory = theory
       s.precision = precision
+      s.shownStage = shownStage
+      s.lambdaHistory = lambdaHistory
+      s.readOnly = readOnly
     }
   }
 }

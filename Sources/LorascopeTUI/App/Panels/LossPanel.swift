@@ -15,21 +15,24 @@ struct LossPanel {
     let showsBackbone = snapshot.phase?.isBackbone == true || snapshot.adapterLoss.isEmpty
     let history = showsBackbone ? snapshot.backboneLoss : snapshot.adapterLoss
     let title = showsBackbone ? "Loss (backbone pretraining, block 0)" : "Loss: CE, penalty, total"
-    let trailer = showsBackbone ? "" : snapshot.phase.map { "stage \($0.stage)" } ?? ""
+    // A finished stage shown with g names itself and its key (issue 28 item 1).
+    let trailer = snapshot.shownStage.map { "stage \($0) · g" } ?? (showsBackbone ? "" : snapshot.phase.map { "stage \($0.stage)" } ?? "")
     let inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard !inner.isEmpty else { return }
     // Two samples per cell in braille: more points than that only blur.
     let dotsAcross = glyphs.mode == .braille ? 2 : 1
     let all = history.chartSeries(maxPoints: max(2, inner.width * dotsAcross))
     let empty: String
-    if snapshot.activity == .finished {
-      empty = "the run is finished: R shows R[t][j]"
+    if let shown = snapshot.shownStage {
+      empty = "log.jsonl holds no step of stage \(shown)"
+    } else if snapshot.activity == .finished {
+      empty = "the run is finished: g shows a stage, R R[t][j]"
     } else if snapshot.activity == .paused {
       empty = "paused: Space runs, n takes one step"
     } else {
       empty = "waiting for the first step"
     }
-    let xLabel = showsBackbone ? "step" : "adapter step, all stages"
+    let xLabel = showsBackbone ? "step" : (snapshot.shownStage == nil ? "adapter step, all stages" : "step of the stage")
     if showsBackbone || !history.hasPenalty {
       LineChart(series: [all[0]], xLabel: xLabel, emptyMessage: empty)
         .draw(into: &canvas, rect: inner, glyphs: glyphs)

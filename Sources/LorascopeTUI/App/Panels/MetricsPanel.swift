@@ -52,20 +52,30 @@ struct MetricsPanel {
   /// metrics on the stage's own block, the co-occurrence counter's NDCG@5 beside the model's
   /// (the model's in the warning style when it is below).
   func stageTable() -> Table {
+    // λ's history beside the stages it trained (issue 28 item 1), once λ changed during the run
+    // (a λ that never changed is the header's); after the model's and the counter's NDCG@5, which
+    // 80 columns must keep.
+    let showsLambda = state.usesLambda && Set(snapshot.lambdaHistory.map(\.lambda)).count > 1
     let columns = [
       TableColumn("stage", alignment: .left), TableColumn("steps"), TableColumn("CE"), TableColumn("valid CE"),
-      TableColumn("NDCG@5"), TableColumn("co-occ@5"), TableColumn("Hit@5"), TableColumn("NDCG@10"), TableColumn("Hit@10"),
+      TableColumn("NDCG@5"), TableColumn("co-occ@5"),
+    ] + (showsLambda ? [TableColumn("λ")] : []) + [
+      TableColumn("Hit@5"), TableColumn("NDCG@10"), TableColumn("Hit@10"),
       TableColumn("MRR"),
     ]
     let rows = snapshot.stages.map { s -> [TableCell] in
       let counter = s.baselines?.cooccurrence.ndcg5
       let below = counter.map { s.own.ndcg5 < $0 } ?? false
+      // The stage the other panels show (g) is marked.
+      let mark = snapshot.shownStage == s.stage ? ">" : ""
+      let lambda = showsLambda ? [TableCell(Self.lambdaText(stage: s.stage, history: snapshot.lambdaHistory))] : []
       return [
-        TableCell("\(s.stage)", style: .title), TableCell("\(s.trainSteps)"),
+        TableCell(mark + "\(s.stage)", style: .title), TableCell("\(s.trainSteps)"),
         TableCell(s.finalCE.map { NumberFormat.fixed($0, decimals: 3) } ?? "-"),
         TableCell(NumberFormat.fixed(s.validationCE, decimals: 3)),
         TableCell(NumberFormat.fixed(s.own.ndcg5, decimals: 4), style: below ? .warn : .accent),
         TableCell(counter.map { NumberFormat.fixed($0, decimals: 4) } ?? "-", style: .dim),
+      ] + lambda + [
         TableCell(NumberFormat.fixed(s.own.hit5, decimals: 4)),
         TableCell(NumberFormat.fixed(s.own.ndcg10, decimals: 4)),
         TableCell(NumberFormat.fixed(s.own.hit10, decimals: 4)),
@@ -73,5 +83,17 @@ struct MetricsPanel {
       ]
     }
     return Table(columns: columns, rows: rows)
+  }
+
+  /// The λ stage t trained with: the one in force when it started, then every setting made
+  /// during it ("2→5"), from the run's `lambdaHistory` (Docs/Architecture.md "λ flow").
+  static func lambdaText(stage t: Int, history: [LambdaSetting]) -> String {
+    guard let first = history.first else { return "-" }
+    let before = history.last { $0.stage < t || ($0.stage == t && $0.step == 0) } ?? first
+    var values = [before.lambda]
+    for setting in history where setting.stage == t && setting.step > 0 && setting.lambda != values.last {
+      values.append(setting.lambda)
+    }
+    return values.map { NumberFormat.compact($0, significant: 3) }.joined(separator: "→")
   }
 }

@@ -40,7 +40,9 @@ struct PenaltyPanel {
       trailer = modules[selected].shortName
       if selected < values.count { trailer += " " + NumberFormat.compact(values[selected]) }
     }
-    let title = state.penaltyView == .bars ? "P_g, largest first" : "P_g per module"
+    var title = state.penaltyView == .bars ? "P_g, largest first" : "P_g per module"
+    // A finished stage (g): which stage's end, in few enough cells for 80 columns.
+    if let shown = snapshot.shownStage { title = "P_g, stage \(shown) end" }
     var inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard !inner.isEmpty else { return }
     if inner.height >= PenaltyPanel.precisionLineHeight, let line = precisionLine(width: inner.width, glyphs: glyphs) {
@@ -49,10 +51,12 @@ struct PenaltyPanel {
     }
     let message: String?
     if values.isEmpty || values.count != modules.count {
-      if snapshot.stage == 0 {
+      if snapshot.shownStage == 0 || (snapshot.shownStage == nil && snapshot.stage == 0) {
         message = "stage 0 has no anchor: P_g starts at stage 1"
+      } else if let shown = snapshot.shownStage {
+        message = "log.jsonl holds no P_g of stage \(shown)"
       } else if snapshot.activity == .finished {
-        message = "the run is finished"
+        message = "the run is finished: g shows a stage"
       } else {
         message = "P_g appears with the stage's first step"
       }

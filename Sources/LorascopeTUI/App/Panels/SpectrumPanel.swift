@@ -11,7 +11,9 @@ struct SpectrumPanel {
 
   func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
     let spectrum = snapshot.spectrum
-    let wanted = state.joint ? "joint" : shortLabel(moduleName(state.selectedModule))
+    var wanted = state.joint ? "joint" : shortLabel(moduleName(state.selectedModule))
+    // Browsing a finished run (g), the stage of the drawn spectrum leads: it is what changes.
+    if snapshot.shownStage != nil, let result = spectrum.result { wanted = "stage \(result.stage) · " + wanted }
     let title = rect.width >= 60 ? Panel.spectrum.title : "ρ_k and w_k"
     let inner = Box(title: title, trailer: wanted).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard inner.height >= 2 else { return }

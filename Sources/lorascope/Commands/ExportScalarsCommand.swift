@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LorascopeEngine
+
+/// `lorascope export-scalars`: every scalar a run logged, for the tools people already plot with
+/// (issue 28 item 4). Reads the run read-only (`RunDirectory.openForInspection`), so it works on a
+/// read-only copy and while another process trains in the directory.
+struct ExportScalarsCommand: ParsableCommand {
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case jsonl, csv, tensorboard
+  }
+
+  static let configuration = CommandConfiguration(
+    commandName: "export-scalars",
+    abstract: "Write every logged scalar of a run (CE, penalty, λ, gradient ratio, per-stage metrics) as JSON Lines, CSV or TensorBoard events.",
+    discussion: """
+      One row per tag and step: tag (train/ce, train/penalty, train/total, train/lambda, train/lr, \
+      train/grad_norm, train/penalty_gradient_ratio; stage/ndcg5, stage/ndcg5_blockJ, \
+      stage/validation_ce, …), step (the optimizer steps of log.jsonl counted from 1 across all \
+      stages; a stage's metrics sit at its last step), stage, phase (backbone, adapter-warm-start, \
+      adapter, or eval) and value. A value that is not finite is null in JSON Lines and nan/inf in CSV. \
+      With --format tensorboard, --out is a directory that receives one event file \
+      (`tensorboard --logdir OUT`); its values are 32-bit floats, as TensorBoard stores scalars.
+      """)
+
+  @Option(name: .customLong("run-dir"), help: "The run directory.")
+  var runDir: String
+
+  @Option(help: "jsonl | csv | tensorboard")
+  var format: Format
+
+  @Option(help: "The output file ('-' for standard output); for tensorboard, a directory.")
+  var out: String
+
+  func run() throws {
+    let url = URL(fileURLWithPath: runDir)
+    if ImportedRun.isImported(url) {
+      throw ValidationError("\(runDir) is an imported run: it holds adapters, not a training log")
+    }
+    let dir = try RunDirectory.openForInspection(url)
+    guard try dir.readManifest() != nil else { throw ValidationError("\(runDir) is not a run directory (no config.json)") }
+    let rows = ScalarExport.rows(log: try dir.readLog(StepRecord.self), metrics: try dir.readMetrics())
+    if format == .tensorboard {
+      guard out != "-" else { throw ValidationError("--format tensorboard writes a directory: --out - is for jsonl and csv") }
+      let directory = URL(fileURLWithPath: out)
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      let now = Date().timeIntervalSince1970
+      let file = directory.appendingPathComponent(TensorBoardEvents.fileName(wallTime: now))
+      try AtomicFile.write(TensorBoardEvents.file(rows, wallTime: now), to: file)
+      FileHandle.standardError.write(Data("lorascope: \(rows.count) scalars written to \(file.path)\n".utf8))
+      return
+    }
+    let text = format == .jsonl ? ScalarExport.jsonLines(rows) : ScalarExport.csv(rows)
+    if out == "-" {
+      FileHandle.standardOutput.write(Data(text.utf8))
+    } else {
+      try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
+      FileHandle.standardError.write(Data("lorascope: \(rows.count) scalars written to \(out)\n".utf8))
+    }
+  }
+}
