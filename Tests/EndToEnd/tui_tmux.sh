@@ -137,8 +137,8 @@ run_main_scenario() {
   wait_for "$session" "(λ|lambda) 5 " 5
   check "[$term] / divides λ by 10 (50 to 5)" $?
   tm send-keys -t "$session" w
-  wait_for "$session" "no resolved spectrum yet" 5
-  check "[$term] w before any spectrum says to compute one" $?
+  wait_for "$session" "curve starts at stage 1" 5
+  check "[$term] w at stage 0 says the λ curve starts at stage 1" $?
 
   tm send-keys -t "$session" n
   wait_for "$session" "step 1/[0-9]+" 60
@@ -210,11 +210,16 @@ run_lambda_scenario() {
   check "[λ] * multiplies λ by 10 (2 to 20)" $?
   tm send-keys -t "$session" w
   local shown expected=""
-  for _ in $(seq 1 100); do
+  # The stage's λ curve is predicted first (a few seconds in a debug build), then λ follows.
+  for _ in $(seq 1 600); do
     shown="$(header_lambda "$session")"
     [ -n "$shown" ] && [ "$shown" != "20" ] && break
-    sleep 0.05
+    sleep 0.1
   done
+  [ -n "$shown" ] && [ "$shown" != "20" ]
+  check "[λ] w sets λ from stage 1's predicted curve (20 to $shown)" $?
+  wait_for "$session" "stage 1 keeps [0-9]+ % at λ" 10
+  check "[λ] the spectrum panel reads the predicted curve at the current λ" $?
 
   tm send-keys -t "$session" r
   wait_for "$session" "λ race stage 1" 10
@@ -222,7 +227,7 @@ run_lambda_scenario() {
   wait_for "$session" "finished · Esc leaves" 180
   check "[λ] the race runs to its end and is evaluated" $?
   screen "$session" | grep -Eq "─── λ [0-9.e+-]+ [0-9.]+ +╌╌╌ λ 0 [0-9.]+"
-  check "[λ] two curves in the race chart's legend (λ(w*=½) and 0)" $?
+  check "[λ] two curves in the race chart's legend (the curve's λ and 0)" $?
   screen "$session" | grep -q "no effect measured\|better\|worse"
   check "[λ] each difference against the first λ has its interval" $?
   tm send-keys -t "$session" Escape
@@ -232,14 +237,13 @@ run_lambda_scenario() {
   tm send-keys -t "$session" s
   wait_for "$session" "stage 2/4" 180
   check "[λ] s finishes stage 1" $?
-  # spectrum --json reports the stage's penalty comparison too, so it wants stage 1 finished;
-  # its spectrum is taken at v_0 like the screen's at the start of stage 1.
-  expected="$("$BIN" spectrum --run-dir "$dir/run" --cache "$dir/cache" --stage 1 --json 2>"$dir/spectrum.err" |
+  # w took λ from stage 1's predicted curve, the one `predict` computes from the saved stages.
+  expected="$("$BIN" predict --run-dir "$dir/run" --cache "$dir/cache" --stage 1 --json 2>"$dir/spectrum.err" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["suggested_lambda"]["0.5"])' 2>/dev/null)"
   python3 -c "import sys; s, e = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if abs(s - e) <= 1e-3 * abs(e) else 1)" \
     "$shown" "$expected" 2>/dev/null
   local matched=$?
-  check "[λ] w sets λ to spectrum --json's suggested_lambda 0.5 (screen $shown, json $expected)" $matched
+  check "[λ] w sets λ to predict --json's suggested_lambda 0.5 (screen $shown, json $expected)" $matched
   [ "$matched" -eq 0 ] || sed 's/^/     spectrum: /' "$dir/spectrum.err"
   tm send-keys -t "$session" v
   wait_for "$session" "Predicted w_k vs realized" 10

@@ -40,18 +40,39 @@ struct DashboardStateTests {
     var state = freshState()
     #expect(state.handle(.char("*"), snapshot: snapshot) == [.engine(.setLambda(20))])
     #expect(state.handle(.char("/"), snapshot: snapshot) == [.engine(.setLambda(2))])
-    // w: the λ that puts the median resolved ρ of the shown spectrum at w = ½.
-    let result = try #require(snapshot.spectrum.result)
-    let guidance = try #require(LambdaGuidance(resolvedRho: result.rho, adaptedLinears: snapshot.run.adaptedLinears))
-    let target = try #require(guidance.lambda(forWeight: 0.5))
-    #expect(state.handle(.char("w"), snapshot: snapshot) == [.engine(.setLambda(target))])
-    let strength = try ProximalStrength(lambda: state.lambda, adaptedLinears: snapshot.run.adaptedLinears)
-    #expect(abs(strength.weight(rho: guidance.rho) - 0.5) < 1e-12)
-    // Without a spectrum the key explains instead.
-    var empty = snapshot
-    empty.spectrum = SpectrumPanelState()
-    #expect(state.handle(.char("w"), snapshot: empty).isEmpty)
-    #expect(state.notice?.contains("press e") == true)
+    // w: the global λ at which the stage's predicted curve keeps half its update. Without a
+    // curve of the current stage the engine is asked for one, and λ follows when it arrives.
+    var atStageOne = snapshot
+    atStageOne.curveStage = 1
+    #expect(state.handle(.char("w"), snapshot: atStageOne) == [.engine(.predictLambdaCurve)])
+    #expect(state.pendingRetained?.target == 0.5)
+    #expect(state.observe(atStageOne).isEmpty, "no newer curve yet")
+    let points = [(1.0, 0.95), (10.0, 0.8), (100.0, 0.4), (1000.0, 0.05)].map {
+      LambdaCurve.Point(lambda: $0.0, retainedH: $0.1, retainedFrobenius: $0.1, newCEDelta: 0, oldCEDelta: 0)
+    }
+    let curve = LambdaCurve(stage: 1, curve: points, suggestedLambda: [5, 50, 700], seconds: 1)
+    var withCurve = atStageOne
+    withCurve.lambdaCurve = curve
+    withCurve.lambdaCurveSerial = 1
+    let half = try #require(curve.lambda(forRetained: 0.5))
+    #expect(half > 10 && half < 100)
+    #expect(state.observe(withCurve) == [.engine(.setLambda(half))])
+    #expect(state.lambda == half && state.pendingRetained == nil)
+    #expect(abs(try #require(curve.retained(atLambda: half)) - 0.5) < 1e-12)
+    // With the curve in hand, W sets λ at once for a typed retained fraction.
+    #expect(state.handle(.char("W"), snapshot: withCurve).isEmpty)
+    for key in "0.9" { _ = state.handle(.char(key), snapshot: withCurve) }
+    let ninety = try #require(curve.lambda(forRetained: 0.9))
+    #expect(state.handle(.named(.enter), snapshot: withCurve) == [.engine(.setLambda(ninety))])
+    // A curve of another stage is not used: a new one is asked for.
+    var later = withCurve
+    later.curveStage = 2
+    #expect(state.handle(.char("w"), snapshot: later) == [.engine(.predictLambdaCurve)])
+    // Stage 0 has no anchor, so no curve.
+    var stageZero = snapshot
+    stageZero.curveStage = nil
+    #expect(state.handle(.char("w"), snapshot: stageZero).isEmpty)
+    #expect(state.notice?.contains("stage 0 has no anchor") == true)
     // Methods without a penalty explain too.
     var single = freshState(method: .single)
     #expect(single.handle(.char("*"), snapshot: snapshot).isEmpty)

@@ -75,25 +75,34 @@ struct RaceAndTheoryTests {
     #expect(NumberEntry.parseList("1, 2 3") .map { $0 } == .success([1, 2, 3]))
   }
 
-  @Test func typedTargetWeightSetsLambdaOfWStar() throws {
+  @Test func typedRetainedFractionSetsLambdaFromTheCurve() throws {
     var state = freshState()
-    let result = try #require(snapshot.spectrum.result)
-    let guidance = try #require(LambdaGuidance(resolvedRho: result.rho, adaptedLinears: snapshot.run.adaptedLinears))
-    let target = try #require(guidance.lambda(forWeight: 0.9))
-    #expect(state.handle(.char("W"), snapshot: snapshot).isEmpty)
+    var withCurve = snapshot
+    withCurve.curveStage = 2
+    let points = [(0.1, 0.99), (1.0, 0.9), (10.0, 0.6), (100.0, 0.2), (1000.0, 0.02)].map {
+      LambdaCurve.Point(lambda: $0.0, retainedH: $0.1, retainedFrobenius: $0.1, newCEDelta: 0, oldCEDelta: 0)
+    }
+    withCurve.lambdaCurve = LambdaCurve(stage: 2, curve: points, suggestedLambda: [1, 20, 500], seconds: 1)
+    withCurve.lambdaCurveSerial = 3
+    let target = try #require(withCurve.lambdaCurve?.lambda(forRetained: 0.3))
+    #expect(state.handle(.char("W"), snapshot: withCurve).isEmpty)
     #expect(state.context == .edit)
-    for c in "0.9" { _ = state.handle(.char(c), snapshot: snapshot) }
-    #expect(state.handle(.named(.enter), snapshot: snapshot) == [.engine(.setLambda(target))])
-    let strength = try ProximalStrength(lambda: state.lambda, adaptedLinears: snapshot.run.adaptedLinears)
-    #expect(abs(strength.weight(rho: guidance.rho) - 0.9) < 1e-9)
-    // w* outside (0, 1) is refused with a reason; λ stays.
+    for c in "0.3" { _ = state.handle(.char(c), snapshot: withCurve) }
+    #expect(state.handle(.named(.enter), snapshot: withCurve) == [.engine(.setLambda(target))])
+    #expect(abs(try #require(withCurve.lambdaCurve?.retained(atLambda: state.lambda)) - 0.3) < 1e-9)
+    // r* outside (0, 1) is refused with a reason; λ stays.
     for typed in ["1", "0", "2.5"] {
-      _ = state.handle(.char("W"), snapshot: snapshot)
-      for c in typed { _ = state.handle(.char(c), snapshot: snapshot) }
-      #expect(state.handle(.named(.enter), snapshot: snapshot).isEmpty)
+      _ = state.handle(.char("W"), snapshot: withCurve)
+      for c in typed { _ = state.handle(.char(c), snapshot: withCurve) }
+      #expect(state.handle(.named(.enter), snapshot: withCurve).isEmpty)
       #expect(state.notice?.contains("strictly between 0 and 1") == true)
       #expect(state.lambda == target)
     }
+    // Beyond the curve's grid: said, λ stays.
+    _ = state.handle(.char("W"), snapshot: withCurve)
+    for c in "0.995" { _ = state.handle(.char(c), snapshot: withCurve) }
+    #expect(state.handle(.named(.enter), snapshot: withCurve).isEmpty)
+    #expect(state.notice?.contains("does not reach") == true)
   }
 
   @Test func theoryKeyAsksForTheCheckAndLeaves() {
@@ -116,7 +125,7 @@ struct RaceAndTheoryTests {
       #expect(map.action(for: .char(Character(key)), context: .main) == action)
     }
     let markdown = map.markdownTable()
-    #expect(markdown.contains("race λ vs λ(w*=0.5)") && markdown.contains("w_k predicted vs realized") && markdown.contains("λ becomes λ(w*)"))
+    #expect(markdown.contains("race λ vs 0 or λ(w*=½)") && markdown.contains("w_k predicted vs realized") && markdown.contains("type r* in (0, 1): λ from the curve"))
   }
 
   // MARK: - Panels

@@ -15,6 +15,14 @@ public struct LambdaCurve: Codable, Sendable {
     /// Predicted validation CE on blocks < t at λ minus at λ = 0.
     public var oldCEDelta: Double
 
+    public init(lambda: Double, retainedH: Double, retainedFrobenius: Double, newCEDelta: Double, oldCEDelta: Double) {
+      self.lambda = lambda
+      self.retainedH = retainedH
+      self.retainedFrobenius = retainedFrobenius
+      self.newCEDelta = newCEDelta
+      self.oldCEDelta = oldCEDelta
+    }
+
     enum CodingKeys: String, CodingKey {
       case lambda, retainedH = "retained_h", retainedFrobenius = "retained_fro"
       case newCEDelta = "new_ce_delta", oldCEDelta = "old_ce_delta"
@@ -74,6 +82,22 @@ public struct LambdaCurve: Codable, Sendable {
   /// The λ predicted to retain `target` of the update: the first crossing of the curve from the
   /// small-λ side, interpolated linearly in log λ between the two grid points around it
   /// (Docs/Math.md §45). Nil when no pair of positive λ brackets it.
+  /// λ at which the curve keeps `target` of the stage's update (interpolated in log λ between
+  /// the two grid points around it), nil when the grid does not reach it.
+  public func lambda(forRetained target: Double) -> Double? { Self.crossing(curve, retained: target) }
+
+  /// The predicted retained fraction at `lambda`, interpolated in log λ between grid points: 1 at
+  /// λ = 0, nil outside the grid (the curve says nothing there).
+  public func retained(atLambda lambda: Double) -> Double? {
+    guard lambda > 0 else { return 1 }
+    let points = curve.filter { $0.lambda > 0 }.sorted { $0.lambda < $1.lambda }
+    for (a, b) in zip(points, points.dropFirst()) where a.lambda <= lambda && lambda <= b.lambda {
+      let f = (Foundation.log(lambda) - Foundation.log(a.lambda)) / (Foundation.log(b.lambda) - Foundation.log(a.lambda))
+      return a.retainedH + f * (b.retainedH - a.retainedH)
+    }
+    return points.count == 1 && points[0].lambda == lambda ? points[0].retainedH : nil
+  }
+
   static func crossing(_ points: [Point], retained target: Double) -> Double? {
     let positive = points.filter { $0.lambda > 0 }.sorted { $0.lambda < $1.lambda }
     for (a, b) in zip(positive, positive.dropFirst()) where a.retainedH >= target && b.retainedH < target {

@@ -89,6 +89,7 @@ public final class DashboardApp<S: Screen> {
     seenVersion = version
     snapshot = engine.snapshot()
     dirty = true
+    apply(state.observe(snapshot))
     if var director {
       let effects = director.observe(snapshot, state: &state)
       self.director = director

@@ -54,6 +54,13 @@ public struct DashboardSnapshot: Sendable {
   /// The run directory is open read-only (a finished run, or `--review`): nothing trains and
   /// nothing is written.
   public var readOnly: Bool
+  /// The last predicted λ curve (`w`, `W`) and a count of curves made, so the screen can tell a
+  /// new one from the one it already used.
+  public var lambdaCurve: LambdaCurve?
+  public var lambdaCurveSerial = 0
+  /// The stage a λ curve is made for now (the stage in training, or the last one of a finished
+  /// run), nil at stage 0, which has no anchor.
+  public var curveStage: Int?
 
   public init(run: RunSummary, strength: ProximalStrength) {
     self.run = run

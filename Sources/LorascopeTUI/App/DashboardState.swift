@@ -92,6 +92,9 @@ public struct DashboardState: Sendable {
   public let keyMap: KeyMap
   /// The finished stage `g`/`G` last asked the engine for (the UI's own copy, like its λ).
   public var requestedStage: Int?
+  /// A retained fraction `w`/`W` asked for while the λ curve was being predicted, and the curve
+  /// count at that moment: the λ is set once a newer curve arrives (`observe`).
+  public var pendingRetained: (target: Double, afterSerial: Int)?
 
   public init(run: RunSummary, lambda: Double, mouseEnabled: Bool, keyMap: KeyMap = .standard) {
     self.lambda = lambda
@@ -155,7 +158,7 @@ public struct DashboardState: Sendable {
         return []
       case .confirmed(let target):
         mode = .main
-        return setLambda(forTargetWeight: target, snapshot: snapshot)
+        return setLambda(forRetained: target, snapshot: snapshot)
       case .cancelled:
         mode = .main
         return []
@@ -208,21 +211,14 @@ public struct DashboardState: Sendable {
     case .lambdaDividedByTen: return setLambda(LambdaLadder.dividedByTen(from: lambda))
     case .lambdaFromSpectrum:
       guard usesLambda else { return explainNoLambda() }
-      guard let result = snapshot.spectrum.result,
-        let guidance = LambdaGuidance(resolvedRho: result.rho, adaptedLinears: snapshot.run.adaptedLinears),
-        let target = guidance.lambda(forWeight: 0.5)
-      else {
-        notice = "no resolved spectrum yet: press e"
-        return []
-      }
-      return setLambda(target)
+      return setLambda(forRetained: 0.5, snapshot: snapshot)
     case .lambdaEdit:
       guard usesLambda else { return explainNoLambda() }
       mode = .editLambda(NumberEntry())
       return []
     case .targetWeightEdit:
       guard usesLambda else { return explainNoLambda() }
-      mode = .editTargetWeight(NumberEntry(prompt: "w*"))
+      mode = .editTargetWeight(NumberEntry(prompt: "retained"))
       return []
     case .raceToggle:
       if view == .race { return leaveView() }
@@ -324,19 +320,43 @@ public struct DashboardState: Sendable {
     return [.engine(.setLambda(value))]
   }
 
-  /// λ = λ(w*) of the shown spectrum: the median resolved ρ gets weight w* (issue 11 item 1).
-  public mutating func setLambda(forTargetWeight target: Double, snapshot: DashboardSnapshot) -> [UIEffect] {
+  /// The global λ from the predicted λ curve (Docs/Math.md §45): the λ at which this stage's
+  /// training keeps `target` of its update (‖Δ_λ‖_H/‖Δ_0‖_H), not one module's median ρ. Without
+  /// a curve of the current stage the engine is asked for one and the λ follows when it arrives.
+  public mutating func setLambda(forRetained target: Double, snapshot: DashboardSnapshot) -> [UIEffect] {
     guard target > 0, target < 1 else {
-      notice = "w* must lie strictly between 0 and 1, not \(NumberFormat.compact(target))"
+      notice = "the retained fraction must lie strictly between 0 and 1, not \(NumberFormat.compact(target))"
       return []
     }
-    guard let result = snapshot.spectrum.result,
-      let guidance = LambdaGuidance(resolvedRho: result.rho, adaptedLinears: snapshot.run.adaptedLinears),
-      let value = guidance.lambda(forWeight: target)
-    else {
-      notice = "no resolved spectrum yet: press e"
+    guard let stage = snapshot.curveStage else {
+      notice = "stage 0 has no anchor: the λ curve starts at stage 1"
       return []
     }
+    if let curve = snapshot.lambdaCurve, curve.stage == stage {
+      pendingRetained = nil
+      return setLambda(fromCurve: curve, retained: target)
+    }
+    pendingRetained = (target, snapshot.lambdaCurveSerial)
+    notice = "predicting stage \(stage)'s λ curve; λ follows when it is ready"
+    return [.engine(.predictLambdaCurve)]
+  }
+
+  /// Called with every new snapshot: a λ asked for before its curve existed is set once it does.
+  public mutating func observe(_ snapshot: DashboardSnapshot) -> [UIEffect] {
+    guard let pending = pendingRetained, snapshot.lambdaCurveSerial > pending.afterSerial,
+      let curve = snapshot.lambdaCurve
+    else { return [] }
+    pendingRetained = nil
+    return setLambda(fromCurve: curve, retained: pending.target)
+  }
+
+  private mutating func setLambda(fromCurve curve: LambdaCurve, retained target: Double) -> [UIEffect] {
+    guard let value = curve.lambda(forRetained: target) else {
+      notice = "stage \(curve.stage)'s λ curve does not reach \(NumberFormat.compact(target)) retained on its grid"
+      return []
+    }
+    notice = "λ \(NumberFormat.compact(value, significant: 3)): stage \(curve.stage) keeps about "
+      + "\(Int((target * 100).rounded())) % of its update (predicted; r races it)"
     return setLambda(value)
   }
 

@@ -31,6 +31,9 @@ public enum EngineCommand: Sendable, Equatable {
   /// `g`/`G`: show finished stage t — its loss curves and final P_g from log.jsonl and its
   /// spectrum, computed on the worker (issue 28 item 1; a finished or read-only run only).
   case showStage(Int)
+  /// `w`/`W`: predict the λ curve of the stage λ acts on now (Docs/Math.md §45): the retained
+  /// fraction of the stage's update for each λ, before training at any of them.
+  case predictLambdaCurve
   /// Finish the current step, write the log and stop the thread.
   case quit
 }

@@ -175,13 +175,13 @@ public struct KeyMap: Sendable {
     KeyBinding(.lambdaTimesTen, keys: [.character("*")], "λ × 10 (next step)", bar: "λ×10", rank: 14),
     KeyBinding(.lambdaDividedByTen, keys: [.character("/")], "λ / 10 (next step)", bar: "λ/10", rank: 14),
     KeyBinding(
-      .lambdaFromSpectrum, keys: [.character("w")], "λ from the spectrum (median ρ at w = 0.5)",
+      .lambdaFromSpectrum, keys: [.character("w")], "λ from the predicted curve: keep ½",
       bar: "λ fit", rank: 14),
     KeyBinding(
-      .targetWeightEdit, keys: [.character("W")], "type w* in (0, 1): λ becomes λ(w*)",
-      bar: "w*", rank: 15),
+      .targetWeightEdit, keys: [.character("W")], "type r* in (0, 1): λ from the curve",
+      bar: "keep", rank: 15),
     KeyBinding(
-      .raceToggle, keys: [.character("r")], "race λ vs λ(w*=0.5) (r/Esc leaves)",
+      .raceToggle, keys: [.character("r")], "race λ vs 0 or λ(w*=½) (r/Esc leaves)",
       bar: "race", rank: 9),
     KeyBinding(.raceTyped, keys: [.character("t")], "λ race at typed λ values (2–4)", bar: "race λs", rank: 16),
     KeyBinding(

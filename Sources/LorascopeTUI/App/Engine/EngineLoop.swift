@@ -58,6 +58,8 @@ final class EngineLoop: @unchecked Sendable {
   private var browser: StageBrowser?
   /// The finished stage the panels show, nil while they follow the live run.
   private var shownStage: Int?
+  private var lambdaCurve: LambdaCurve?
+  private var lambdaCurveSerial = 0
 
   init(
     session: ContinualSession, store: SnapshotStore, inbox: CommandInbox, spectrum: SpectrumWorker,
@@ -183,6 +185,8 @@ final class EngineLoop: @unchecked Sendable {
         }
       case .showStage(let stage):
         showStage(stage)
+      case .predictLambdaCurve:
+        predictLambdaCurve()
       case .quit:
         quitting = true
       }
@@ -198,8 +202,33 @@ final class EngineLoop: @unchecked Sendable {
       return "read-only: this run is only looked at here (lorascope run --resume trains it)"
     case .setLambda:
       return "read-only: λ moves the weights on screen; the run keeps the λ it trained with"
-    case .pause, .spectrum, .setCues, .stopRace, .stopTheory, .showStage, .quit:
+    case .pause, .spectrum, .setCues, .stopRace, .stopTheory, .showStage, .predictLambdaCurve, .quit:
       return nil
+    }
+  }
+
+  /// The stage a λ curve is made for: the one in training, or the last of a finished run.
+  private var curveStage: Int? {
+    let stage = session.isFinished ? session.metrics.stages.map(\.stage).max() ?? 0 : session.stage
+    return stage >= 1 ? stage : nil
+  }
+
+  /// Predicts the λ curve of `curveStage` on this thread (a few seconds: the stage's AdamW on its
+  /// quadratic model, Docs/Math.md §45); training waits meanwhile. Nothing is written.
+  private func predictLambdaCurve() {
+    guard let stage = curveStage else {
+      status = "stage 0 has no anchor: the λ curve starts at stage 1"
+      return
+    }
+    status = "predicting stage \(stage)'s λ curve"
+    publish()
+    do {
+      let curve = try session.predictLambdaCurve(stage: stage)
+      lambdaCurve = curve
+      lambdaCurveSerial += 1
+      status = "stage \(stage)'s λ curve: \(curve.curve.count) λ in \(NumberFormat.compact(curve.seconds, significant: 2)) s"
+    } catch {
+      fail(error)
     }
   }
 
@@ -483,6 +512,7 @@ final class EngineLoop: @unchecked Sendable {
     let stage = session.stage
     let strength = session.strength
     let (shownStage, lambdaHistory, readOnly) = (self.shownStage, session.metrics.lambdaHistory, self.readOnly)
+    let (lambdaCurve, lambdaCurveSerial, curveStage) = (self.lambdaCurve, self.lambdaCurveSerial, self.curveStage)
     store.update { s in
       s.phase = phase
       s.stage = stage
@@ -506,6 +536,9 @@ final class EngineLoop: @unchecked Sendable {
       s.shownStage = shownStage
       s.lambdaHistory = lambdaHistory
       s.readOnly = readOnly
+      s.lambdaCurve = lambdaCurve
+      s.lambdaCurveSerial = lambdaCurveSerial
+      s.curveStage = curveStage
     }
   }
 }

@@ -21,7 +21,8 @@ struct SpectrumPanel {
     let guidance = spectrum.result.flatMap {
       LambdaGuidance(resolvedRho: $0.rho, adaptedLinears: snapshot.run.adaptedLinears)
     }
-    let showsGuidance = guidance != nil && state.usesLambda && inner.height >= 8
+    let curve = snapshot.lambdaCurve.flatMap { $0.stage == snapshot.curveStage ? $0 : nil }
+    let showsGuidance = (guidance != nil || curve != nil) && state.usesLambda && inner.height >= 8
     let plotRect = Rect(
       row: inner.row, col: inner.col, width: inner.width, height: inner.height - (showsGuidance ? 2 : 1))
     let lambdaEff = (snapshot.run.strength(lambda: state.lambda) ?? snapshot.strength).effective
@@ -44,26 +45,40 @@ struct SpectrumPanel {
       if case .failed = spectrum.status { failed = true } else { failed = false }
       CenteredMessage.draw(empty, into: &canvas, rect: plotRect, glyphs: glyphs, style: failed ? .bad : .dim)
     }
-    if showsGuidance, let guidance {
+    if showsGuidance {
       let row = inner.bottom - 2
       let line = Rect(row: row, col: inner.col, width: inner.width, height: 1)
+      // The stage's predicted curve when there is one (what w and W use); else this module's view.
+      let text = curve.map { Self.curveText($0, lambda: state.lambda) }
+        ?? guidance.map { Self.guidanceText($0, joint: state.joint ? nil : spectrum.result?.jointGuidance) } ?? ""
       canvas.put(
         row: row, col: inner.col,
-        text: DisplayWidth.truncate(
-          glyphs.text(Self.guidanceText(guidance, joint: state.joint ? nil : spectrum.result?.jointGuidance)),
-          to: inner.width, ellipsis: glyphs.ellipsis),
+        text: DisplayWidth.truncate(glyphs.text(text), to: inner.width, ellipsis: glyphs.ellipsis),
         style: .accent, clippedTo: line)
     }
     drawStatus(into: &canvas, row: inner.bottom - 1, inner: inner, lambdaEff: lambdaEff, glyphs: glyphs)
   }
 
-  /// "λ for w=.9 2.1e3 · w=½ 1.9e4 · w=.1 1.7e5 · joint w=½ 2.6e4 (median ρ; w sets ½)": the
-  /// shown spectrum's λ(w*) and, for a module, the joint view's λ(½) beside it.
+  /// "λ for w=.9 2.1e3 · w=½ 1.9e4 · w=.1 1.7e5 · joint w=½ 2.6e4 (median ρ, this view)": the
+  /// shown spectrum's λ(w*) and, for a module, the joint view's λ(½) beside it — one module's
+  /// view of the limit, not what training will do (w predicts that).
   static func guidanceText(_ guidance: LambdaGuidance, joint: LambdaGuidance?) -> String {
     let names = [0.9: "w=.9", 0.5: "w=½", 0.1: "w=.1"]
     var parts = guidance.suggestions.map { "\(names[$0.weight] ?? "w=\($0.weight)") \(NumberFormat.compact($0.lambda, significant: 3))" }
     if let half = joint?.lambda(forWeight: 0.5) { parts.append("joint w=½ \(NumberFormat.compact(half, significant: 3))") }
-    return "λ for " + parts.joined(separator: " · ") + " (median ρ; w sets ½)"
+    return "λ for " + parts.joined(separator: " · ") + " (median ρ, this view)"
+  }
+
+  /// "stage 2 keeps 97 % at λ 2 · 90 % at 46.3 · ½ at 701 · 10 % at 9.9e3 (predicted)": the
+  /// stage's predicted λ curve (Docs/Math.md §45) read at the current λ and at the three targets.
+  static func curveText(_ curve: LambdaCurve, lambda: Double) -> String {
+    let now = curve.retained(atLambda: lambda).map { "\(Int(($0 * 100).rounded())) %" } ?? "?"
+    let names = ["90 %", "½", "10 %"]
+    let parts = zip(names, curve.suggestedLambda).compactMap { name, value in
+      value.map { "\(name) at \(NumberFormat.compact($0, significant: 3))" }
+    }
+    return "stage \(curve.stage) keeps \(now) at λ \(NumberFormat.compact(lambda, significant: 3)) · "
+      + parts.joined(separator: " · ") + " (predicted)"
   }
 
   /// The bottom line: how many directions follow the data at this λ, how Σ

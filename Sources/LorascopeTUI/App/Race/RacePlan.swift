@@ -7,6 +7,11 @@ import LorascopeEngine
 public enum RacePlan {
   /// `nil` when λ = 0 and there is no spectrum (λ = 0 against itself would race nothing new).
   public static func defaultLambdas(current: Double, snapshot: DashboardSnapshot) -> [Double]? {
+    // A λ set from the stage's predicted curve (w, W) races against 0: the race realizes the
+    // retained fraction the curve predicted (Docs/Math.md §45).
+    if current > 0, let curve = snapshot.lambdaCurve, curve.stage == snapshot.curveStage {
+      return [current, 0]
+    }
     if let result = snapshot.spectrum.result,
       let guidance = LambdaGuidance(resolvedRho: result.rho, adaptedLinears: snapshot.run.adaptedLinears),
       let half = guidance.lambda(forWeight: 0.5), half != current
