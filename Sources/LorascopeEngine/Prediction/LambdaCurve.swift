@@ -90,17 +90,22 @@ public struct LambdaCurve: Codable, Sendable {
   /// λ = 0, nil outside the grid (the curve says nothing there).
   public func retained(atLambda lambda: Double) -> Double? {
     guard lambda > 0 else { return 1 }
-    let points = curve.filter { $0.lambda > 0 }.sorted { $0.lambda < $1.lambda }
-    for (a, b) in zip(points, points.dropFirst()) where a.lambda <= lambda && lambda <= b.lambda {
+    for (a, b) in Self.segments(curve) where a.lambda <= lambda && lambda <= b.lambda {
       let f = (Foundation.log(lambda) - Foundation.log(a.lambda)) / (Foundation.log(b.lambda) - Foundation.log(a.lambda))
       return a.retainedH + f * (b.retainedH - a.retainedH)
     }
-    return points.count == 1 && points[0].lambda == lambda ? points[0].retainedH : nil
+    let positive = curve.filter { $0.lambda > 0 }
+    return positive.count == 1 && positive[0].lambda == lambda ? positive[0].retainedH : nil
+  }
+
+  /// Neighbouring grid points with λ > 0 in ascending λ: the pieces both readings interpolate on.
+  private static func segments(_ points: [Point]) -> Zip2Sequence<[Point], ArraySlice<Point>> {
+    let positive = points.filter { $0.lambda > 0 }.sorted { $0.lambda < $1.lambda }
+    return zip(positive, positive.dropFirst())
   }
 
   static func crossing(_ points: [Point], retained target: Double) -> Double? {
-    let positive = points.filter { $0.lambda > 0 }.sorted { $0.lambda < $1.lambda }
-    for (a, b) in zip(positive, positive.dropFirst()) where a.retainedH >= target && b.retainedH < target {
+    for (a, b) in segments(points) where a.retainedH >= target && b.retainedH < target {
       let f = (a.retainedH - target) / (a.retainedH - b.retainedH)
       return Foundation.exp(Foundation.log(a.lambda) + f * (Foundation.log(b.lambda) - Foundation.log(a.lambda)))
     }

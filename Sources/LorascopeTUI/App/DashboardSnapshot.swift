@@ -62,6 +62,13 @@ public struct DashboardSnapshot: Sendable {
   /// run), nil at stage 0, which has no anchor.
   public var curveStage: Int?
 
+  /// The last λ curve if it belongs to the stage λ acts on now (a curve of an earlier stage
+  /// predicts nothing about this one): what `w`, `W`, the race plan and the panel use.
+  public var currentLambdaCurve: LambdaCurve? {
+    guard let curve = lambdaCurve, curve.stage == curveStage else { return nil }
+    return curve
+  }
+
   public init(run: RunSummary, strength: ProximalStrength) {
     self.run = run
     phase = nil

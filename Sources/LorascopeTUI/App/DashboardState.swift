@@ -332,7 +332,7 @@ public struct DashboardState: Sendable {
       notice = "stage 0 has no anchor: the λ curve starts at stage 1"
       return []
     }
-    if let curve = snapshot.lambdaCurve, curve.stage == stage {
+    if let curve = snapshot.currentLambdaCurve {
       pendingRetained = nil
       return setLambda(fromCurve: curve, retained: target)
     }

@@ -21,7 +21,7 @@ struct SpectrumPanel {
     let guidance = spectrum.result.flatMap {
       LambdaGuidance(resolvedRho: $0.rho, adaptedLinears: snapshot.run.adaptedLinears)
     }
-    let curve = snapshot.lambdaCurve.flatMap { $0.stage == snapshot.curveStage ? $0 : nil }
+    let curve = snapshot.currentLambdaCurve
     let showsGuidance = (guidance != nil || curve != nil) && state.usesLambda && inner.height >= 8
     let plotRect = Rect(
       row: inner.row, col: inner.col, width: inner.width, height: inner.height - (showsGuidance ? 2 : 1))

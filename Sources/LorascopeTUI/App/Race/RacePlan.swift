@@ -9,7 +9,7 @@ public enum RacePlan {
   public static func defaultLambdas(current: Double, snapshot: DashboardSnapshot) -> [Double]? {
     // A λ set from the stage's predicted curve (w, W) races against 0: the race realizes the
     // retained fraction the curve predicted (Docs/Math.md §45).
-    if current > 0, let curve = snapshot.lambdaCurve, curve.stage == snapshot.curveStage {
+    if current > 0, snapshot.currentLambdaCurve != nil {
       return [current, 0]
     }
     if let result = snapshot.spectrum.result,
