@@ -11,6 +11,7 @@ public struct ContinualMethod: RawRepresentable, Codable, CaseIterable, Hashable
     CumulativeMethod.all,
     CumulativeMethod.latest,
     FrozenMethod(),
+    SynapticIntelligence(),
   ]
 
   public let rawValue: String
