@@ -12,6 +12,7 @@ public struct ContinualMethod: RawRepresentable, Codable, CaseIterable, Hashable
     CumulativeMethod.latest,
     FrozenMethod(),
     SynapticIntelligence(),
+    OrthogonalLoRA(),
   ]
 
   public let rawValue: String
