@@ -80,7 +80,7 @@ public struct SpectrumAnalysis: Sendable {
   }
 
   /// `solve` with the metric of a method's `AnchorMetric` (Docs/Design.md §2, §3).
-  public static func solve(
+  static func solve(
     gradients g: ProbeGradients, layout: LoRALayout, metric anchorMetric: any AnchorMetric, selection: Selection,
     epsRelative: Double = ProximalMetric.defaultEpsRelative, dense: Bool = false, directions: Int = 8
   ) throws -> SpectrumAnalysis {

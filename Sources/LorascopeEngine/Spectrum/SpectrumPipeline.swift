@@ -12,9 +12,9 @@ public struct SpectrumSource: Sendable {
   public let layout: LoRALayout
   public let anchor: FloatBuffer
   /// The method's metric at the anchor (`ContinualMethodDefinition.anchoredTerms`).
-  public let anchorMetric: any AnchorMetric
+  let anchorMetric: any AnchorMetric
   /// The method's penalty anchored at v_{t−1} (for `penaltyInertness`).
-  public let penalty: any AdapterPenalty
+  let penalty: any AdapterPenalty
   public let probe: [TrainingPair]
   /// The seed of the sampled-label Fisher.
   public let seed: UInt64
@@ -55,7 +55,7 @@ public struct SpectrumSource: Sendable {
   }
 
   /// The metric's name in reports (`softmaxKL`, `l2`, `diagonalFisher`, …).
-  public var metricName: String { anchorMetric.metricName }
+  var metricName: String { anchorMetric.metricName }
 
   /// The metric H_{t−1} over the modules of `selection` at the anchor.
   public func metric(for selection: SpectrumAnalysis.Selection) throws -> JointProximalMetric {
