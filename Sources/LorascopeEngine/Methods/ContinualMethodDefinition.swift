@@ -56,9 +56,7 @@ extension ContinualMethodDefinition {
 
   /// Whether a stage can be forked from the one adapter v_{t−1} (retrain, race, the λ curve):
   /// the stage trains one evolving adapter with nothing merged into its base.
-  var forksOneAdapter: Bool {
-    trainsAfterBlockZero && frozenPastStages(before: 1).isEmpty && frozenPastStages(before: 2).isEmpty
-  }
+  var forksOneAdapter: Bool { trainsAfterBlockZero && frozenPastStages(before: 1).isEmpty }
 }
 
 /// A stage's penalty and the metric the spectrum measures it with, anchored at v_{t−1}.
@@ -77,7 +75,8 @@ struct AnchoredTerms {
   }
 }
 
-/// What a method definition may read about stage t ≥ 1 of a session (Docs/Design.md §2).
+/// What a method definition may read about stage t of a session (Docs/Design.md §2). Stage 0,
+/// the warm start, has no anchor: only `trainingObserver` and `stateAfterStage` see it.
 struct MethodStage {
   let stage: Int
   let session: ContinualSession
