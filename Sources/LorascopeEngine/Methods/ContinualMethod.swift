@@ -1,44 +1,48 @@
-/// The continual-training methods of Docs/Design.md §2, each one name on the command line.
-public enum ContinualMethod: String, Codable, CaseIterable, Sendable {
-  /// Single evolving LoRA anchored by the per-module softmax-KL proximal term.
-  case peso
-  /// ½‖v − v_{t−1}‖² per module (the H = I case of the theory).
-  case l2
-  /// ½ Σ F_i Δ_i² with the diagonal Fisher at the end of the previous stage.
-  case ewc
-  /// Single evolving LoRA with no penalty (λ = 0).
-  case single
-  /// SumLoRA: every past adapter frozen and added to a new trainable one.
-  case cumulativeAll = "cumulative-all"
-  /// SumLoRA with only the latest past adapter.
-  case cumulativeLatest = "cumulative-latest"
-  /// Trained on block 0 only, never adapted (the lower bound).
-  case frozen
+/// A continual-training method by its command-line name (Docs/Design.md §2). The names, and what
+/// each method does, are the rows of `table`: adding a method is one file with its
+/// `ContinualMethodDefinition` and one row here (Docs/Architecture.md, "Adding a method").
+public struct ContinualMethod: RawRepresentable, Codable, CaseIterable, Hashable, Sendable {
+  /// Every method, in the order `--help`, the screen and the reports list them.
+  static let table: [any ContinualMethodDefinition] = [
+    ProximalMethod.peso,
+    ProximalMethod.l2,
+    ProximalMethod.ewc,
+    SingleAdapterMethod(),
+    CumulativeMethod.all,
+    CumulativeMethod.latest,
+    FrozenMethod(),
+    SynapticIntelligence(),
+    OrthogonalLoRA(),
+  ]
 
-  /// The proximal penalty the method adds, if any.
-  public var penaltyKind: ProximalPenalty.Kind? {
-    switch self {
-    case .peso: return .softmaxKL
-    case .l2: return .l2
-    case .ewc: return .diagonalFisher
-    default: return nil
-    }
+  public let rawValue: String
+
+  /// The method named `rawValue`, nil for a name not in `table`.
+  public init?(rawValue: String) {
+    guard Self.table.contains(where: { $0.name == rawValue }) else { return nil }
+    self.rawValue = rawValue
   }
 
-  public var isCumulative: Bool { self == .cumulativeAll || self == .cumulativeLatest }
+  public static var allCases: [ContinualMethod] { table.map { ContinualMethod(row: $0) } }
+
+  init(row: any ContinualMethodDefinition) { rawValue = row.name }
+
+  /// The methods other code names by name (the default, the sweep's baselines and its λ options).
+  public static let peso = ContinualMethod(row: ProximalMethod.peso)
+  public static let l2 = ContinualMethod(row: ProximalMethod.l2)
+  public static let ewc = ContinualMethod(row: ProximalMethod.ewc)
+  public static let single = ContinualMethod(row: SingleAdapterMethod())
+  public static let cumulativeAll = ContinualMethod(row: CumulativeMethod.all)
+  public static let cumulativeLatest = ContinualMethod(row: CumulativeMethod.latest)
+  public static let frozen = ContinualMethod(row: FrozenMethod())
+
+  /// The method's row (`init?(rawValue:)` admits only names in `table`).
+  var definition: any ContinualMethodDefinition {
+    Self.table.first { $0.name == rawValue } ?? ProximalMethod.peso
+  }
 
   /// Whether λ means anything for this method (the screen greys it out otherwise).
-  public var usesLambda: Bool { penaltyKind != nil }
+  public var usesLambda: Bool { definition.usesLambda }
 
-  public var summary: String {
-    switch self {
-    case .peso: return "single LoRA + per-module softmax-KL proximal term (PESO)"
-    case .l2: return "single LoRA + L2 proximal term"
-    case .ewc: return "single LoRA + diagonal-Fisher (EWC) term"
-    case .single: return "single evolving LoRA, no penalty"
-    case .cumulativeAll: return "frozen past adapters (all) + a new trainable one"
-    case .cumulativeLatest: return "frozen latest adapter + a new trainable one"
-    case .frozen: return "trained on block 0 only, never adapted"
-    }
-  }
+  public var summary: String { definition.summary }
 }

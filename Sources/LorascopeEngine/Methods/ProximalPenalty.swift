@@ -7,7 +7,7 @@ import Foundation
 /// summed over every module g (each A and each B), with |L| the number of adapted linears
 /// (the normalization of the paper's released code). One type serves every method; the
 /// kind picks P_g.
-public struct ProximalPenalty: Sendable {
+public struct ProximalPenalty: AdapterPenalty, AnchorMetric {
   public enum Kind: String, Codable, Sendable {
     /// PESO: KL(softmax(v) ‖ softmax(v_prev)), softmax over the flattened module.
     case softmaxKL
@@ -46,12 +46,6 @@ public struct ProximalPenalty: Sendable {
       }
     }
     anchorLogSoftmax = logQ
-  }
-
-  /// The strength of this penalty's layout at λ (λ_eff = λ/|L|, Docs/Design.md §2); throws for a
-  /// λ that is not finite or negative.
-  public func strength(lambda: Double) throws -> ProximalStrength {
-    try ProximalStrength(lambda: lambda, layout: layout)
   }
 
   /// Returns P_g for every module (in `layout.modules` order) and, when `gradient` is given,
@@ -125,9 +119,12 @@ public struct ProximalPenalty: Sendable {
     return values
   }
 
-  /// λ_eff · Σ_g P_g, the total proximal term added to the loss.
-  public func total(_ perModule: [Double], strength: ProximalStrength) -> Double {
-    strength.effective * perModule.reduce(0, +)
+  /// The kind's name in reports: `softmaxKL`, `l2`, `diagonalFisher`.
+  public var metricName: String { kind.rawValue }
+
+  /// The penalty's Hessian at the anchor over `modules` (Docs/Design.md §3).
+  public func metric(over modules: [LoRAModule]) throws -> (JointProximalMetric, [Double]) {
+    try SpectrumAnalysis.metric(kind: kind, modules: modules, anchor: FloatBuffer(anchor), fisher: fisher)
   }
 
   /// Per module, the exact softmax-KL next to the released code's bf16 one and the cosine

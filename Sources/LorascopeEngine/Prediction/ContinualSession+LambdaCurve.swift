@@ -32,8 +32,7 @@ extension ContinualSession {
     let probeSet = probe(block: t, size: probeSize, seed: seed)
     let observed = try ProbeGradients.compute(model: model, sequences: probeSet, fisher: .empirical, seed: seed)
     let curvature = try ProbeGradients.compute(model: model, sequences: probeSet, fisher: .sampled, seed: seed)
-    let metric = try SpectrumAnalysis.metric(
-      kind: setup.penalty.kind, modules: layout.modules, anchor: setup.anchor, fisher: setup.penalty.fisher).0
+    let metric = try setup.metric.metric(over: layout.modules).0
 
     var grid: [Double]
     if let lambdas {
@@ -43,8 +42,7 @@ extension ContinualSession {
       // Centred on the spectrum of the same curvature rows (Docs/Math.md §41), so the grid
       // covers where the penalty starts to compete with the data.
       let spectrum = try SpectrumAnalysis.solve(
-        gradients: curvature, layout: layout, anchor: setup.anchor, metricKind: setup.penalty.kind,
-        fisherDiagonal: setup.penalty.fisher, selection: .joint, directions: curvature.rows)
+        gradients: curvature, layout: layout, metric: setup.metric, selection: .joint, directions: curvature.rows)
       let centre = LambdaGuidance(spectrum: spectrum.spectrum, adaptedLinears: layout.adaptedLinearCount)?
         .lambda(forWeight: 0.5) ?? max(config.lambda, 1)
       grid = LambdaCurve.defaultGrid(centre: centre).filter { $0 <= ProximalStrength.maximumLambda }

@@ -73,8 +73,19 @@ public struct SpectrumAnalysis: Sendable {
     fisherDiagonal: [Float]?, selection: Selection, epsRelative: Double = ProximalMetric.defaultEpsRelative,
     dense: Bool = false, directions: Int = 8
   ) throws -> SpectrumAnalysis {
+    try solve(
+      gradients: g, layout: layout,
+      metric: ProximalPenalty(kind: metricKind, layout: layout, anchor: anchor, fisher: fisherDiagonal),
+      selection: selection, epsRelative: epsRelative, dense: dense, directions: directions)
+  }
+
+  /// `solve` with the metric of a method's `AnchorMetric` (Docs/Design.md §2, §3).
+  static func solve(
+    gradients g: ProbeGradients, layout: LoRALayout, metric anchorMetric: any AnchorMetric, selection: Selection,
+    epsRelative: Double = ProximalMetric.defaultEpsRelative, dense: Bool = false, directions: Int = 8
+  ) throws -> SpectrumAnalysis {
     let modules = selection.modules(in: layout)
-    let (metric, data) = try metric(kind: metricKind, modules: modules, anchor: anchor, fisher: fisherDiagonal)
+    let (metric, data) = try anchorMetric.metric(over: modules)
     let columns = g.columns(modules)
     let p = metric.dimension
     let eps = metric.defaultEps(epsRelative: epsRelative)
@@ -90,7 +101,7 @@ public struct SpectrumAnalysis: Sendable {
     case .joint: label = "joint (\(modules.count) modules)"
     }
     return SpectrumAnalysis(
-      selection: selection, label: label, fisher: g.fisher, metricKind: metricKind.rawValue, spectrum: spectrum,
+      selection: selection, label: label, fisher: g.fisher, metricKind: anchorMetric.metricName, spectrum: spectrum,
       adaptedLinears: layout.adaptedLinearCount, probeExamples: g.examples, modules: modules,
       gradients: columns, metricData: data, rows: g.rows, rowScale: g.rowScale)
   }

@@ -1,7 +1,7 @@
 /// What the spectrum of one stage t ≥ 1 needs from a run (Docs/Design.md §3): a model holding
 /// the adapter at which Σ is measured, the anchor v_{t−1} where H is taken, the method's metric
-/// kind (the PESO metric for methods without one), EWC's Fisher diagonal, and a seeded probe
-/// of block t. `ContinualSession.spectrumSource(stage:probeSize:seed:)` makes one from a saved
+/// there (the PESO metric for methods without one) and its penalty, and a seeded probe of
+/// block t. `ContinualSession.spectrumSource(stage:probeSize:seed:)` makes one from a saved
 /// run; the screen makes one from the live run (`init`).
 ///
 /// The model is a private copy: the spectrum uses its activation buffers, so it must never be
@@ -11,12 +11,15 @@ public struct SpectrumSource: Sendable {
   public let model: LlamaModel
   public let layout: LoRALayout
   public let anchor: FloatBuffer
-  public let metricKind: ProximalPenalty.Kind
-  public let fisherDiagonal: [Float]?
+  /// The method's metric at the anchor (`ContinualMethodDefinition.anchoredTerms`).
+  let anchorMetric: any AnchorMetric
+  /// The method's penalty anchored at v_{t−1} (for `penaltyInertness`).
+  let penalty: any AdapterPenalty
   public let probe: [TrainingPair]
   /// The seed of the sampled-label Fisher.
   public let seed: UInt64
 
+  /// A source whose metric and penalty are the proximal penalty of `metricKind` (exact).
   public init(
     stage: Int, model: LlamaModel, anchor: FloatBuffer, metricKind: ProximalPenalty.Kind, fisherDiagonal: [Float]?,
     probe: [TrainingPair], seed: UInt64
@@ -28,20 +31,35 @@ public struct SpectrumSource: Sendable {
     if metricKind == .diagonalFisher && fisherDiagonal?.count != layout.count {
       throw LorascopeError.usage("EWC's metric needs the Fisher diagonal of every adapter entry")
     }
+    let penalty = ProximalPenalty(kind: metricKind, layout: layout, anchor: anchor, fisher: fisherDiagonal)
+    try self.init(stage: stage, model: model, anchor: anchor, metric: penalty, penalty: penalty, probe: probe, seed: seed)
+  }
+
+  /// A source with a method's metric and penalty, both anchored at `anchor`.
+  public init(
+    stage: Int, model: LlamaModel, anchor: FloatBuffer, metric: any AnchorMetric, penalty: any AdapterPenalty,
+    probe: [TrainingPair], seed: UInt64
+  ) throws {
+    guard let layout = model.loraLayout else { throw LorascopeError.usage("the spectrum needs a model with an adapter") }
+    guard anchor.count == layout.count, metric.anchor.count == layout.count else {
+      throw LorascopeError.invalidConfiguration("spectrum: the anchor has \(anchor.count) entries, the adapter \(layout.count)")
+    }
     self.stage = stage
     self.model = model
     self.layout = layout
     self.anchor = anchor
-    self.metricKind = metricKind
-    self.fisherDiagonal = fisherDiagonal
+    self.anchorMetric = metric
+    self.penalty = penalty
     self.probe = probe
     self.seed = seed
   }
 
+  /// The metric's name in reports (`softmaxKL`, `l2`, `diagonalFisher`, …).
+  var metricName: String { anchorMetric.metricName }
+
   /// The metric H_{t−1} over the modules of `selection` at the anchor.
   public func metric(for selection: SpectrumAnalysis.Selection) throws -> JointProximalMetric {
-    try SpectrumAnalysis.metric(
-      kind: metricKind, modules: selection.modules(in: layout), anchor: anchor, fisher: fisherDiagonal).0
+    try anchorMetric.metric(over: selection.modules(in: layout)).0
   }
 }
 
@@ -95,8 +113,8 @@ public enum SpectrumPipeline {
       throw LorascopeError.usage("these gradients were measured for other modules; measure them for this selection")
     }
     return try SpectrumAnalysis.solve(
-      gradients: gradients, layout: source.layout, anchor: source.anchor, metricKind: source.metricKind,
-      fisherDiagonal: source.fisherDiagonal, selection: selection, epsRelative: epsRelative, dense: dense,
+      gradients: gradients, layout: source.layout, metric: source.anchorMetric, selection: selection,
+      epsRelative: epsRelative, dense: dense,
       directions: directions)
   }
 

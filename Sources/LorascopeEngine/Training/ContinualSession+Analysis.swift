@@ -4,8 +4,8 @@ import Foundation
 /// probe set, its metric, and the stage retrained from the anchor with another λ.
 extension ContinualSession {
   /// The spectrum's source for stage t ≥ 1 (Docs/Design.md §3): the model at v_{t−1} (where the
-  /// quadratic model is taken, and Σ is measured), the anchor v_{t−1}, the metric kind of the
-  /// run's method (the PESO metric for methods without one), EWC's Fisher diagonal, and a
+  /// quadratic model is taken, and Σ is measured), the anchor v_{t−1}, the metric of the run's
+  /// method (`ContinualMethodDefinition.anchoredTerms`: PESO's for methods without one), and a
   /// seeded probe of `probeSize` sequences of block t. Feed it to `SpectrumPipeline`.
   public func spectrumSource(stage t: Int, probeSize: Int, seed: UInt64 = 0) throws -> SpectrumSource {
     guard t >= 1, t < dataset.numBlocks else {
@@ -13,11 +13,9 @@ extension ContinualSession {
     }
     let m = try model(afterStage: t - 1)
     guard let adapter = m.lora else { throw LorascopeError.usage("stage \(t - 1) has no adapter") }
-    let kind = anchorKind
-    var fisher: [Float]? = nil
-    if kind == .diagonalFisher { fisher = try fisherDiagonal(stage: t, at: m) }
+    let terms = try anchoredTerms(stage: t) { m }
     return try SpectrumSource(
-      stage: t, model: m, anchor: adapter.clone(), metricKind: kind, fisherDiagonal: fisher,
+      stage: t, model: m, anchor: adapter.clone(), metric: terms.metric, penalty: terms.penalty,
       probe: probe(block: t, size: probeSize, seed: seed), seed: seed)
   }
 
@@ -40,9 +38,7 @@ extension ContinualSession {
   {
     let source = try spectrumSource(stage: t, probeSize: probeSize, seed: seed)
     let model = try model(afterStage: t)
-    let penalty = ProximalPenalty(
-      kind: source.metricKind, layout: source.layout, anchor: source.anchor, fisher: source.fisherDiagonal,
-      precision: config.penaltyPrecision ?? .exact)
+    let penalty = source.penalty
     return try PenaltyInertness.measure(
       model: model, sequences: source.probe, penalty: penalty, strength: try penalty.strength(lambda: lambda))
   }
@@ -58,7 +54,7 @@ extension ContinualSession {
 
   /// Retrains stage t from v_{t−1} with penalty weight `lambda` exactly as the run trained it
   /// (`StageSetup`: the same data order, steps, penalty kind and precision); returns the adapter at
-  /// the end. Only for single-adapter methods (peso, l2, ewc, single).
+  /// the end. Only for single-adapter methods (`ContinualMethodDefinition.forksOneAdapter`).
   public func retrainStage(_ t: Int, lambda: Double) throws -> FloatBuffer {
     try requireSingleAdapter(for: "retraining from the anchor")
     try ProximalStrength.validate(lambda: lambda)
@@ -72,9 +68,11 @@ extension ContinualSession {
   /// Retraining and racing fork the one adapter of stage t − 1: cumulative methods have no single
   /// adapter to fork, and `frozen` never trains.
   func requireSingleAdapter(for purpose: String) throws {
-    guard !config.method.isCumulative, config.method != .frozen else {
+    guard config.method.definition.forksOneAdapter else {
+      let forkable = ContinualMethod.table.filter(\.forksOneAdapter).map(\.name)
       throw LorascopeError.usage(
-        "\(purpose) forks one adapter; \(config.method.rawValue) has none to fork (use peso, l2, ewc or single)")
+        "\(purpose) forks one adapter; \(config.method.rawValue) has none to fork (use "
+          + "\(forkable.dropLast().joined(separator: ", ")) or \(forkable.last ?? "peso"))")
     }
   }
 

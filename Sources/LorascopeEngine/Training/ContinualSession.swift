@@ -48,7 +48,13 @@ public final class ContinualSession {
   public private(set) var ranks: RunRanks? = RunRanks(stages: [])
   /// The penalty of the running stage (anchored at v_{t−1}); for methods without one, a
   /// softmax-KL with weight 0 so the screen can still show how far each module moved.
-  public private(set) var penalty: ProximalPenalty?
+  public private(set) var penalty: (any AdapterPenalty)?
+  /// The metric of the running stage at v_{t−1} (the screen's spectrum).
+  public private(set) var anchorMetric: (any AnchorMetric)?
+  /// The method's hook on the running stage's steps, if it has one (Docs/Design.md §2).
+  private var stageObserver: (any TrainingStepObserver)?
+  /// The method's state kept after each finished stage, as read or made (`methodState(afterStage:)`).
+  private var methodStates: [Int: MethodState] = [:]
   private var pretrained: FloatBuffer?
   /// Embeddings and lm_head after each finished stage, when the recipe trains them.
   private var embeddingStates: [(embeddings: [Float], lmHead: [Float])] = []
@@ -86,7 +92,8 @@ public final class ContinualSession {
     self.evaluator = try ModelEvaluator(items: dataset.items, beamWidth: config.beamWidth)
     self.runDirectory = runDirectory
     self.backboneCache = backboneCache
-    self.reuseStageZero = reuseStageZero && backboneCache != nil
+    // A method that keeps state from training must see its own stage 0's steps.
+    self.reuseStageZero = reuseStageZero && backboneCache != nil && !config.method.definition.keepsStateFromTraining
     try ProximalStrength.validate(lambda: config.lambda)
     adaptedLinears = LoRALayout(config: config.model, lora: config.lora).adaptedLinearCount
     metrics = RunMetrics(method: config.method, lambda: config.lambda, seed: config.seed, blocks: dataset.numBlocks)
@@ -376,6 +383,7 @@ public final class ContinualSession {
       m.attachLoRA(config.lora, seed: seeds.seed(.adapterInitialization, 0))
       model = m
       penalty = nil
+      anchorMetric = nil
       trainer = PhaseTrainer(
         stage: 0, phase: .adapterWarmStart, model: m,
         plan: BatchPlan(pairs: trainingPairs(block: 0), batchSize: config.adapterWarmStart.batchSize, seed: stageSeed(0)),
@@ -384,12 +392,16 @@ public final class ContinualSession {
       let setup = try stageSetup(t)
       model = setup.model
       penalty = setup.penalty
+      anchorMetric = setup.metric
       trainer = setup.trainer(on: setup.model)
-      if config.method == .frozen {
+      if !config.method.definition.trainsAfterBlockZero {
         // Nothing trains: finish at once with the state of stage 0.
+        stageObserver = nil
         return .stageFinished(try finishStage())
       }
     }
+    stageObserver = try config.method.definition.trainingObserver(methodStage(t))
+    trainer.observer = stageObserver
     self.trainer = trainer
     return .phaseStarted(stage: t, phase: trainer.phase, steps: trainer.totalSteps)
   }
@@ -408,7 +420,7 @@ public final class ContinualSession {
     let evalStart = Date()
     // A frozen stage after 0 scores stage t − 1's exact state on the same seeded users, so
     // blocks 0…t − 1 rank as they did then: carry those ranks over and decode only block t.
-    let carried = config.method == .frozen && t >= 1 ? ranks?.stages.last.flatMap { $0.count == t ? $0 : nil } : nil
+    let carried = !config.method.definition.trainsAfterBlockZero && t >= 1 ? ranks?.stages.last.flatMap { $0.count == t ? $0 : nil } : nil
     var blockRanks = carried ?? []
     for j in blockRanks.count...t {
       blockRanks.append(try evaluator.exampleRanks(model: m, examples: evaluationExamples(block: j)))
@@ -426,11 +438,15 @@ public final class ContinualSession {
     result.baselineCE = baselineCrossEntropy(block: t)
     try recordCountingBaselines(of: &result)
     metrics.stages.append(result)
+    let state = try config.method.definition.stateAfterStage(methodStage(t), observer: stageObserver)
+    stageObserver = nil
+    if let state { methodStates[t] = state }
     if let dir = runDirectory {
       let stageDir = dir.stageURL(t)
       try ModelCheckpoint.writeAdapter(
         layout: layout, values: v, embeddingsFrom: config.trainEmbeddings ? m : nil,
         baseModelPath: backboneDirectory?.path ?? "backbone", to: stageDir)
+      try state?.write(to: stageDir)
       // ranks.json before metrics.json: a stage metrics.json lists always has its ranks.
       if let ranks { try dir.writeRanks(ranks) }
       try dir.writeMetrics(metrics)
@@ -458,25 +474,49 @@ public final class ContinualSession {
   }
 
   /// The model stage t trains on, without an adapter: the pretrained backbone, with the
-  /// frozen past adapters merged for cumulative methods (all of stages < t, or stage t − 1's),
-  /// and the embeddings and lm_head of finished stage `e` when the recipe trains them (the
-  /// anchor's for training stage t, e = t − 1; the stage's own for the state after it, e = t).
-  /// Frozen and single-adapter methods keep the plain backbone.
+  /// frozen past adapters merged for methods that keep them (`frozenPastStages`: all of stages
+  /// < t, or stage t − 1's), and the embeddings and lm_head of finished stage `e` when the
+  /// recipe trains them (the anchor's for training stage t, e = t − 1; the stage's own for the
+  /// state after it, e = t). Frozen and single-adapter methods keep the plain backbone.
   func baseModel(stage t: Int, embeddingsOfStage e: Int) throws -> LlamaModel {
     guard let base = pretrained else { throw LorascopeError.usage("the backbone is not loaded") }
     let m = try LlamaModel(config: config.model, seed: seeds.seed(.backboneInitialization))
     m.ceTemperature = config.ceTemperature
     m.weights.copy(from: base)
-    if config.method.isCumulative && t >= 1 {
+    let method = config.method.definition
+    let pastStages = method.frozenPastStages(before: t)
+    if !pastStages.isEmpty {
       let layout = LoRALayout(config: config.model, lora: config.lora)
-      let past = config.method == .cumulativeAll ? Array(adapters[0..<t]) : [adapters[t - 1]]
-      CumulativeAdapters.mergePast(into: m, base: base, past: past, layout: layout, normalize: config.normalizePastAdapters)
+      CumulativeAdapters.mergePast(
+        into: m, base: base, past: Array(adapters[pastStages]), layout: layout, normalize: method.normalizesPastAdapters(config))
     }
     if e >= 0 && e < embeddingStates.count {
       m.weights.write(embeddingStates[e].embeddings, at: m.layout.embedding)
       m.weights.write(embeddingStates[e].lmHead, at: m.layout.lmHead)
     }
     return m
+  }
+
+  // MARK: - The method's state
+
+  /// What a method definition reads about stage t (its model at v_{t−1} only when asked for).
+  private func methodStage(_ t: Int) -> MethodStage {
+    MethodStage(stage: t, session: self) {
+      let m = try self.baseModel(stage: t, embeddingsOfStage: t - 1)
+      m.attachLoRA(self.config.lora, values: self.adapters[t - 1].clone())
+      return m
+    }
+  }
+
+  /// The method's state kept after finished stage s (Docs/Design.md §2): made by this session,
+  /// or read from the run directory (a resumed or inspected run); nil when it kept none.
+  func methodState(afterStage s: Int) throws -> MethodState? {
+    if let state = methodStates[s] { return state }
+    guard let dir = runDirectory, s >= 0, s < adapters.count, let state = try MethodState.read(from: dir.stageURL(s)) else {
+      return nil
+    }
+    methodStates[s] = state
+    return state
   }
 
   // MARK: - Data

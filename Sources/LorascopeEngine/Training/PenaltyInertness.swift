@@ -15,7 +15,7 @@ public enum PenaltyInertness {
   /// The ratio and the penalty in nats (λ_eff·Σ_g P_g) at the model's current adapter, with ∇CE
   /// the mean-token CE gradient on `sequences` (dropout off), as a training step measures them.
   public static func measure(
-    model: LlamaModel, sequences: [TrainingPair], penalty: ProximalPenalty,
+    model: LlamaModel, sequences: [TrainingPair], penalty: any AdapterPenalty,
     strength: ProximalStrength
   ) throws -> (ratio: Double?, nats: Double) {
     guard let v = model.lora else { throw LorascopeError.usage("the inertness ratio needs a model with an adapter") }

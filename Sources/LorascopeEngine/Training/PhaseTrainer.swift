@@ -14,7 +14,10 @@ public final class PhaseTrainer {
   let grads: ModelGradients
   let optimizer: AdamW
   let schedule: LearningRateSchedule
-  let penalty: ProximalPenalty?
+  let penalty: (any AdapterPenalty)?
+  /// The method's hook on every step (Docs/Design.md §2): sees the adapter and ∇CE before the
+  /// step and the adapter after it. Set by the session for its own stages only.
+  var observer: (any TrainingStepObserver)?
   let clip: Double
   /// Hidden dropout while this phase's steps run (`PhaseConfig.hiddenDropout`).
   let hiddenDropout: Float
@@ -26,7 +29,7 @@ public final class PhaseTrainer {
 
   public init(
     stage: Int, phase: Phase, model: LlamaModel, plan: BatchPlan, config: PhaseConfig,
-    backbone: BackboneTraining, penalty: ProximalPenalty?
+    backbone: BackboneTraining, penalty: (any AdapterPenalty)?
   ) {
     self.stage = stage
     self.phase = phase
@@ -87,6 +90,9 @@ public final class PhaseTrainer {
       model.hiddenDropout = 0
     }
     let ce = try model.lossAndGradients(batch, into: grads, dropoutSeed: SeedStream(root: plan.seed).seed(.dropout, step))
+    if let observer, let v = model.lora, let ceGradient = grads.lora {
+      observer.willStep(adapter: v, lossGradient: ceGradient)
+    }
     var modulePenalty: [Double] = []
     var penaltyValue = 0.0
     var ratio: Double? = nil
@@ -111,6 +117,7 @@ public final class PhaseTrainer {
     optimizer.clipGradients(maxNorm: clip)
     let lr = schedule.rate(at: step)
     optimizer.step(learningRate: lr)
+    if let observer, let v = model.lora { observer.didStep(adapter: v) }
     step += 1
     return StepRecord(
       stage: stage, phase: phase, step: step, totalSteps: totalSteps, ce: ce, penalty: penaltyValue,

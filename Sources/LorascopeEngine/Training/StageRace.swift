@@ -42,8 +42,8 @@ public final class StageRace {
   let session: ContinualSession
 
   /// Forks stage `t` of `session` (its stage t − 1 must be finished) into one lane per λ.
-  /// Only single-adapter methods race: `peso`, `l2`, `ewc` and `single` (whose penalty is shown
-  /// at λ = 0 but races like PESO's).
+  /// Only single-adapter methods race (`ContinualMethodDefinition.forksOneAdapter`: `single`'s
+  /// penalty is shown at λ = 0 but races like PESO's).
   public init(session: ContinualSession, stage t: Int, lambdas: [Double]) throws {
     guard (2...Self.maximumLanes).contains(lambdas.count) else {
       throw LorascopeError.usage("a race runs 2 to \(Self.maximumLanes) λ values, not \(lambdas.count)")
@@ -51,7 +51,7 @@ public final class StageRace {
     try session.requireSingleAdapter(for: "a race")
     self.stage = t
     self.session = session
-    // One setup (model at v_{t−1}, the run's penalty with its precision, EWC's Fisher): built once,
+    // One setup (model at v_{t−1}, the method's penalty with the run's precision): built once,
     // its model copied per lane.
     let setup = try session.stageSetup(t)
     var lanes: [Lane] = []
@@ -61,9 +61,7 @@ public final class StageRace {
     }
     self.lanes = lanes
     self.anchor = setup.anchor
-    let penalty = setup.penalty
-    self.metric = try SpectrumAnalysis.metric(
-      kind: penalty.kind, modules: penalty.layout.modules, anchor: setup.anchor, fisher: penalty.fisher).0
+    self.metric = try setup.metric.metric(over: setup.penalty.layout.modules).0
   }
 
   public var totalSteps: Int { lanes[0].trainer.totalSteps }

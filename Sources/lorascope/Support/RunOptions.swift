@@ -9,7 +9,7 @@ struct RunOptions: ParsableArguments {
   @Option(help: "A PESO dataset directory, 'video-games' for the released dataset in Assets/, or 'synthetic' for the built-in drift generator.")
   var data: String = "synthetic"
 
-  @Option(help: "peso | l2 | ewc | single | cumulative-all | cumulative-latest | frozen.")
+  @Option(help: ArgumentHelp(ContinualMethod.allCases.map(\.rawValue).joined(separator: " | ") + "."))
   var method: ContinualMethod = .peso
 
   @Option(help: "λ of the proximal term (the paper code's normalization: λ_eff = λ/|L|).")

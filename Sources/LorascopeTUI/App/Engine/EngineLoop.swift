@@ -408,7 +408,8 @@ final class EngineLoop: @unchecked Sendable {
       requestStageSpectrum(shown)
       return
     }
-    guard let stage = adapterStage, let model = session.model, model.lora != nil, let penalty = session.penalty
+    guard let stage = adapterStage, let model = session.model, model.lora != nil, let penalty = session.penalty,
+      let metric = session.anchorMetric
     else {
       reportSpectrumUnavailable()
       return
@@ -417,8 +418,7 @@ final class EngineLoop: @unchecked Sendable {
       sourceCount += 1
       do {
         let copy = try SpectrumSource(
-          stage: stage, model: model.copy(), anchor: FloatBuffer(penalty.anchor), metricKind: penalty.kind,
-          fisherDiagonal: penalty.fisher,
+          stage: stage, model: model.copy(), anchor: FloatBuffer(metric.anchor), metric: metric, penalty: penalty,
           probe: session.probe(block: stage, size: SpectrumWorker.probeSize, seed: session.config.seed),
           seed: session.config.seed)
         source = LiveSpectrumSource(id: sourceCount, source: copy, step: session.trainer?.step ?? phase?.step ?? 0)
