@@ -230,6 +230,10 @@ enum InteractionTables {
     #expect(text.contains("t.csv: line 3, column 3 (timestamp): timestamp \"soon\" is not a number"), "\(text)")
     let empty = try buildError("")
     #expect(empty.contains("t.csv: the file is empty"), "\(empty)")
+    let directory = try buildError("user_id,item_id,timestamp\nu,i,1\n") {
+      $0.interactions = [($0.interactions[0] as NSString).deletingLastPathComponent]
+    }
+    #expect(directory.contains("is a directory; --interactions takes files"), "\(directory)")
     let headerOnly = try buildError("user_id,item_id,timestamp\n")
     #expect(headerOnly.contains("no interactions"), "\(headerOnly)")
     let short = try buildError("user_id,item_id,timestamp\nu,i,1\nu,j\n")

@@ -32,7 +32,11 @@ struct ExportScalarsCommand: ParsableCommand {
   @Option(help: "The output file ('-' for standard output); for tensorboard, a directory.")
   var out: String
 
+  @Flag(help: "Replace --out when it is an existing file.")
+  var overwrite = false
+
   func run() throws {
+    try checkOutput()
     let url = URL(fileURLWithPath: runDir)
     if ImportedRun.isImported(url) {
       throw ValidationError("\(runDir) is an imported run: it holds adapters, not a training log")
@@ -57,5 +61,15 @@ struct ExportScalarsCommand: ParsableCommand {
       try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
       FileHandle.standardError.write(Data("lorascope: \(rows.count) scalars written to \(out)\n".utf8))
     }
+  }
+
+  /// A typo in --out must not cost a file: an existing file is replaced only with --overwrite,
+  /// and this is checked before the run is read, so the refusal comes at once.
+  func checkOutput() throws {
+    guard format != .tensorboard, out != "-" else { return }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
+    guard !isDirectory.boolValue else { throw ValidationError("--out \(out) is a directory; --format \(format.rawValue) writes a file") }
+    guard overwrite else { throw ValidationError("--out \(out) exists; pass --overwrite to replace it") }
   }
 }

@@ -36,6 +36,10 @@ enum InteractionFileReader {
 
   /// Reads `path` and appends its interactions to `table`.
   static func read(_ path: String, minimumRating: Double?, into table: inout InteractionTable) throws -> FileSummary {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+      throw LorascopeError.invalidFile(path: path, reason: "is a directory; --interactions takes files")
+    }
     guard FileManager.default.isReadableFile(atPath: path) else {
       throw LorascopeError.invalidFile(path: path, reason: "cannot open the file")
     }
