@@ -31,7 +31,7 @@ struct JSONConfigReader {
   init(data: Data, path: String) throws {
     self.path = path
     do {
-      root = try JSONParser.parse([UInt8](data))
+      root = try JSONParser.parse(data)
     } catch {
       throw LorascopeError.invalidFile(path: path, reason: "not valid JSON: \(error.description)")
     }
