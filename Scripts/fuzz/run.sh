@@ -3,7 +3,7 @@
 #   Scripts/fuzz/run.sh TARGET SECONDS      e.g. Scripts/fuzz/run.sh json 60
 #   Scripts/fuzz/run.sh all SECONDS         every target in turn, SECONDS each
 # Builds the engine once with -sanitize=fuzzer,address into .build/fuzz (incremental), links
-# Fuzz/Targets/TARGET.swift + Fuzz/Support/*.swift against it, and fuzzes from the seeds in
+# the target's entry file Fuzz/Targets/<target>.swift + Fuzz/Support/*.swift against it, and fuzzes from the seeds in
 # Fuzz/Corpus/TARGET (read only; new inputs go to .build/fuzz/corpus/TARGET). Exits non-zero on
 # any crash, sanitizer report, hang (> 10 s on one input) or allocation above the limits; the
 # input that did it is saved under .build/fuzz/artifacts/TARGET/.
@@ -18,14 +18,22 @@ fi
 TARGET="$1"
 SECONDS_EACH="$2"
 
+# Every target runs even when one fails, so one report names all that failed.
 if [ "$TARGET" = all ]; then
+  failed=()
   for file in Fuzz/Targets/*.swift; do
-    "$0" "$(basename "$file" .swift)" "$SECONDS_EACH"
+    name="$(basename "$file" .swift)"
+    "$0" "$name" "$SECONDS_EACH" || failed+=("$name")
   done
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "FAIL: fuzz targets that found a problem: ${failed[*]} (inputs in .build/fuzz/artifacts/)"
+    exit 1
+  fi
   exit 0
 fi
-if [ ! -f "Fuzz/Targets/$TARGET.swift" ]; then
-  echo "no fuzz target $TARGET (Fuzz/Targets/$TARGET.swift)" >&2
+ENTRY="Fuzz/Targets/${TARGET}.swift"
+if [ ! -f "$ENTRY" ]; then
+  echo "no fuzz target $TARGET ($ENTRY)" >&2
   exit 64
 fi
 
@@ -40,7 +48,7 @@ mkdir -p "$BUILD/bin"
 swiftc -sanitize=fuzzer,address -parse-as-library -use-ld=lld \
   -I "$DEBUG/Modules" -I Sources/COpenBLAS -I Sources/CLAPACKE \
   $(pkg-config --cflags openblas lapacke | sed 's/-I/-Xcc -I/g') \
-  "Fuzz/Targets/$TARGET.swift" Fuzz/Support/*.swift \
+  "$ENTRY" Fuzz/Support/*.swift \
   "$DEBUG"/LorascopeEngine.build/*.swift.o "$DEBUG"/CSV.build/*.swift.o \
   $(pkg-config --libs openblas lapacke) \
   -o "$BUILD/bin/$TARGET"

@@ -107,16 +107,20 @@ public enum PESODatasetLoader {
 
   /// Reads and parses one JSON file; syntax errors name the file, byte, line and column.
   static func readJSON(_ file: String) throws -> JSONValue {
-    let data: Data
+    func fail(_ reason: String) -> LorascopeError { .invalidDataset(path: file, entry: nil, reason: reason) }
+    let bytes: [UInt8]
     do {
-      data = try Data(contentsOf: URL(fileURLWithPath: file))
-    } catch {
-      throw LorascopeError.invalidDataset(path: file, entry: nil, reason: "cannot read the file: \(error.localizedDescription)")
+      bytes = try RegularFileReader.bytes(
+        atPath: file, what: "reading \(file)", remedy: "check that the dataset directory holds the intended files")
+    } catch RegularFileReader.Failure.cannotOpen(let why) {
+      throw fail("cannot read the file: \(why)")
+    } catch RegularFileReader.Failure.notRegularFile {
+      throw fail("not a regular file; a dataset file must be a JSON file")
     }
     do {
-      return try JSONParser.parse(data, rules: .datasetFiles)
+      return try JSONParser.parse(bytes, rules: .datasetFiles)
     } catch {
-      throw LorascopeError.invalidDataset(path: file, entry: nil, reason: "malformed JSON at \(error.location): \(error.message)")
+      throw fail("malformed JSON at \(error.location): \(error.message)")
     }
   }
 
