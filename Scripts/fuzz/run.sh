@@ -2,62 +2,66 @@
 # Runs one libFuzzer target of Fuzz/Targets for SECONDS (Docs/Fuzzing.md):
 #   Scripts/fuzz/run.sh TARGET SECONDS      e.g. Scripts/fuzz/run.sh json 60
 #   Scripts/fuzz/run.sh all SECONDS         every target in turn, SECONDS each
-# Builds the engine once with -sanitize=fuzzer,address into .build/fuzz (incremental), links
-# the target's entry file Fuzz/Targets/<target>.swift + Fuzz/Support/*.swift against it, and fuzzes from the seeds in
-# Fuzz/Corpus/TARGET (read only; new inputs go to .build/fuzz/corpus/TARGET). Exits non-zero on
-# any crash, sanitizer report, hang (> 10 s on one input) or allocation above the limits; the
-# input that did it is saved under .build/fuzz/artifacts/TARGET/.
+# Builds the engine with -sanitize=fuzzer,address into .build/fuzz (incremental), links the
+# target's entry file Fuzz/Targets/<target>.swift + Fuzz/Support/*.swift against it, and fuzzes
+# from the seeds in Fuzz/Corpus/<target> (read only; new inputs go to .build/fuzz/corpus/<target>).
+# Exits non-zero on any crash, sanitizer report, hang (> 10 s on one input) or allocation above
+# the limits; the input that did it is saved under .build/fuzz/artifacts/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO="$PWD"
+BUILD="$REPO/.build/fuzz"
+DEBUG="$BUILD/debug"
+
+targets() { (cd Fuzz/Targets && ls ./*.swift | sed 's|^\./||; s/\.swift$//'); }
 
 if [ $# -ne 2 ]; then
-  echo "usage: $0 TARGET|all SECONDS   (targets: $(cd Fuzz/Targets && ls *.swift | sed 's/\.swift$//' | tr '\n' ' '))" >&2
+  echo "usage: $0 TARGET|all SECONDS   (targets: $(targets | tr '\n' ' '))" >&2
   exit 64
 fi
 TARGET="$1"
 SECONDS_EACH="$2"
-
-# Every target runs even when one fails, so one report names all that failed.
-if [ "$TARGET" = all ]; then
-  failed=()
-  for file in Fuzz/Targets/*.swift; do
-    name="$(basename "$file" .swift)"
-    "$0" "$name" "$SECONDS_EACH" || failed+=("$name")
-  done
-  if [ ${#failed[@]} -gt 0 ]; then
-    echo "FAIL: fuzz targets that found a problem: ${failed[*]} (inputs in .build/fuzz/artifacts/)"
-    exit 1
-  fi
-  exit 0
-fi
-ENTRY="Fuzz/Targets/${TARGET}.swift"
-if [ ! -f "$ENTRY" ]; then
-  echo "no fuzz target $TARGET ($ENTRY)" >&2
+if [ "$TARGET" != all ] && [ ! -f "Fuzz/Targets/${TARGET}.swift" ]; then
+  echo "no fuzz target $TARGET (targets: $(targets | tr '\n' ' '))" >&2
   exit 64
 fi
 
-BUILD="$REPO/.build/fuzz"
-DEBUG="$BUILD/debug"
-# The engine compiled with the fuzzer's coverage and AddressSanitizer; the debug configuration
-# keeps -enable-testing, which the targets' `@testable import` needs.
+# The engine compiled with the fuzzer's coverage and AddressSanitizer, once per invocation; the
+# debug configuration keeps -enable-testing, which the targets' `@testable import` needs.
 swift build --build-path "$BUILD" --target LorascopeEngine --sanitize fuzzer --sanitize address
 
-mkdir -p "$BUILD/bin"
-# lld: gold prints a "warning:" line for each of ASan's local symbols.
-swiftc -sanitize=fuzzer,address -parse-as-library -use-ld=lld \
-  -I "$DEBUG/Modules" -I Sources/COpenBLAS -I Sources/CLAPACKE \
-  $(pkg-config --cflags openblas lapacke | sed 's/-I/-Xcc -I/g') \
-  "$ENTRY" Fuzz/Support/*.swift \
-  "$DEBUG"/LorascopeEngine.build/*.swift.o "$DEBUG"/CSV.build/*.swift.o \
-  $(pkg-config --libs openblas lapacke) \
-  -o "$BUILD/bin/$TARGET"
+# Links and runs one target; returns libFuzzer's status (0: nothing found).
+fuzz() {
+  local name="$1"
+  mkdir -p "$BUILD/bin" "$BUILD/corpus/$name" "$BUILD/artifacts/$name"
+  # lld: gold prints a "warning:" line for each of AddressSanitizer's local symbols.
+  swiftc -sanitize=fuzzer,address -parse-as-library -use-ld=lld \
+    -I "$DEBUG/Modules" -I Sources/COpenBLAS -I Sources/CLAPACKE \
+    $(pkg-config --cflags openblas lapacke | sed 's/-I/-Xcc -I/g') \
+    "Fuzz/Targets/${name}.swift" Fuzz/Support/*.swift \
+    "$DEBUG"/LorascopeEngine.build/*.swift.o "$DEBUG"/CSV.build/*.swift.o \
+    $(pkg-config --libs openblas lapacke) \
+    -o "$BUILD/bin/$name" || return 1  # set -e is off inside `fuzz || ...`
+  echo "== fuzz $name for ${SECONDS_EACH}s"
+  # Swift's own backtracer would race ASan's report on a crash; ASan's is the one to read.
+  # Fuzz/lsan.supp: a leak inside Foundation itself, which would otherwise end every run.
+  SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$REPO/Fuzz/lsan.supp:print_suppressions=0" \
+    "$BUILD/bin/$name" \
+    -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
+    -artifact_prefix="$BUILD/artifacts/$name/" -print_final_stats=1 \
+    "$BUILD/corpus/$name" "Fuzz/Corpus/$name"
+}
 
-mkdir -p "$BUILD/corpus/$TARGET" "$BUILD/artifacts/$TARGET"
-echo "== fuzz $TARGET for ${SECONDS_EACH}s"
-# Swift's own backtracer would race ASan's report on a crash; ASan's is the one to read.
-# Fuzz/lsan.supp: a leak inside Foundation itself, which would otherwise end every run.
-SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$REPO/Fuzz/lsan.supp:print_suppressions=0" "$BUILD/bin/$TARGET" \
-  -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
-  -artifact_prefix="$BUILD/artifacts/$TARGET/" -print_final_stats=1 \
-  "$BUILD/corpus/$TARGET" "Fuzz/Corpus/$TARGET"
+if [ "$TARGET" != all ]; then
+  fuzz "$TARGET"
+  exit
+fi
+# Every target runs even when one fails, so one report names all that failed.
+failed=()
+for name in $(targets); do
+  fuzz "$name" || failed+=("$name")
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAIL: fuzz targets that found a problem: ${failed[*]} (inputs in .build/fuzz/artifacts/)"
+  exit 1
+fi
