@@ -8,6 +8,9 @@ enum ScratchFiles {
     let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
     let path = (base as NSString).appendingPathComponent("lorascope-fuzz-\(getpid())")
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    // libFuzzer ends with exit(): remove the directory then, so runs do not pile up in /dev/shm
+    // (a crash leaves it behind, beside the saved input).
+    atexit { try? FileManager.default.removeItem(atPath: ScratchFiles.directory) }
     return path
   }()
 
