@@ -18,7 +18,7 @@ struct LorascopeCommand: ParsableCommand {
       TuiCommand.self, DemoCommand.self,
       RunCommand.self, SweepCommand.self, SpectrumCommand.self, VerifyCommand.self,
       StudyCommand.self, RaceCommand.self, PredictCommand.self, BaselinesCommand.self, ExportCommand.self, ExportScalarsCommand.self, RecommendCommand.self, DataCommand.self, BenchCommand.self,
-      InteropCommand.self, ImportCommand.self, InspectCommand.self,
+      InteropCommand.self, KeysCommand.self, ImportCommand.self, InspectCommand.self,
     ],
     defaultSubcommand: TuiCommand.self)
 

@@ -14,7 +14,7 @@ struct CommandLineTests {
                  ["bench", "--json"], ["spectrum", "--run-dir", "x", "--stage", "1", "--joint"],
                  ["export", "--run-dir", "x", "--stage", "1", "--out", "y"], ["study", "--out", "z"],
                  ["baselines", "--data", "video-games", "--eval-users", "2000", "--seed", "3", "--json"],
-                 ["predict", "--run-dir", "x", "--stage", "2", "--lambdas", "1e1:1e4:x10", "--json"]] {
+                 ["predict", "--run-dir", "x", "--stage", "2", "--lambdas", "1e1:1e4:x10", "--json"], ["keys", "--markdown"]] {
       #expect(throws: Never.self, "\(argv)") { _ = try LorascopeCommand.parseAsRoot(argv) }
     }
     #expect(throws: (any Error).self) { _ = try LorascopeCommand.parseAsRoot(["run", "--method", "nope"]) }

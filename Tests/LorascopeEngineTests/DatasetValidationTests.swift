@@ -96,6 +96,22 @@ import Testing
     #expect(e.reason.contains("line 2, column 67"))
   }
 
+  @Test("a FIFO named like the index file is refused at once, not read (which would block forever)")
+  func fifoIndexFileIsRefused() throws {
+    let scratch = try DatasetScratchDirectory()
+    var files = ToyDatasetFiles.files
+    files["toy.index.json"] = nil
+    try scratch.write(files)
+    let fifo = scratch.file("toy.index.json")
+    #expect(mkfifo(fifo, 0o644) == 0)
+    #expect {
+      _ = try PESODatasetLoader.load(directory: scratch.path)
+    } throws: { error in
+      guard case LorascopeError.invalidDataset(let path, _, let reason) = error else { return false }
+      return path == fifo && reason.contains("not a regular file")
+    }
+  }
+
   @Test func truncatedJSON() throws {
     let e = try loadError(["toy.index.json": String(ToyDatasetFiles.index.dropLast(10))])
     #expect(e.path.hasSuffix("toy.index.json"))

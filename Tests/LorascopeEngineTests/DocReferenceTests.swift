@@ -122,7 +122,7 @@ struct SectionReferenceChecker {
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
   /// Folders and files whose text is checked.
-  static let scannedRoots = ["Sources", "Tests", "Scripts", "Docs", "Assets", "README.md", "Package.swift", ".ci"]
+  static let scannedRoots = ["Sources", "Tests", "Scripts", "Docs", "Assets", "Fuzz", "README.md", "Package.swift", ".ci"]
   /// Text files by extension (plus extensionless scripts such as `.ci/run`).
   static let textExtensions: Set<String> = ["swift", "md", "py", "sh", "h", "c", "modulemap", "txt", ""]
   /// Not scanned: the dataset (large JSON with no prose) and the deliberately dangling examples

@@ -106,22 +106,26 @@ public enum PESODatasetLoader {
   }
 
   /// Reads and parses one JSON file; syntax errors name the file, byte, line and column.
-  static func readJSON(_ file: String) throws -> DatasetJSONValue {
-    let data: Data
+  static func readJSON(_ file: String) throws -> JSONValue {
+    func fail(_ reason: String) -> LorascopeError { .invalidDataset(path: file, entry: nil, reason: reason) }
+    let bytes: [UInt8]
     do {
-      data = try Data(contentsOf: URL(fileURLWithPath: file))
-    } catch {
-      throw LorascopeError.invalidDataset(path: file, entry: nil, reason: "cannot read the file: \(error.localizedDescription)")
+      bytes = try RegularFileReader.bytes(
+        atPath: file, what: "reading \(file)", remedy: "check that the dataset directory holds the intended files")
+    } catch RegularFileReader.Failure.cannotOpen(let why) {
+      throw fail("cannot read the file: \(why)")
+    } catch RegularFileReader.Failure.notRegularFile {
+      throw fail("not a regular file; a dataset file must be a JSON file")
     }
     do {
-      return try DatasetJSONReader.parse(data)
-    } catch let syntax as DatasetJSONSyntaxError {
-      throw LorascopeError.invalidDataset(path: file, entry: nil, reason: syntax.description)
+      return try JSONParser.parse(bytes, rules: .datasetFiles)
+    } catch {
+      throw fail("malformed JSON at \(error.location): \(error.message)")
     }
   }
 
   /// The top-level object of a file, or an error saying what was found instead.
-  static func topLevelObject(_ value: DatasetJSONValue, file: String) throws -> [DatasetJSONMember] {
+  static func topLevelObject(_ value: JSONValue, file: String) throws -> [JSONMember] {
     guard case .object(let members) = value else {
       throw LorascopeError.invalidDataset(
         path: file, entry: nil, reason: "the top level must be an object, found \(value.kindName)")
@@ -147,7 +151,7 @@ public enum PESODatasetLoader {
   }
 
   /// Parses ["<a_12>", "<b_7>", …]: level ℓ's code is written with letter a+ℓ.
-  static func parseCodes(_ value: DatasetJSONValue, item: String, file: String) throws -> [Int] {
+  static func parseCodes(_ value: JSONValue, item: String, file: String) throws -> [Int] {
     func fail(_ reason: String) -> LorascopeError {
       .invalidDataset(path: file, entry: "item \(ErrorQuote.quoted(item))", reason: reason)
     }

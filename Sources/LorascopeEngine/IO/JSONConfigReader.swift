@@ -8,30 +8,24 @@ struct JSONConfigReader {
 
   /// Reads and parses `url`; the document must be a JSON object.
   init(contentsOf url: URL) throws {
-    // A FIFO or device would block the read (or never end): refuse anything but a regular file.
-    var status = stat()
-    guard stat(url.path, &status) == 0 else {
-      throw LorascopeError.io("cannot read \(url.path): \(String(cString: strerror(errno)))")
-    }
-    guard (status.st_mode & S_IFMT) == S_IFREG else {
+    let bytes: [UInt8]
+    do {
+      bytes = try RegularFileReader.bytes(
+        atPath: url.path, what: "reading \(url.path)", remedy: "a JSON settings file is never this large; check the path")
+    } catch RegularFileReader.Failure.cannotOpen(let why) {
+      throw LorascopeError.io("cannot read \(url.path): \(why)")
+    } catch RegularFileReader.Failure.notRegularFile {
+      // A FIFO or device would block the read (or never end).
       throw LorascopeError.invalidFile(path: url.path, reason: "not a regular file; expected a JSON file")
     }
-    try MemoryBudget.require(
-      bytes: Int(status.st_size), for: "reading \(url.path)", remedy: "a JSON settings file is never this large; check the path")
-    let data: Data
-    do {
-      data = try Data(contentsOf: url)
-    } catch {
-      throw LorascopeError.io("cannot read \(url.path): \(error.localizedDescription)")
-    }
-    try self.init(data: data, path: url.path)
+    try self.init(bytes: bytes, path: url.path)
   }
 
-  /// Parses `data`; the document must be a JSON object.
-  init(data: Data, path: String) throws {
+  /// Parses `bytes`; the document must be a JSON object.
+  init(bytes: [UInt8], path: String) throws {
     self.path = path
     do {
-      root = try JSONParser.parse([UInt8](data))
+      root = try JSONParser.parse(bytes)
     } catch {
       throw LorascopeError.invalidFile(path: path, reason: "not valid JSON: \(error.description)")
     }

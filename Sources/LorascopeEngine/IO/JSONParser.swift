@@ -1,36 +1,72 @@
-/// Why a JSON document was rejected, with the byte offset where the problem was found.
-struct JSONSyntaxError: Error, Equatable, Sendable {
-  let message: String
-  let offset: Int
+import Foundation
 
-  var description: String { "\(message) at byte \(offset)" }
-}
-
-/// A strict RFC 8259 parser over UTF-8 bytes that rejects duplicate object keys.
+/// The engine's one JSON reader: a strict RFC 8259 parser over UTF-8 bytes (no comments, no
+/// trailing commas, no NaN) that keeps object members in file order and numbers as written.
 ///
-/// It accepts what `serde_json` (the safetensors reference reader, Docs/Design.md §6) and Python's `json`
-/// accept, minus duplicate keys, which the safetensors format forbids. Nesting is limited so that
-/// a hostile file cannot exhaust the stack.
+/// Every outside JSON goes through it: safetensors headers and their metadata, `config.json`,
+/// `adapter_config.json`, tokenizer files and the PESO dataset files. Foundation's
+/// `JSONSerialization` is not used because it silently keeps one of two duplicate keys, blurs
+/// numbers into `NSNumber`, reorders objects and cannot say where a document went wrong.
+/// Nothing is sized from the input (no capacity is reserved from counts it claims) and nesting
+/// is limited, so hostile bytes cost at most time linear in their length and a bounded stack.
 struct JSONParser {
+  /// Deeper nesting than this is refused, so hostile input cannot exhaust the stack
+  /// (a safetensors header nests three levels, a PESO file three).
   static let maxDepth = 64
 
-  private let bytes: [UInt8]
+  /// What differs between the formats the engine reads.
+  struct Rules: Sendable {
+    /// Skip a leading UTF-8 byte order mark (text editors write one; serde_json refuses it).
+    var skipsByteOrderMark: Bool
+    /// Refuse an object with a repeated key (the safetensors format forbids them).
+    var rejectsDuplicateKeys: Bool
+    /// Decode invalid UTF-8 in strings as U+FFFD instead of refusing the document.
+    var replacesInvalidUTF8: Bool
+
+    /// What `serde_json` (the safetensors reference reader, Docs/Design.md §6) accepts, minus
+    /// duplicate keys: for safetensors headers and the configs and metadata written beside them.
+    static let strict = Rules(skipsByteOrderMark: false, rejectsDuplicateKeys: true, replacesInvalidUTF8: false)
+
+    /// The PESO dataset files (Docs/Design.md §4): a byte order mark is allowed, repeated keys
+    /// are kept so the loader can name the user or entry that repeats one, and strings are
+    /// decoded leniently as they always have been.
+    static let datasetFiles = Rules(skipsByteOrderMark: true, rejectsDuplicateKeys: false, replacesInvalidUTF8: true)
+  }
+
+  private let bytes: UnsafeBufferPointer<UInt8>
+  private let rules: Rules
   private var index = 0
   private var depth = 0
 
-  private init(_ bytes: [UInt8]) { self.bytes = bytes }
+  private init(_ bytes: UnsafeBufferPointer<UInt8>, rules: Rules) {
+    self.bytes = bytes
+    self.rules = rules
+  }
 
   /// Parses one JSON value surrounded by optional whitespace (space, tab, CR, LF) and nothing else.
-  static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-    var parser = JSONParser(bytes)
+  static func parse(_ bytes: [UInt8], rules: Rules = .strict) throws(JSONSyntaxError) -> JSONValue {
+    try bytes.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try parse(buffer, rules: rules) }
+  }
+
+  /// Parses one JSON document held in `data`.
+  static func parse(_ data: Data, rules: Rules = .strict) throws(JSONSyntaxError) -> JSONValue {
+    let result: Result<JSONValue, JSONSyntaxError> = data.withUnsafeBytes { raw in
+      Result { () throws(JSONSyntaxError) in try parse(raw.bindMemory(to: UInt8.self), rules: rules) }
+    }
+    return try result.get()
+  }
+
+  private static func parse(_ buffer: UnsafeBufferPointer<UInt8>, rules: Rules) throws(JSONSyntaxError) -> JSONValue {
+    var parser = JSONParser(buffer, rules: rules)
+    if rules.skipsByteOrderMark, buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
+      parser.index = 3
+    }
     parser.skipWhitespace()
     let value = try parser.parseValue()
     parser.skipWhitespace()
-    if parser.index < bytes.count {
-      let byte = bytes[parser.index]
-      throw JSONSyntaxError(
-        message: "unexpected \(describe(byte)) after the end of the JSON value (padding must be spaces)",
-        offset: parser.index)
+    if parser.index < buffer.count {
+      throw parser.fail(
+        "unexpected \(describe(buffer[parser.index])) after the end of the JSON value (padding must be spaces)")
     }
     return value
   }
@@ -38,7 +74,7 @@ struct JSONParser {
   // MARK: - Values
 
   private mutating func parseValue() throws(JSONSyntaxError) -> JSONValue {
-    guard index < bytes.count else { throw fail("unexpected end of input") }
+    guard index < bytes.count else { throw fail("unexpected end of file, expected a value") }
     switch bytes[index] {
     case UInt8(ascii: "{"): return try parseObject()
     case UInt8(ascii: "["): return try parseArray()
@@ -53,7 +89,7 @@ struct JSONParser {
       try expectWord("null")
       return .null
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-    default: throw fail("unexpected \(Self.describe(bytes[index]))")
+    default: throw fail("unexpected \(Self.describe(bytes[index])), expected a value")
     }
   }
 
@@ -73,21 +109,24 @@ struct JSONParser {
       let keyOffset = index
       guard peek(UInt8(ascii: "\"")) else { throw fail("expected a string key") }
       let key = try parseString()
-      guard seen.insert(key).inserted else {
-        throw JSONSyntaxError(message: "duplicate key \"\(key)\"", offset: keyOffset)
+      if rules.rejectsDuplicateKeys, !seen.insert(key).inserted {
+        throw fail("duplicate key \"\(key)\"", at: keyOffset)
       }
       skipWhitespace()
-      guard peek(UInt8(ascii: ":")) else { throw fail("expected ':' after key \"\(key)\"") }
+      guard peek(UInt8(ascii: ":")) else { throw fail("expected ':' after the key \(ErrorQuote.quoted(key))") }
       index += 1
       skipWhitespace()
       let value = try parseValue()
       members.append(JSONMember(key, value))
       skipWhitespace()
+      guard index < bytes.count else { throw fail("unexpected end of file inside an object") }
       if peek(UInt8(ascii: ",")) {
         index += 1
         continue
       }
-      guard peek(UInt8(ascii: "}")) else { throw fail("expected ',' or '}' in an object") }
+      guard peek(UInt8(ascii: "}")) else {
+        throw fail("expected ',' or '}' in an object, found \(Self.describe(bytes[index]))")
+      }
       index += 1
       depth -= 1
       return .object(members)
@@ -108,11 +147,14 @@ struct JSONParser {
       skipWhitespace()
       elements.append(try parseValue())
       skipWhitespace()
+      guard index < bytes.count else { throw fail("unexpected end of file inside an array") }
       if peek(UInt8(ascii: ",")) {
         index += 1
         continue
       }
-      guard peek(UInt8(ascii: "]")) else { throw fail("expected ',' or ']' in an array") }
+      guard peek(UInt8(ascii: "]")) else {
+        throw fail("expected ',' or ']' in an array, found \(Self.describe(bytes[index]))")
+      }
       index += 1
       depth -= 1
       return .array(elements)
@@ -126,22 +168,34 @@ struct JSONParser {
 
   // MARK: - Strings
 
+  /// Reads a string from its opening quote. The common case (no escapes) is one scan and one copy.
   private mutating func parseString() throws(JSONSyntaxError) -> String {
+    let quote = index
+    index += 1
     let start = index
-    index += 1  // opening quote
-    var utf8: [UInt8] = []
-    while true {
-      guard index < bytes.count else {
-        throw JSONSyntaxError(message: "unterminated string", offset: start)
+    while index < bytes.count {
+      let byte = bytes[index]
+      if byte == UInt8(ascii: "\"") {
+        let text = try makeString(UnsafeBufferPointer(rebasing: bytes[start..<index]), quote: quote)
+        index += 1
+        return text
       }
+      if byte == UInt8(ascii: "\\") { return try parseEscapedString(from: start, quote: quote) }
+      if byte < 0x20 { throw fail("unescaped control character \(Self.describe(byte)) in a string") }
+      index += 1
+    }
+    throw fail("unterminated string", at: quote)
+  }
+
+  /// The slow path for strings with escapes: decodes into a byte buffer.
+  private mutating func parseEscapedString(from start: Int, quote: Int) throws(JSONSyntaxError) -> String {
+    var utf8 = Array(bytes[start..<index])
+    while index < bytes.count {
       let byte = bytes[index]
       switch byte {
       case UInt8(ascii: "\""):
         index += 1
-        guard let text = String(validating: utf8, as: UTF8.self) else {
-          throw JSONSyntaxError(message: "string is not valid UTF-8", offset: start)
-        }
-        return text
+        return try utf8.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try makeString(buffer, quote: quote) }
       case UInt8(ascii: "\\"):
         try parseEscape(into: &utf8)
       case 0x00..<0x20:
@@ -151,6 +205,15 @@ struct JSONParser {
         index += 1
       }
     }
+    throw fail("unterminated string", at: quote)
+  }
+
+  private func makeString(_ utf8: UnsafeBufferPointer<UInt8>, quote: Int) throws(JSONSyntaxError) -> String {
+    if rules.replacesInvalidUTF8 { return String(decoding: utf8, as: UTF8.self) }
+    guard let text = String(validating: utf8, as: UTF8.self) else {
+      throw fail("string is not valid UTF-8", at: quote)
+    }
+    return text
   }
 
   private mutating func parseEscape(into utf8: inout [UInt8]) throws(JSONSyntaxError) {
@@ -184,7 +247,7 @@ struct JSONParser {
       utf8.append(contentsOf: Array(String(Character(unicode)).utf8))
     default:
       index -= 1
-      throw fail("invalid escape \\\(Character(Unicode.Scalar(code)))")
+      throw fail("invalid escape \\\(Self.describe(code))")
     }
   }
 
@@ -198,7 +261,7 @@ struct JSONParser {
       case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
       case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
       case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-      default: throw fail("invalid hex digit in a \\u escape")
+      default: throw fail("invalid hex digit \(Self.describe(byte)) in a \\u escape")
       }
       value = value << 4 | UInt16(digit)
       index += 1
@@ -216,21 +279,21 @@ struct JSONParser {
       index += 1
       if index < bytes.count, isDigit(bytes[index]) { throw fail("leading zero in a number") }
     } else {
-      guard try skipDigits() > 0 else { throw fail("expected a digit") }
+      guard skipDigits() > 0 else { throw fail("expected a digit") }
     }
     if peek(UInt8(ascii: ".")) {
       index += 1
-      guard try skipDigits() > 0 else { throw fail("expected a digit after '.'") }
+      guard skipDigits() > 0 else { throw fail("expected a digit after '.'") }
     }
     if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
       index += 1
       if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { index += 1 }
-      guard try skipDigits() > 0 else { throw fail("expected a digit in the exponent") }
+      guard skipDigits() > 0 else { throw fail("expected a digit in the exponent") }
     }
-    return String(decoding: bytes[start..<index], as: UTF8.self)
+    return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
   }
 
-  private mutating func skipDigits() throws(JSONSyntaxError) -> Int {
+  private mutating func skipDigits() -> Int {
     let start = index
     while index < bytes.count, isDigit(bytes[index]) { index += 1 }
     return index - start
@@ -259,9 +322,11 @@ struct JSONParser {
 
   private func peek(_ byte: UInt8) -> Bool { index < bytes.count && bytes[index] == byte }
 
-  private func fail(_ message: String) -> JSONSyntaxError { JSONSyntaxError(message: message, offset: index) }
+  private func fail(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
+    JSONSyntaxError(message, at: offset ?? index, in: bytes)
+  }
 
-  /// `'{'` for printable ASCII, `0x00` otherwise.
+  /// `'{'` for printable ASCII, `byte 0x00` otherwise.
   private static func describe(_ byte: UInt8) -> String {
     if byte > 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
     let hex = String(byte, radix: 16, uppercase: true)

@@ -54,6 +54,18 @@ enum JSONValue: Equatable, Sendable {
 
   var isNull: Bool { self == .null }
 
+  /// The JSON type's name, for messages such as "expected an object, found an array".
+  var kindName: String {
+    switch self {
+    case .object: return "an object"
+    case .array: return "an array"
+    case .string: return "a string"
+    case .number: return "a number"
+    case .bool: return "a boolean"
+    case .null: return "null"
+    }
+  }
+
   /// A short human-readable rendering for error messages (compact JSON, cut at 60 characters).
   var snippet: String {
     let text = JSONText.compact(self)

@@ -24,9 +24,8 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
 /// map (`floats(_:)`) or positioned reads (`readRows`), so a multi-gigabyte checkpoint is never
 /// loaded whole (Docs/Design.md §6; issue 13: only the LoRA tensors of a full-model file are read).
 ///
-/// The header gets the same checks as `SafetensorsFile.decode` (each entry's dtype, shape and
-/// byte count, tensors contiguous from 0), plus a check against the file's size that names the
-/// first tensor running past the end of a truncated file.
+/// The header gets the same checks as `SafetensorsFile.decode`: both go through
+/// `SafetensorsHeader`.
 public final class MappedSafetensors: @unchecked Sendable {
   public let path: String
   public let tensors: [String: SafetensorsTensorInfo]
@@ -52,44 +51,14 @@ public final class MappedSafetensors: @unchecked Sendable {
     guard size >= 8 else { throw invalid("file is \(size) bytes, shorter than the 8-byte header length") }
     var prefix = [UInt8](repeating: 0, count: 8)
     try Self.readExactly(fd, into: &prefix, at: 0, path: path)
-    var declared: UInt64 = 0
-    for i in 0..<8 { declared |= UInt64(prefix[i]) << (8 * UInt64(i)) }
-    guard declared <= UInt64(SafetensorsFile.maxHeaderLength) else {
-      throw invalid("header length \(declared) exceeds the limit of \(SafetensorsFile.maxHeaderLength) bytes")
-    }
-    let headerLength = Int(declared)
-    guard headerLength <= size - 8 else {
-      throw invalid("header length \(headerLength) runs past the end of the file (\(size) bytes): the file is truncated")
-    }
-    var header = [UInt8](repeating: 0, count: headerLength)
-    try Self.readExactly(fd, into: &header, at: 8, path: path)
-    guard String(validating: header, as: UTF8.self) != nil else { throw invalid("header is not valid UTF-8") }
-    guard header.first == UInt8(ascii: "{") else { throw invalid("header does not start with '{'") }
-    let root: JSONValue
-    do { root = try JSONParser.parse(header) } catch { throw invalid("header is not valid JSON: \(error.description)") }
-    guard let members = root.objectMembers else { throw invalid("header is not a JSON object") }
-
-    var metadata: [String: String] = [:]
-    var entries: [HeaderEntry] = []
-    for member in members {
-      if member.key == "__metadata__" {
-        metadata = try SafetensorsFile.parseMetadata(member.value, invalid: invalid)
-      } else {
-        entries.append(try HeaderEntry(name: member.key, value: member.value, invalid: invalid))
-      }
-    }
-    _ = try SafetensorsFile.checkContiguous(entries, invalid: invalid)
-    let dataStart = 8 + headerLength
-    let available = size - dataStart
-    if let cut = entries.sorted(by: { $0.begin < $1.begin }).first(where: { $0.end > available }) {
-      throw invalid(
-        "tensor \"\(cut.name)\": data_offsets [\(cut.begin), \(cut.end)] run past the end of the file, which holds "
-          + "\(available) bytes of tensor data: the file is truncated")
-    }
-    let bufferEnd = entries.map(\.end).max() ?? 0
-    guard bufferEnd == available else {
-      throw invalid("tensor data ends at byte \(bufferEnd) of the buffer, but the file holds \(available) bytes after the header")
-    }
+    // The length is checked against the file's real size before the header buffer is allocated.
+    let headerLength = try SafetensorsHeader.length(prefix: prefix, fileSize: size, invalid: invalid)
+    var headerBytes = [UInt8](repeating: 0, count: headerLength)
+    try Self.readExactly(fd, into: &headerBytes, at: 8, path: path)
+    let header = try SafetensorsHeader(bytes: headerBytes, fileSize: size, invalid: invalid)
+    let dataStart = header.dataStart
+    let metadata = header.metadata
+    let entries = header.entries
     var byName: [String: SafetensorsTensorInfo] = [:]
     for e in entries {
       byName[e.name] = SafetensorsTensorInfo(

@@ -78,6 +78,9 @@ public struct KeyBinding: Sendable {
   public var action: Action
   public var keys: [Key]
   public var description: String
+  /// More than the help overlay has room for, shown after the description in the README's key
+  /// table (`markdownTable`); nil when the description says it all.
+  public var detail: String?
   public var contexts: [KeyContext]
   /// Short label in the key bar; bindings that share a label share one bar
   /// entry ("+/- λ"). `nil` keeps the binding out of the bar.
@@ -86,12 +89,13 @@ public struct KeyBinding: Sendable {
   public var barRank: Int
 
   public init(
-    _ action: Action, keys: [Key], _ description: String, contexts: [KeyContext] = [.main],
+    _ action: Action, keys: [Key], _ description: String, detail: String? = nil, contexts: [KeyContext] = [.main],
     bar barLabel: String? = nil, rank barRank: Int = 100
   ) {
     self.action = action
     self.keys = keys
     self.description = description
+    self.detail = detail
     self.contexts = contexts
     self.barLabel = barLabel
     self.barRank = barRank
@@ -168,24 +172,44 @@ public struct KeyMap: Sendable {
   public static let standard = KeyMap(bindings: [
     KeyBinding(.runPause, keys: [.character(" ")], "run / pause training", bar: "run/pause", rank: 1),
     KeyBinding(.step, keys: [.character("n")], "one optimizer step", bar: "step", rank: 2),
-    KeyBinding(.finishStage, keys: [.character("s")], "finish the current stage", bar: "stage", rank: 7),
+    KeyBinding(
+      .finishStage, keys: [.character("s")], "finish the current stage", detail: "then evaluate every block", bar: "stage",
+      rank: 7),
     KeyBinding(.lambdaUp, keys: [.character("+"), .character("=")], "raise λ (next step)", bar: "λ", rank: 3),
     KeyBinding(.lambdaDown, keys: [.character("-")], "lower λ (next step)", bar: "λ", rank: 3),
     KeyBinding(.lambdaEdit, keys: [.character("L")], "type an exact λ", bar: "set λ", rank: 8),
-    KeyBinding(.lambdaTimesTen, keys: [.character("*")], "λ × 10 (next step)", bar: "λ×10", rank: 14),
+    KeyBinding(
+      .lambdaTimesTen, keys: [.character("*")], "λ × 10 (next step)", detail: "from 0 up to 10⁷ and beyond",
+      bar: "λ×10", rank: 14),
     KeyBinding(.lambdaDividedByTen, keys: [.character("/")], "λ / 10 (next step)", bar: "λ/10", rank: 14),
     KeyBinding(
       .lambdaFromSpectrum, keys: [.character("w")], "λ from the predicted curve: keep ½",
+      detail: "the global λ from the stage's predicted λ curve (`predict` on the screen, a few seconds): the λ "
+        + "at which this stage's training keeps half of its update, ‖Δ_λ‖_H/‖Δ_0‖_H = ½; the spectrum panel "
+        + "then reads the curve at the current λ",
       bar: "λ fit", rank: 14),
     KeyBinding(
       .targetWeightEdit, keys: [.character("W")], "type r* in (0, 1): λ from the curve",
+      detail: "r* is the retained fraction of the update; the module's own median-ρ λ(w*) stays on the "
+        + "spectrum panel, labelled as that module's view",
       bar: "keep", rank: 15),
     KeyBinding(
       .raceToggle, keys: [.character("r")], "race λ vs 0 or λ(w*=½) (r/Esc leaves)",
+      detail: "fork this stage from its start at the current λ and 0 once `w`/`W` set λ from the curve (the "
+        + "race realizes the predicted fraction), else λ(w* = 0.5) of the spectrum (or 0), trained in lockstep; "
+        + "one loss curve per λ, ‖Δ‖_H, then NDCG@5 per block with paired 95 % intervals against the first λ; "
+        + "the main run waits meanwhile and goes on unchanged",
       bar: "race", rank: 9),
-    KeyBinding(.raceTyped, keys: [.character("t")], "λ race at typed λ values (2–4)", bar: "race λs", rank: 16),
+    KeyBinding(
+      .raceTyped, keys: [.character("t")], "λ race at typed λ values (2–4)", detail: "commas: `0, 2e4, 1e5`",
+      bar: "race λs", rank: 16),
     KeyBinding(
       .theoryToggle, keys: [.character("v")], "w_k predicted vs realized (v/Esc leaves)",
+      detail: "displacement ratios of the last finished stage, retrained at the λ in force (`verify` on the "
+        + "screen; the title names that λ): how many directions have w_k < 0.05, 0.05–0.95, > 0.95, a log-log "
+        + "scatter of the 0.05–0.95 ones (the only ones that test the model), correlation, ‖Δ_λ‖/‖Δ_0‖, and in "
+        + "words whether the quadratic picture holds — or \"cannot be checked at this λ\" when no direction is "
+        + "in the band (set λ(0.5) with `w` first); rechecks each stage that finishes while open",
       bar: "verify", rank: 10),
     KeyBinding(
       .modulePrev, keys: [.named(.left), .character("h"), .character("[")], "previous module",
@@ -206,9 +230,15 @@ public struct KeyMap: Sendable {
     KeyBinding(.matrixToggle, keys: [.character("R")], "metrics per stage / R[t][j] matrix", bar: "R[t][j]", rank: 11),
     KeyBinding(
       .stageNext, keys: [.character("g")], "next finished stage: its loss, P_g, spectrum",
+      detail: "a finished run: its CE, penalty and total from log.jsonl, P_g at its end, its spectrum "
+        + "(computed on demand, kept in memory), marked `>` in the metrics table",
       bar: "stages", rank: 6),
     KeyBinding(.stagePrev, keys: [.character("G")], "previous finished stage"),
-    KeyBinding(.penaltyViewToggle, keys: [.character("b")], "penalty: heat map / sorted bars", bar: "bars", rank: 13),
+    KeyBinding(
+      .penaltyViewToggle, keys: [.character("b")], "penalty: heat map / sorted bars",
+      detail: "its last line: the selected module's penalty exact vs in the released code's bf16, and their "
+        + "gradients' cosine, for the last finished stage",
+      bar: "bars", rank: 13),
     KeyBinding(.togglePanel(1), keys: [.character("1")], "show / hide the loss chart"),
     KeyBinding(.togglePanel(2), keys: [.character("2")], "show / hide the per-module penalty"),
     KeyBinding(.togglePanel(3), keys: [.character("3")], "show / hide the spectrum and weights"),

@@ -1,4 +1,4 @@
-/// The key table as text, for `lorascope tui --help` and the README: the same
+/// The key table as text, for `lorascope tui --help`, the help overlay and the README: the same
 /// `KeyMap` that dispatches the keys, so the documentation cannot drift.
 extension KeyMap {
   /// One line per binding of `context`: keys padded to a column, then what they do.
@@ -12,7 +12,9 @@ extension KeyMap {
     }.joined(separator: "\n")
   }
 
-  /// Every context as a Markdown table (keys in code spans).
+  /// Every context as a Markdown table (keys in code spans, then the description and its
+  /// detail): README.md's key table is this text, checked by ReadmeKeyTableTests and printed by
+  /// the hidden `lorascope keys --markdown`.
   public func markdownTable() -> String {
     var lines: [String] = []
     for context in KeyContext.allCases {
@@ -23,7 +25,8 @@ extension KeyMap {
       lines.append("|---|---|")
       for binding in rows {
         let keys = binding.keys.map { "`\($0.label(unicode: true).replacingPipes)`" }.joined(separator: " ")
-        lines.append("| \(keys) | \(binding.description.replacingPipes) |")
+        let text = binding.description + (binding.detail.map { " — " + $0 } ?? "")
+        lines.append("| \(keys) | \(text.replacingPipes) |")
       }
     }
     return lines.joined(separator: "\n")

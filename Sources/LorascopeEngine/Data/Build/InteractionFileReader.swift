@@ -4,7 +4,7 @@ import Foundation
 /// Reads interaction files row by row into an `InteractionTable` (Docs/Design.md §4.4).
 ///
 /// CSV and TSV go through yaslab/CSV.swift's streaming reader (BOM, CRLF and quoted fields are
-/// its job); JSON Lines are read a line at a time. Columns are found by name, RecBole's typed
+/// its job); JSON Lines are read a line at a time by the engine's JSONParser. Columns are found by name, RecBole's typed
 /// headers (`user_id:token`) included. Every error names the file, the line and the column.
 enum InteractionFileReader {
   /// The file formats `data build` reads.
@@ -227,9 +227,15 @@ enum InteractionFileReader {
       func fail(_ key: String?, _ reason: String) -> LorascopeError {
         .invalidFile(path: path, reason: "line \(lineNumber)\(key.map { ", column \($0)" } ?? ""): \(reason)")
       }
-      guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-        throw fail(nil, "not a JSON object")
+      let parsed: JSONValue
+      do {
+        parsed = try JSONParser.parse(Array(line), rules: .datasetFiles)
+      } catch {
+        throw fail(nil, "not valid JSON: \(error.message) at column \(error.column)")
       }
+      guard let members = parsed.objectMembers else { throw fail(nil, "not a JSON object") }
+      // A repeated key keeps its last value, as JSONSerialization (which read these lines before) did.
+      let object = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
       if columns == nil {
         let keys = object.keys.sorted()
         let lowered = keys.map(columnKey)
@@ -247,7 +253,7 @@ enum InteractionFileReader {
       guard let userID = idString(object[c.user]), !userID.isEmpty else { throw fail(c.user, "missing or empty user id") }
       guard let itemID = idString(object[c.item]), !itemID.isEmpty else { throw fail(c.item, "missing or empty item id") }
       guard let timestamp = jsonNumber(object[c.time]) else {
-        throw fail(c.time, "timestamp \(object[c.time].map { "\($0)" } ?? "missing") is not a number")
+        throw fail(c.time, "timestamp \(object[c.time]?.snippet ?? "missing") is not a number")
       }
       rows += 1
       if let minimumRating, let key = c.rating {
@@ -280,23 +286,24 @@ enum InteractionFileReader {
   }
 
   /// An id given as a string or a number (integers without a fraction: `42`, not `42.0`).
-  private static func idString(_ value: Any?) -> String? {
+  private static func idString(_ value: JSONValue?) -> String? {
     switch value {
-    case let text as String: return trimmed(text)
-    case let number as NSNumber:
-      let double = number.doubleValue
+    case .string(let text): return trimmed(text)
+    case .number(let literal):
+      guard let double = Double(literal) else { return literal }
       if double == double.rounded(), abs(double) < 1e15 { return String(Int64(double)) }
-      return number.stringValue
+      return literal
+    // JSONSerialization read true and false as the numbers 1 and 0.
+    case .bool(let flag): return flag ? "1" : "0"
     default: return nil
     }
   }
 
-  private static func jsonNumber(_ value: Any?) -> Double? {
+  private static func jsonNumber(_ value: JSONValue?) -> Double? {
     switch value {
-    case let number as NSNumber:
-      let double = number.doubleValue
-      return double.isFinite ? double : nil
-    case let text as String: return number(text)
+    case .number: return value?.doubleValue
+    case .bool(let flag): return flag ? 1 : 0
+    case .string(let text): return number(text)
     default: return nil
     }
   }
