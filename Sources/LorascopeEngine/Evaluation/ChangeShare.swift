@@ -23,9 +23,9 @@ public struct ChangeShare: Codable, Equatable, Sendable {
     }
 
     /// CE(both) − CE(start) − (CE(lora) − CE(start)) − (CE(embeddings) − CE(start)): what the two
-    /// updates do together beyond the sum of what each does alone (§48).
+    /// updates do together beyond the sum of what each does alone (Docs/Math.md §48).
     public var interaction: Double { both - lora - embeddings + start }
-    /// The LoRA update's Shapley contribution: its effect averaged over both orders (§48).
+    /// The LoRA update's Shapley contribution: its effect averaged over both orders (Docs/Math.md §48).
     public var loraContribution: Double { ((lora - start) + (both - embeddings)) / 2 }
     /// The embedding/lm_head update's Shapley contribution.
     public var embeddingContribution: Double { ((embeddings - start) + (both - lora)) / 2 }
@@ -41,7 +41,7 @@ public struct ChangeShare: Codable, Equatable, Sendable {
     self.new = new
   }
 
-  /// Σ_sets |φ_L| / Σ_sets (|φ_L| + |φ_E|) (§48); nil when neither update changed any CE.
+  /// Σ_sets |φ_L| / Σ_sets (|φ_L| + |φ_E|) (Docs/Math.md §48); nil when neither update changed any CE.
   public var lora: Double? {
     let l = abs(old.loraContribution) + abs(new.loraContribution)
     let e = abs(old.embeddingContribution) + abs(new.embeddingContribution)

@@ -120,8 +120,8 @@ struct SpectrumReport: Encodable {
   /// ‖λ_eff ∇P‖/‖∇CE‖ over the adapter at v_t (probe of block t), and λ_eff·Σ_g P_g in nats.
   let penaltyGradientRatio: Double?
   let penaltyNats: Double?
-  /// The stage's CE change split between its LoRA and embedding/lm_head updates (Docs/Math.md
-  /// §48); absent when embeddings did not train or the stage is not finished.
+  /// The stage's CE change split between its LoRA and embedding/lm_head updates
+  /// (Docs/Math.md §48); absent when embeddings did not train or the stage is not finished.
   var changeShare: ChangeShare? = nil
 
   enum CodingKeys: String, CodingKey {
@@ -201,7 +201,7 @@ struct SpectrumReport: Encodable {
       out += "the stage is not finished: no v_t yet, so no penalty, inertness or bf16 comparison\n"
     }
     if let share = changeShare, let lora = share.lora, let embeddings = share.embeddings {
-      out += String(format: "CE change of the stage: %.0f %% through LoRA, %.0f %% through embeddings/lm_head (Math §48)%@\n",
+      out += String(format: "CE change of the stage: %.0f %% through LoRA, %.0f %% through embeddings/lm_head (Docs/Math.md §48)%@\n",
                     lora * 100, embeddings * 100,
                     share.anchorCannotReachMost ? "; λ anchors only the LoRA part and cannot reach most of it" : "")
     }
