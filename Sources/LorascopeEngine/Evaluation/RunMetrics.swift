@@ -26,13 +26,16 @@ public struct StageMetrics: Codable, Equatable, Sendable {
   /// The stage-0 cache entry this stage was taken from instead of being trained here (nil: trained
   /// in this run; Docs/Architecture.md, "Stage-0 reuse").
   public var reusedFrom: String?
+  /// With embeddings and lm_head trained, stage t ≥ 1's CE change split between the LoRA update
+  /// and the embedding/lm_head update (Docs/Math.md §48); nil (absent) otherwise.
+  public var changeShare: ChangeShare?
 
   enum CodingKeys: String, CodingKey {
     case stage, own, perBlock = "per_block", validationCE = "validation_ce", trainSteps = "train_steps"
     case trainSeconds = "train_seconds", evaluationSeconds = "evaluation_seconds"
     case finalCE = "final_ce", finalPenalty = "final_penalty"
     case penaltyGradientRatio = "penalty_gradient_ratio", penaltyNats = "penalty_nats"
-    case reusedFrom = "reused_from", baselineCE = "baseline_ce", baselines
+    case reusedFrom = "reused_from", baselineCE = "baseline_ce", baselines, changeShare = "change_share"
   }
 
   /// The backbone learned little: validation CE above `CodeFrequencyBaseline.learnedLittleRatio`

@@ -59,6 +59,8 @@ public final class ContinualSession {
   /// Embeddings and lm_head after each finished stage, when the recipe trains them.
   private var embeddingStates: [(embeddings: [Float], lmHead: [Float])] = []
   private var stageStart = Date()
+  /// The adapter stage t started from, kept only when embeddings train (Docs/Math.md §48).
+  private var stageStartAdapter: FloatBuffer?
   private var backboneStart = Date()
   private var lastRecord: StepRecord?
   private var pendingLog: [StepRecord] = []
@@ -394,6 +396,7 @@ public final class ContinualSession {
       penalty = setup.penalty
       anchorMetric = setup.metric
       trainer = setup.trainer(on: setup.model)
+      stageStartAdapter = config.trainEmbeddings ? setup.model.lora?.clone() : nil
       if !config.method.definition.trainsAfterBlockZero {
         // Nothing trains: finish at once with the state of stage 0.
         stageObserver = nil
@@ -437,6 +440,8 @@ public final class ContinualSession {
       penaltyNats: penalty == nil || stagePenalties.isEmpty ? nil : stagePenalties.reduce(0, +) / Double(stagePenalties.count))
     result.baselineCE = baselineCrossEntropy(block: t)
     try recordCountingBaselines(of: &result)
+    result.changeShare = try measureChangeShare(stage: t, finished: m, start: stageStartAdapter, newCE: validCE)
+    stageStartAdapter = nil
     metrics.stages.append(result)
     let state = try config.method.definition.stateAfterStage(methodStage(t), observer: stageObserver)
     stageObserver = nil

@@ -101,7 +101,8 @@ struct SpectrumCommand: ParsableCommand {
         stage: options.stage, lambda: strength.lambda, probeSize: options.probe, seed: session.config.seed) : nil
     let report = SpectrumReport(
       analysis: analysis, strength: strength, directions: directions, modulePenalties: precision,
-      penaltyGradientRatio: inertness?.ratio, penaltyNats: inertness?.nats)
+      penaltyGradientRatio: inertness?.ratio, penaltyNats: inertness?.nats,
+      changeShare: session.metrics.stages.first { $0.stage == options.stage }?.changeShare)
     if let dump { try report.dump(to: URL(fileURLWithPath: dump)) }
     if json { try printJSON(report) } else { print(report.render()) }
   }
@@ -119,12 +120,16 @@ struct SpectrumReport: Encodable {
   /// ‖λ_eff ∇P‖/‖∇CE‖ over the adapter at v_t (probe of block t), and λ_eff·Σ_g P_g in nats.
   let penaltyGradientRatio: Double?
   let penaltyNats: Double?
+  /// The stage's CE change split between its LoRA and embedding/lm_head updates
+  /// (Docs/Math.md §48); absent when embeddings did not train or the stage is not finished.
+  var changeShare: ChangeShare? = nil
 
   enum CodingKeys: String, CodingKey {
     case selection, method, metric, fisher, rho, weights, eps, lambda, lambdaEff = "lambda_eff", shiftRho = "shift_rho"
     case shiftCount = "shift_count", gaugeCount = "gauge_count", plasticCount = "plastic_count", probe, dimension
     case topDirections = "top_directions", modules, suggestedLambda = "suggested_lambda"
     case penaltyGradientRatio = "penalty_gradient_ratio", penaltyNats = "penalty_nats"
+    case changeShare = "change_share"
   }
 
   /// λ(w*) for w* = 0.9, 0.5, 0.1 at the median resolved ρ (`LambdaGuidance`), keyed "0.9", "0.5", "0.1".
@@ -173,6 +178,7 @@ struct SpectrumReport: Encodable {
     try c.encode(suggestedLambda, forKey: .suggestedLambda)
     try c.encode(penaltyGradientRatio, forKey: .penaltyGradientRatio)
     try c.encode(penaltyNats, forKey: .penaltyNats)
+    try c.encodeIfPresent(changeShare, forKey: .changeShare)
   }
 
   func render() -> String {
@@ -193,6 +199,11 @@ struct SpectrumReport: Encodable {
                     ratio < PenaltyInertness.inertThreshold ? " (λ inert)" : "")
     } else if modulePenalties == nil {
       out += "the stage is not finished: no v_t yet, so no penalty, inertness or bf16 comparison\n"
+    }
+    if let share = changeShare, let lora = share.lora, let embeddings = share.embeddings {
+      out += String(format: "CE change of the stage: %.0f %% through LoRA, %.0f %% through embeddings/lm_head (Docs/Math.md §48)%@\n",
+                    lora * 100, embeddings * 100,
+                    share.anchorCannotReachMost ? "; λ anchors only the LoRA part and cannot reach most of it" : "")
     }
     if !suggestedLambda.isEmpty {
       out += "λ that puts the median resolved ρ at w = 0.9 / 0.5 / 0.1: "

@@ -14,7 +14,14 @@ struct LossPanel {
   func draw(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
     let showsBackbone = snapshot.phase?.isBackbone == true || snapshot.adapterLoss.isEmpty
     let history = showsBackbone ? snapshot.backboneLoss : snapshot.adapterLoss
-    let title = showsBackbone ? "Loss (backbone pretraining, block 0)" : "Loss: CE, penalty, total"
+    var title = showsBackbone ? "Loss (backbone pretraining, block 0)" : "Loss: CE, penalty, total"
+    // The penalty curve is λ_eff·Σ_g P_g: the title names the λ it is weighed with (a shown stage's
+    // as the run trained it, else the λ in force).
+    if !showsBackbone && history.hasPenalty && snapshot.run.method.usesLambda {
+      // 80 columns give the panel 38 cells beside the trailer: the short name keeps the λ.
+      title = (rect.width >= 60 ? title : "Loss") + " · λ " + (snapshot.shownStage.map { MetricsPanel.lambdaText(stage: $0, history: snapshot.lambdaHistory) }
+        ?? NumberFormat.compact(snapshot.strength.lambda, significant: 3))
+    }
     // A finished stage shown with g names itself and its key (issue 28 item 1).
     let trailer = snapshot.shownStage.map { "stage \($0) · g" } ?? (showsBackbone ? "" : snapshot.phase.map { "stage \($0.stage)" } ?? "")
     let inner = Box(title: title, trailer: trailer).draw(into: &canvas, rect: rect, glyphs: glyphs)

@@ -27,11 +27,43 @@ struct MetricsPanel {
       CenteredMessage.draw("no stage evaluated yet (s finishes the stage)", into: &canvas, rect: inner, glyphs: glyphs)
       return
     }
-    if state.showMatrix {
-      Table.stageMatrix(snapshot.matrix, decimals: 4).draw(into: &canvas, rect: inner, glyphs: glyphs)
-    } else {
-      stageTable().draw(into: &canvas, rect: inner, glyphs: glyphs)
+    var tableRect = inner
+    // What the anchor cannot reach (Docs/Math.md §48) on the last row, once a stage measured it.
+    if inner.height >= 3, let (stage, share) = shownChangeShare(),
+      let (text, style) = Self.changeShareLine(share, stage: stage, width: inner.width, glyphs: glyphs)
+    {
+      tableRect = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - 1)
+      canvas.put(
+        row: inner.bottom - 1, col: inner.col,
+        text: DisplayWidth.truncate(text, to: inner.width, ellipsis: glyphs.ellipsis), style: style, clippedTo: inner)
     }
+    if state.showMatrix {
+      Table.stageMatrix(snapshot.matrix, decimals: 4).draw(into: &canvas, rect: tableRect, glyphs: glyphs)
+    } else {
+      stageTable().draw(into: &canvas, rect: tableRect, glyphs: glyphs)
+    }
+  }
+
+  /// The change share of the stage shown with `g`, else of the last finished stage that has one.
+  private func shownChangeShare() -> (Int, ChangeShare)? {
+    let candidates = snapshot.stages.filter { snapshot.shownStage == nil || $0.stage == snapshot.shownStage }
+    guard let last = candidates.last(where: { $0.changeShare != nil }), let share = last.changeShare else { return nil }
+    return (last.stage, share)
+  }
+
+  /// "stage 3 CE change: LoRA 38 % · embeddings+head 62 %: λ cannot reach most of it" (caution
+  /// style; embeddings+head = embeddings and lm_head, which the penalty does not anchor), or the
+  /// shares alone when LoRA carries most; a short form when the long one does not fit `width`
+  /// (80 columns give the panel 38 cells). Nil when nothing changed.
+  static func changeShareLine(_ share: ChangeShare, stage: Int, width: Int, glyphs: GlyphSet) -> (String, CellStyle)? {
+    guard let lora = share.lora, let embeddings = share.embeddings else { return nil }
+    let l = "\(Int((lora * 100).rounded())) %", e = "\(Int((embeddings * 100).rounded())) %"
+    let cannot = share.anchorCannotReachMost
+    let long = "stage \(stage) CE change: LoRA \(l) · embeddings+head \(e)"
+      + (cannot ? ": λ cannot reach most of it" : " (λ anchors only LoRA)")
+    let short = cannot ? "λ cannot reach \(e) of stage \(stage) (emb.)" : "stage \(stage): LoRA \(l) · emb. \(e)"
+    let text = glyphs.text(DisplayWidth.of(glyphs.text(long)) <= width ? long : short)
+    return (text, cannot ? .warn : .dim)
   }
 
   private func averageLaterBlocks() -> Double? {

@@ -4,8 +4,16 @@ import LorascopeEngine
 /// (Docs/Design.md §3, §7) for the selected module or the joint view. The shift and
 /// gauge directions are written apart by `SpectrumPlot`. The weights are
 /// computed here from the UI's λ, so they move the instant λ changes; ρ only
-/// changes when the worker delivers a new spectrum.
+/// changes when the worker delivers a new spectrum. Once the stage has a predicted λ curve
+/// (Docs/Math.md §45) and the panel has the room, the curve is drawn under (or beside) the
+/// spectrum with the λ in force and a finished race's realized points (`RetainedCurvePlot`).
+/// The title names the λ the weights are computed at.
 struct SpectrumPanel {
+  /// The curve goes under the spectrum from this many plot rows on…
+  static let stackedCurveRows = 14
+  /// …else beside it from this width on; below both only the curve's line is shown.
+  static let sideBySideCurveWidth = 70
+
   let state: DashboardState
   let snapshot: DashboardSnapshot
 
@@ -14,7 +22,8 @@ struct SpectrumPanel {
     var wanted = state.joint ? "joint" : shortLabel(moduleName(state.selectedModule))
     // Browsing a finished run (g), the stage of the drawn spectrum leads: it is what changes.
     if snapshot.shownStage != nil, let result = spectrum.result { wanted = "stage \(result.stage) · " + wanted }
-    let title = rect.width >= 60 ? Panel.spectrum.title : "ρ_k and w_k"
+    let lambdaText = state.usesLambda ? " · λ " + NumberFormat.compact(state.lambda, significant: 3) : ""
+    let title = (rect.width >= 60 ? Panel.spectrum.title : "ρ_k and w_k") + lambdaText
     let inner = Box(title: title, trailer: wanted).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard inner.height >= 2 else { return }
     // A guidance line (λ for w* = 0.9, 0.5, 0.1) above the status line when there is room.
@@ -23,8 +32,15 @@ struct SpectrumPanel {
     }
     let curve = snapshot.currentLambdaCurve
     let showsGuidance = (guidance != nil || curve != nil) && state.usesLambda && inner.height >= 8
-    let plotRect = Rect(
+    let plotArea = Rect(
       row: inner.row, col: inner.col, width: inner.width, height: inner.height - (showsGuidance ? 2 : 1))
+    let (plotRect, curveRect) = state.usesLambda && curve != nil ? Self.split(plotArea) : (plotArea, nil)
+    if let curve, let curveRect {
+      RetainedCurvePlot(
+        predicted: curve.curve.map { ChartPoint(x: $0.lambda, y: $0.retainedH) },
+        realized: Self.racePoints(snapshot.race, stage: curve.stage), lambda: state.lambda
+      ).draw(into: &canvas, rect: curveRect, glyphs: glyphs)
+    }
     let lambdaEff = (snapshot.run.strength(lambda: state.lambda) ?? snapshot.strength).effective
     let empty: String
     switch spectrum.status {
@@ -57,6 +73,33 @@ struct SpectrumPanel {
         style: .accent, clippedTo: line)
     }
     drawStatus(into: &canvas, row: inner.bottom - 1, inner: inner, lambdaEff: lambdaEff, glyphs: glyphs)
+  }
+
+  /// The spectrum's and the λ curve's rectangles: stacked when tall, side by side when wide,
+  /// else the spectrum alone.
+  static func split(_ area: Rect) -> (Rect, Rect?) {
+    if area.height >= stackedCurveRows {
+      let upper = area.height - area.height * 9 / 20
+      return (
+        Rect(row: area.row, col: area.col, width: area.width, height: upper),
+        Rect(row: area.row + upper, col: area.col, width: area.width, height: area.height - upper))
+    }
+    if area.width >= sideBySideCurveWidth {
+      let left = area.width - area.width * 2 / 5
+      return (
+        Rect(row: area.row, col: area.col, width: left - 1, height: area.height),
+        Rect(row: area.row, col: area.col + left, width: area.width - left, height: area.height))
+    }
+    return (area, nil)
+  }
+
+  /// A finished race of `stage` read as realized retained fractions: each lane's ‖Δ_λ‖_H over the
+  /// λ = 0 lane's (Docs/Math.md §45, what the curve predicts), nothing without a λ = 0 lane.
+  static func racePoints(_ race: RacePanelState, stage: Int) -> [ChartPoint] {
+    guard let result = race.result, result.stage == stage,
+      let free = result.lanes.first(where: { $0.lambda == 0 })?.displacementH, free > 0
+    else { return [] }
+    return result.lanes.filter { $0.lambda > 0 }.map { ChartPoint(x: $0.lambda, y: $0.displacementH / free) }
   }
 
   /// "λ for w=.9 2.1e3 · w=½ 1.9e4 · w=.1 1.7e5 · joint w=½ 2.6e4 (median ρ, this view)": the
