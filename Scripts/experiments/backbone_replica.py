@@ -50,7 +50,7 @@ def encode(its):
     t = [1]; ii = [-1]
     for it in its: t += item_tokens(it); ii += [iid[it]] * S
     return t, ii
-# training windows, packed as lorascope packs them (Design §4.3)
+# training windows, packed as lorascope packs them (Docs/Design.md §4.3)
 train = []
 for full, npv in users:
     tr = full[:-2]; first = max(npv, 1); end = len(tr) - 1
