@@ -277,7 +277,7 @@ run_finished_scenario() {
   local before
   before="$(tree_sums "$dir/run")"
   SIZE=80x24 start "$session" xterm-256color "$dir" tui --run-dir "$dir/run" --cache "$dir/cache"
-  wait_for "$session" "Loss: CE, penalty.*stage 4 · g" 30
+  wait_for "$session" "Loss.*stage 4 · g" 30
   check "[finished] the loss panel opens on the last stage (4)" $?
   # The loss panel is the left half: its rows hold a braille curve, not a message.
   screen "$session" | python3 -c '
