@@ -246,6 +246,16 @@ enum InteractionTables {
     #expect(rating.contains("no rating"), "\(rating)")
   }
 
+  @Test("a JSON Lines line longer than 1 MiB is refused, naming the file, the line and the limit")
+  func longJSONLinesLineIsRefused() throws {
+    // 3 MiB without a newline: read whole before, it would cost its full size.
+    let noNewline = "{\"user\": \"u\", \"item\": \"i\", \"timestamp\": 1, \"pad\": \"" + String(repeating: "x", count: 3 << 20) + "\"}"
+    let whole = try buildError(noNewline, file: "t.jsonl")
+    #expect(whole.contains("t.jsonl: line 1 is longer than the limit of 1048576 bytes"), "\(whole)")
+    let second = try buildError("{\"user\": \"u\", \"item\": \"i\", \"timestamp\": 1}\n" + noNewline + "\n", file: "t.jsonl")
+    #expect(second.contains("t.jsonl: line 2 is longer than the limit"), "\(second)")
+  }
+
   @Test func anExistingDirectoryIsKeptUnlessOverwritten() throws {
     let scratch = try DatasetScratchDirectory()
     try scratch.write(["t.csv": InteractionTables.csv(InteractionTables.rows)])

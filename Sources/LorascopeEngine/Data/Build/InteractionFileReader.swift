@@ -96,6 +96,10 @@ enum InteractionFileReader {
       reason: "line 1: no \(what) column (looked for \(names.joined(separator: ", ")); the header has \(header.map { ErrorQuote.quoted($0) }.joined(separator: ", ")))")
   }
 
+  /// The longest JSON Lines line read (1 MiB): one interaction is a few hundred bytes, and a file
+  /// without newlines must not be held whole in memory.
+  static let maxLineBytes = 1 << 20
+
   // MARK: - CSV / TSV
 
   private static func readDelimited(
@@ -217,6 +221,11 @@ enum InteractionFileReader {
     var belowMinimum = 0
     var columns: (user: String, item: String, time: String, rating: String?)?
     var sawAnyByte = false
+    func lineTooLong(_ line: Int) -> LorascopeError {
+      .invalidFile(
+        path: path,
+        reason: "line \(line) is longer than the limit of \(maxLineBytes) bytes (1 MiB) for one JSON Lines record; is the file JSON Lines, one object per line?")
+    }
 
     func handleLine(_ bytes: ArraySlice<UInt8>) throws {
       lineNumber += 1
@@ -273,10 +282,13 @@ enum InteractionFileReader {
       pending.append(contentsOf: chunk)
       var start = pending.startIndex
       while let newline = pending[start...].firstIndex(of: 0x0A) {
+        guard newline - start <= maxLineBytes else { throw lineTooLong(lineNumber + 1) }
         try handleLine(pending[start..<newline])
         start = newline + 1
       }
       pending.removeSubrange(..<start)
+      // A file without newlines would otherwise be held whole in memory.
+      guard pending.count <= maxLineBytes else { throw lineTooLong(lineNumber + 1) }
     }
     if !pending.isEmpty { try handleLine(pending[...]) }
     guard sawAnyByte, let c = columns else { throw LorascopeError.invalidFile(path: path, reason: "the file is empty") }
