@@ -256,6 +256,22 @@ enum InteractionTables {
     #expect(second.contains("t.jsonl: line 2 is longer than the limit"), "\(second)")
   }
 
+  @Test("a CSV line longer than 1 MiB, a FIFO and a pipe are refused at once, naming the file")
+  func longCSVLineAndNonRegularFilesAreRefused() throws {
+    let long = try buildError("user_id,item_id,timestamp\nu,i,1\n" + String(repeating: "x", count: (1 << 20) + 10))
+    #expect(long.contains("t.csv: line 3 is longer than the limit of 1048576 bytes"), "\(long)")
+    let started = Date()
+    let fifo = try buildError("user_id,item_id,timestamp\nu,i,1\n") { options in
+      let path = options.interactions[0] + ".fifo"
+      #expect(mkfifo(path, 0o644) == 0)
+      options.interactions = [path]
+    }
+    #expect(fifo.contains("t.csv.fifo: is not a regular file") && fifo.contains("decompress it to a file"), "\(fifo)")
+    let device = try buildError("user_id,item_id,timestamp\nu,i,1\n") { $0.interactions = ["/dev/zero"] }
+    #expect(device.contains("/dev/zero: is not a regular file"), "\(device)")
+    #expect(Date().timeIntervalSince(started) < 10)
+  }
+
   @Test func anExistingDirectoryIsKeptUnlessOverwritten() throws {
     let scratch = try DatasetScratchDirectory()
     try scratch.write(["t.csv": InteractionTables.csv(InteractionTables.rows)])
