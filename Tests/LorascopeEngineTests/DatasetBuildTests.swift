@@ -272,6 +272,28 @@ enum InteractionTables {
     #expect(Date().timeIntervalSince(started) < 10)
   }
 
+  @Test("--out as a symbolic link or under a file, and a NaN --min-rating, are refused before reading, naming them")
+  func hostileOutAndRating() throws {
+    let scratch = try DatasetScratchDirectory()
+    try FileManager.default.createDirectory(atPath: scratch.file("keep"), withIntermediateDirectories: true)
+    try scratch.write(["afile": "x", "keep/victim": "v"])
+    try FileManager.default.createSymbolicLink(atPath: scratch.file("dangling"), withDestinationPath: scratch.file("nowhere"))
+    try FileManager.default.createSymbolicLink(atPath: scratch.file("dirlink"), withDestinationPath: scratch.file("keep"))
+    let dangling = try buildError("user_id,item_id,timestamp\nu,i,1\n") { $0.out = scratch.file("dangling") }
+    #expect(dangling.contains("dangling: --out is a symbolic link"), "\(dangling)")
+    let dir = try buildError("user_id,item_id,timestamp\nu,i,1\n") {
+      $0.out = scratch.file("dirlink")
+      $0.overwrite = true
+    }
+    #expect(dir.contains("dirlink: --out is a symbolic link"), "\(dir)")
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scratch.file("dirlink")) == scratch.file("keep"))
+    #expect(FileManager.default.fileExists(atPath: scratch.file("keep/victim")))
+    let underFile = try buildError("user_id,item_id,timestamp\nu,i,1\n") { $0.out = scratch.file("afile/x") }
+    #expect(underFile.contains("afile is not a directory"), "\(underFile)")
+    let rating = try buildError("user_id,item_id,timestamp,rating\nu,i,1,4\n") { $0.minimumRating = .nan }
+    #expect(rating.contains("--min-rating must be a finite number"), "\(rating)")
+  }
+
   @Test func anExistingDirectoryIsKeptUnlessOverwritten() throws {
     let scratch = try DatasetScratchDirectory()
     try scratch.write(["t.csv": InteractionTables.csv(InteractionTables.rows)])
