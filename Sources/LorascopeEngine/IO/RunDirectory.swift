@@ -177,7 +177,18 @@ public final class RunDirectory: @unchecked Sendable {
 
   /// Every complete line of log.jsonl decoded as `T` (lines of other shapes are skipped).
   public func readLog<T: Decodable>(_ type: T.Type) throws -> [T] {
-    guard let data = FileManager.default.contents(atPath: logURL.path) else { return [] }
+    // No log yet is an empty log; a log that cannot be read (a FIFO, a device, a size beyond
+    // memory) is named, never read as empty.
+    var link = stat()
+    guard stat(logURL.path, &link) == 0 || errno != ENOENT else { return [] }
+    let data: Data
+    do {
+      data = Data(try RegularFileReader.bytes(atPath: logURL.path, what: "\(logURL.path) (the training log)", remedy: "the log is damaged or not lorascope's"))
+    } catch RegularFileReader.Failure.notRegularFile {
+      throw LorascopeError.invalidFile(path: logURL.path, reason: "is not a regular file (a FIFO or a device); a run's log is a file")
+    } catch RegularFileReader.Failure.cannotOpen(let why) {
+      throw LorascopeError.invalidFile(path: logURL.path, reason: "cannot open the file: \(why)")
+    }
     let dec = JSONDecoder()
     return data.split(separator: 0x0A).compactMap { try? dec.decode(T.self, from: Data($0)) }
   }

@@ -47,7 +47,11 @@ struct ExportScalarsCommand: ParsableCommand {
     if format == .tensorboard {
       guard out != "-" else { throw ValidationError("--format tensorboard writes a directory: --out - is for jsonl and csv") }
       let directory = URL(fileURLWithPath: out)
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      do {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      } catch {
+        throw LorascopeError.io("cannot create the --out directory \(out): \(((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription)")
+      }
       let now = Date().timeIntervalSince1970
       let file = directory.appendingPathComponent(TensorBoardEvents.fileName(wallTime: now))
       try AtomicFile.write(TensorBoardEvents.file(rows, wallTime: now), to: file)
@@ -66,7 +70,19 @@ struct ExportScalarsCommand: ParsableCommand {
   /// A typo in --out must not cost a file: an existing file is replaced only with --overwrite,
   /// and this is checked before the run is read, so the refusal comes at once.
   func checkOutput() throws {
-    guard format != .tensorboard, out != "-" else { return }
+    guard out != "-" else { return }
+    // Never written through a symbolic link (a file link would be replaced, a directory link written into).
+    var link = stat()
+    if lstat(out, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+      throw ValidationError("--out \(out) is a symbolic link; give the path it points to, or remove the link")
+    }
+    if format == .tensorboard {
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw ValidationError("--out \(out) exists and is not a directory; --format tensorboard writes a directory")
+      }
+      return
+    }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
     guard !isDirectory.boolValue else { throw ValidationError("--out \(out) is a directory; --format \(format.rawValue) writes a file") }
