@@ -44,6 +44,8 @@ struct ExportScalarsCommandTests {
     #expect(try String(contentsOf: victim, encoding: .utf8) == "keep\n")
     let tensorboardOnFile = try ExportScalarsCommand.parse(["--run-dir", missingRun, "--format", "tensorboard", "--out", victim.path])
     #expect { try tensorboardOnFile.run() } throws: { "\($0)".contains("exists and is not a directory") }
+    let tensorboardUnderFile = try ExportScalarsCommand.parse(["--run-dir", missingRun, "--format", "tensorboard", "--out", victim.path + "/x"])
+    #expect { try tensorboardUnderFile.run() } throws: { "\($0)".contains("victim.txt is not a directory") && !"\($0)".contains("Cocoa") }
 
     let run = dir.appendingPathComponent("run")
     try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)

@@ -50,7 +50,7 @@ struct ExportScalarsCommand: ParsableCommand {
       do {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       } catch {
-        throw LorascopeError.io("cannot create the --out directory \(out): \(((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription)")
+        throw LorascopeError.io("cannot create the --out directory \(out): \(error.localizedDescription)")
       }
       let now = Date().timeIntervalSince1970
       let file = directory.appendingPathComponent(TensorBoardEvents.fileName(wallTime: now))
@@ -80,6 +80,12 @@ struct ExportScalarsCommand: ParsableCommand {
       var isDirectory: ObjCBool = false
       if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
         throw ValidationError("--out \(out) exists and is not a directory; --format tensorboard writes a directory")
+      }
+      // The nearest existing ancestor must be a directory: name a file in the way plainly.
+      var ancestor = URL(fileURLWithPath: out).standardizedFileURL
+      while !FileManager.default.fileExists(atPath: ancestor.path), ancestor.path != "/" { ancestor = ancestor.deletingLastPathComponent() }
+      if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw ValidationError("cannot create the --out directory \(out): \(ancestor.path) is not a directory")
       }
       return
     }
