@@ -54,5 +54,7 @@ struct ExportScalarsCommandTests {
     #expect(try opened.readLog(StepRecord.self).isEmpty)
     #expect(mkfifo(opened.logURL.path, 0o644) == 0)
     #expect { _ = try opened.readLog(StepRecord.self) } throws: { "\($0)".contains("log.jsonl") && "\($0)".contains("not a regular file") }
+    try FileManager.default.createSymbolicLink(atPath: run.appendingPathComponent("metrics.json").path, withDestinationPath: "/dev/zero")
+    #expect { _ = try opened.readMetrics() } throws: { "\($0)".contains("metrics.json") && "\($0)".contains("not a regular file") }
   }
 }

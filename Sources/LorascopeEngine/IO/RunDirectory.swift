@@ -201,7 +201,17 @@ public final class RunDirectory: @unchecked Sendable {
   }
 
   static func readJSON<T: Decodable>(_ type: T.Type, at url: URL) throws -> T? {
-    guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+    // Missing is nil; a FIFO, a device or a size beyond memory is named, never read as missing.
+    var status = stat()
+    guard stat(url.path, &status) == 0 || errno != ENOENT else { return nil }
+    let data: Data
+    do {
+      data = Data(try RegularFileReader.bytes(atPath: url.path, what: url.path, remedy: "the file is damaged or not lorascope's"))
+    } catch RegularFileReader.Failure.notRegularFile {
+      throw LorascopeError.invalidFile(path: url.path, reason: "is not a regular file (a FIFO or a device); a run's files are regular files")
+    } catch RegularFileReader.Failure.cannotOpen(let why) {
+      throw LorascopeError.invalidFile(path: url.path, reason: "cannot open the file: \(why)")
+    }
     do { return try JSONDecoder().decode(T.self, from: data) } catch {
       throw LorascopeError.invalidFile(path: url.path, reason: "cannot decode: \(error)")
     }
