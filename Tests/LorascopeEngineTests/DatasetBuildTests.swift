@@ -372,4 +372,18 @@ enum InteractionTables {
       #expect((dataset.items.codes[item][0] == reference) == even, "\(id)")
     }
   }
+
+  @Test("a .npy header whose shape overflows (2^62 × 4) is refused, not a trap")
+  func npyShapeOverflow() throws {
+    let scratch = try DatasetScratchDirectory()
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }"
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+    try Data(bytes).write(to: URL(fileURLWithPath: scratch.file("huge.npy")))
+    try scratch.write(["ids.txt": "i0\n"])
+    #expect { _ = try ItemEmbeddingFile.read(npy: scratch.file("huge.npy"), ids: scratch.file("ids.txt")) } throws: {
+      "\($0)".contains("huge.npy") && "\($0)".contains("data bytes for shape [4611686018427387904, 4]")
+    }
+  }
 }
