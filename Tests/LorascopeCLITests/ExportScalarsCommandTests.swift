@@ -47,6 +47,13 @@ struct ExportScalarsCommandTests {
     let tensorboardUnderFile = try ExportScalarsCommand.parse(["--run-dir", missingRun, "--format", "tensorboard", "--out", victim.path + "/x"])
     #expect { try tensorboardUnderFile.run() } throws: { "\($0)".contains("victim.txt is not a directory") && !"\($0)".contains("Cocoa") }
 
+    let fifo = dir.appendingPathComponent("fifo")
+    #expect(mkfifo(fifo.path, 0o644) == 0)
+    let onFIFO = try ExportScalarsCommand.parse(["--run-dir", missingRun, "--format", "csv", "--out", fifo.path, "--overwrite"])
+    #expect { try onFIFO.run() } throws: { "\($0)".contains("is not a regular file") }
+    var status = stat()
+    #expect(lstat(fifo.path, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+
     let run = dir.appendingPathComponent("run")
     try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
     try Data("{}".utf8).write(to: run.appendingPathComponent("config.json"))

@@ -60,7 +60,11 @@ struct ExportScalarsCommand: ParsableCommand {
     }
     let text = format == .jsonl ? ScalarExport.jsonLines(rows) : ScalarExport.csv(rows)
     if out == "-" {
-      FileHandle.standardOutput.write(Data(text.utf8))
+      // FileHandle.write(_:) traps when standard output is closed; this form throws.
+      do { try FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) } catch {
+        let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+        throw LorascopeError.io("cannot write the scalars to standard output (--out -): \(reason ?? error.localizedDescription)")
+      }
     } else {
       try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
       FileHandle.standardError.write(Data("lorascope: \(rows.count) scalars written to \(out)\n".utf8))
@@ -92,6 +96,11 @@ struct ExportScalarsCommand: ParsableCommand {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
     guard !isDirectory.boolValue else { throw ValidationError("--out \(out) is a directory; --format \(format.rawValue) writes a file") }
+    // The file is replaced by a rename: a device or a FIFO (as root, even /dev/null) would be
+    // replaced by a regular file. Write to standard output (--out -) to reach one.
+    guard link.st_mode & S_IFMT == S_IFREG else {
+      throw ValidationError("--out \(out) is not a regular file (a device or a FIFO); it would be replaced, not written to: use --out - and redirect")
+    }
     guard overwrite else { throw ValidationError("--out \(out) exists; pass --overwrite to replace it") }
   }
 }
