@@ -246,6 +246,54 @@ enum InteractionTables {
     #expect(rating.contains("no rating"), "\(rating)")
   }
 
+  @Test("a JSON Lines line longer than 1 MiB is refused, naming the file, the line and the limit")
+  func longJSONLinesLineIsRefused() throws {
+    // 3 MiB without a newline: read whole before, it would cost its full size.
+    let noNewline = "{\"user\": \"u\", \"item\": \"i\", \"timestamp\": 1, \"pad\": \"" + String(repeating: "x", count: 3 << 20) + "\"}"
+    let whole = try buildError(noNewline, file: "t.jsonl")
+    #expect(whole.contains("t.jsonl: line 1 is longer than the limit of 1048576 bytes"), "\(whole)")
+    let second = try buildError("{\"user\": \"u\", \"item\": \"i\", \"timestamp\": 1}\n" + noNewline + "\n", file: "t.jsonl")
+    #expect(second.contains("t.jsonl: line 2 is longer than the limit"), "\(second)")
+  }
+
+  @Test("a CSV line longer than 1 MiB, a FIFO and a pipe are refused at once, naming the file")
+  func longCSVLineAndNonRegularFilesAreRefused() throws {
+    let long = try buildError("user_id,item_id,timestamp\nu,i,1\n" + String(repeating: "x", count: (1 << 20) + 10))
+    #expect(long.contains("t.csv: line 3 is longer than the limit of 1048576 bytes"), "\(long)")
+    let started = Date()
+    let fifo = try buildError("user_id,item_id,timestamp\nu,i,1\n") { options in
+      let path = options.interactions[0] + ".fifo"
+      #expect(mkfifo(path, 0o644) == 0)
+      options.interactions = [path]
+    }
+    #expect(fifo.contains("t.csv.fifo: is not a regular file") && fifo.contains("decompress it to a file"), "\(fifo)")
+    let device = try buildError("user_id,item_id,timestamp\nu,i,1\n") { $0.interactions = ["/dev/zero"] }
+    #expect(device.contains("/dev/zero: is not a regular file"), "\(device)")
+    #expect(Date().timeIntervalSince(started) < 10)
+  }
+
+  @Test("--out as a symbolic link or under a file, and a NaN --min-rating, are refused before reading, naming them")
+  func hostileOutAndRating() throws {
+    let scratch = try DatasetScratchDirectory()
+    try FileManager.default.createDirectory(atPath: scratch.file("keep"), withIntermediateDirectories: true)
+    try scratch.write(["afile": "x", "keep/victim": "v"])
+    try FileManager.default.createSymbolicLink(atPath: scratch.file("dangling"), withDestinationPath: scratch.file("nowhere"))
+    try FileManager.default.createSymbolicLink(atPath: scratch.file("dirlink"), withDestinationPath: scratch.file("keep"))
+    let dangling = try buildError("user_id,item_id,timestamp\nu,i,1\n") { $0.out = scratch.file("dangling") }
+    #expect(dangling.contains("dangling: --out is a symbolic link"), "\(dangling)")
+    let dir = try buildError("user_id,item_id,timestamp\nu,i,1\n") {
+      $0.out = scratch.file("dirlink")
+      $0.overwrite = true
+    }
+    #expect(dir.contains("dirlink: --out is a symbolic link"), "\(dir)")
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scratch.file("dirlink")) == scratch.file("keep"))
+    #expect(FileManager.default.fileExists(atPath: scratch.file("keep/victim")))
+    let underFile = try buildError("user_id,item_id,timestamp\nu,i,1\n") { $0.out = scratch.file("afile/x") }
+    #expect(underFile.contains("afile is not a directory"), "\(underFile)")
+    let rating = try buildError("user_id,item_id,timestamp,rating\nu,i,1,4\n") { $0.minimumRating = .nan }
+    #expect(rating.contains("--min-rating must be a finite number"), "\(rating)")
+  }
+
   @Test func anExistingDirectoryIsKeptUnlessOverwritten() throws {
     let scratch = try DatasetScratchDirectory()
     try scratch.write(["t.csv": InteractionTables.csv(InteractionTables.rows)])
@@ -322,6 +370,20 @@ enum InteractionTables {
       let even = Int(id.dropFirst())! % 2 == 0
       let reference = dataset.items.codes[dataset.items.index(ofItemID: "i0")!][0]
       #expect((dataset.items.codes[item][0] == reference) == even, "\(id)")
+    }
+  }
+
+  @Test("a .npy header whose shape overflows (2^62 × 4) is refused, not a trap")
+  func npyShapeOverflow() throws {
+    let scratch = try DatasetScratchDirectory()
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }"
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+    try Data(bytes).write(to: URL(fileURLWithPath: scratch.file("huge.npy")))
+    try scratch.write(["ids.txt": "i0\n"])
+    #expect { _ = try ItemEmbeddingFile.read(npy: scratch.file("huge.npy"), ids: scratch.file("ids.txt")) } throws: {
+      "\($0)".contains("huge.npy") && "\($0)".contains("data bytes for shape [4611686018427387904, 4]")
     }
   }
 }

@@ -63,6 +63,23 @@ enum TinyRun {
 
 @Suite("Run directory reliability (issue 9 part 5)")
 struct RunDirectoryReliabilityTests {
+  @Test("a --run-dir under a file, or a link to a file, names the file in the way (not Cocoa's error 512)")
+  func runDirectoryUnderAFile() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-rundir-file-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("afile")
+    try Data("x".utf8).write(to: file)
+    let link = dir.appendingPathComponent("link")
+    try FileManager.default.createSymbolicLink(at: link, withDestinationURL: file)
+    for target in [file.appendingPathComponent("x"), link] {
+      #expect { _ = try RunDirectory(url: target) } throws: {
+        "\($0)".contains("is a file, not a directory") && !"\($0)".contains("512")
+      }
+    }
+    #expect(try String(contentsOf: file, encoding: .utf8) == "x")
+  }
+
   @Test("inspection writes nothing: read-only directory, a stage being trained keeps its log lines, files untouched")
   func inspectionNeverWrites() throws {
     let (data, config, dir, cache) = try TinyRun.finished()

@@ -145,10 +145,10 @@ public struct CodeHealthCard: Sendable, Equatable, Codable {
     self.warnings = warnings
   }
 
-  /// One line: "codes: 25935 items on 25707 tuples (1.01 a tuple), no warnings".
+  /// One line: "codes: 25935 items on 25707 tuples (1.01 a tuple), no cautions".
   public var summary: String {
     "codes: \(items) items on \(tuples) tuples (\(String(format: "%.2f", itemsPerTuple)) a tuple, at most \(largestTuple)), "
-      + (warnings.isEmpty ? "no warnings" : "\(warnings.count) warning\(warnings.count == 1 ? "" : "s")")
+      + (warnings.isEmpty ? "no cautions" : "\(warnings.count) caution\(warnings.count == 1 ? "" : "s")")
   }
 
   /// The card as text for `data check`.

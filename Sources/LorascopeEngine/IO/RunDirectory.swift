@@ -49,6 +49,13 @@ public final class RunDirectory: @unchecked Sendable {
     do {
       try FileManager.default.createDirectory(at: url.appendingPathComponent("stages"), withIntermediateDirectories: true)
     } catch {
+      // Foundation says "error 512" when a file is in the way: name that file instead.
+      var ancestor = url.appendingPathComponent("stages").standardizedFileURL
+      while !FileManager.default.fileExists(atPath: ancestor.path), ancestor.path != "/" { ancestor = ancestor.deletingLastPathComponent() }
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw LorascopeError.io("cannot create run directory \(url.path): \(ancestor.path) is a file, not a directory; choose another --run-dir")
+      }
       throw LorascopeError.io("cannot create run directory \(url.path): \(error.localizedDescription)")
     }
     writerLock = try RunDirectoryLock(directory: url)
@@ -177,13 +184,34 @@ public final class RunDirectory: @unchecked Sendable {
 
   /// Every complete line of log.jsonl decoded as `T` (lines of other shapes are skipped).
   public func readLog<T: Decodable>(_ type: T.Type) throws -> [T] {
-    guard let data = FileManager.default.contents(atPath: logURL.path) else { return [] }
+    // No log yet is an empty log; a log that cannot be read (a FIFO, a device, a size beyond
+    // memory) is named, never read as empty.
+    var link = stat()
+    guard stat(logURL.path, &link) == 0 || errno != ENOENT else { return [] }
+    let data: Data
+    do {
+      data = Data(try RegularFileReader.bytes(atPath: logURL.path, what: "\(logURL.path) (the training log)", remedy: "the log is damaged or not lorascope's"))
+    } catch RegularFileReader.Failure.notRegularFile {
+      throw LorascopeError.invalidFile(path: logURL.path, reason: "is not a regular file (a FIFO or a device); a run's log is a file")
+    } catch RegularFileReader.Failure.cannotOpen(let why) {
+      throw LorascopeError.invalidFile(path: logURL.path, reason: "cannot open the file: \(why)")
+    }
     let dec = JSONDecoder()
     return data.split(separator: 0x0A).compactMap { try? dec.decode(T.self, from: Data($0)) }
   }
 
   static func readJSON<T: Decodable>(_ type: T.Type, at url: URL) throws -> T? {
-    guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+    // Missing is nil; a FIFO, a device or a size beyond memory is named, never read as missing.
+    var status = stat()
+    guard stat(url.path, &status) == 0 || errno != ENOENT else { return nil }
+    let data: Data
+    do {
+      data = Data(try RegularFileReader.bytes(atPath: url.path, what: url.path, remedy: "the file is damaged or not lorascope's"))
+    } catch RegularFileReader.Failure.notRegularFile {
+      throw LorascopeError.invalidFile(path: url.path, reason: "is not a regular file (a FIFO or a device); a run's files are regular files")
+    } catch RegularFileReader.Failure.cannotOpen(let why) {
+      throw LorascopeError.invalidFile(path: url.path, reason: "cannot open the file: \(why)")
+    }
     do { return try JSONDecoder().decode(T.self, from: data) } catch {
       throw LorascopeError.invalidFile(path: url.path, reason: "cannot decode: \(error)")
     }

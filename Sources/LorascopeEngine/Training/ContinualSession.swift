@@ -320,7 +320,7 @@ public final class ContinualSession {
         try BackboneCachePublisher.publish(m, to: dir)
       } catch {
         cacheNotice(
-          "warning: cannot write the backbone to the cache (\(Self.describe(error))); the run goes on "
+          "caution: cannot write the backbone to the cache (\(Self.describe(error))); the run goes on "
             + "with its own copy in the run directory")
       }
     }
@@ -347,7 +347,7 @@ public final class ContinualSession {
         try CacheEntryPublisher.discard(entry)
         cacheNotice("discarded the \(kind) cache entry \(entry.path) (\(why)); rebuilding it")
       } catch {
-        cacheNotice("warning: the cache entry \(entry.path) is \(kind) (\(why)) and \(Self.describe(error)); this run does not use it")
+        cacheNotice("caution: the cache entry \(entry.path) is \(kind) (\(why)) and \(Self.describe(error)); this run does not use it")
       }
       return false
     }
@@ -636,7 +636,7 @@ public final class ContinualSession {
           baseModelPath: backboneDirectory?.path ?? "backbone", to: adapterDirectory)
       }
     } catch {
-      cacheNotice("warning: cannot write stage 0 to the cache (\(Self.describe(error))); the run goes on")
+      cacheNotice("caution: cannot write stage 0 to the cache (\(Self.describe(error))); the run goes on")
     }
     stageZeroLog = []
   }

@@ -47,7 +47,11 @@ struct ExportScalarsCommand: ParsableCommand {
     if format == .tensorboard {
       guard out != "-" else { throw ValidationError("--format tensorboard writes a directory: --out - is for jsonl and csv") }
       let directory = URL(fileURLWithPath: out)
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      do {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      } catch {
+        throw LorascopeError.io("cannot create the --out directory \(out): \(error.localizedDescription)")
+      }
       let now = Date().timeIntervalSince1970
       let file = directory.appendingPathComponent(TensorBoardEvents.fileName(wallTime: now))
       try AtomicFile.write(TensorBoardEvents.file(rows, wallTime: now), to: file)
@@ -56,7 +60,11 @@ struct ExportScalarsCommand: ParsableCommand {
     }
     let text = format == .jsonl ? ScalarExport.jsonLines(rows) : ScalarExport.csv(rows)
     if out == "-" {
-      FileHandle.standardOutput.write(Data(text.utf8))
+      // FileHandle.write(_:) traps when standard output is closed; this form throws.
+      do { try FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) } catch {
+        let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+        throw LorascopeError.io("cannot write the scalars to standard output (--out -): \(reason ?? error.localizedDescription)")
+      }
     } else {
       try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
       FileHandle.standardError.write(Data("lorascope: \(rows.count) scalars written to \(out)\n".utf8))
@@ -66,10 +74,33 @@ struct ExportScalarsCommand: ParsableCommand {
   /// A typo in --out must not cost a file: an existing file is replaced only with --overwrite,
   /// and this is checked before the run is read, so the refusal comes at once.
   func checkOutput() throws {
-    guard format != .tensorboard, out != "-" else { return }
+    guard out != "-" else { return }
+    // Never written through a symbolic link (a file link would be replaced, a directory link written into).
+    var link = stat()
+    if lstat(out, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+      throw ValidationError("--out \(out) is a symbolic link; give the path it points to, or remove the link")
+    }
+    if format == .tensorboard {
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw ValidationError("--out \(out) exists and is not a directory; --format tensorboard writes a directory")
+      }
+      // The nearest existing ancestor must be a directory: name a file in the way plainly.
+      var ancestor = URL(fileURLWithPath: out).standardizedFileURL
+      while !FileManager.default.fileExists(atPath: ancestor.path), ancestor.path != "/" { ancestor = ancestor.deletingLastPathComponent() }
+      if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw ValidationError("cannot create the --out directory \(out): \(ancestor.path) is not a directory")
+      }
+      return
+    }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
     guard !isDirectory.boolValue else { throw ValidationError("--out \(out) is a directory; --format \(format.rawValue) writes a file") }
+    // The file is replaced by a rename: a device or a FIFO (as root, even /dev/null) would be
+    // replaced by a regular file. Write to standard output (--out -) to reach one.
+    guard link.st_mode & S_IFMT == S_IFREG else {
+      throw ValidationError("--out \(out) is not a regular file (a device or a FIFO); it would be replaced, not written to: use --out - and redirect")
+    }
     guard overwrite else { throw ValidationError("--out \(out) exists; pass --overwrite to replace it") }
   }
 }

@@ -210,7 +210,7 @@ struct RunOptions: ParsableArguments {
   func session(config: RunConfig, dataset: ContinualDataset, runDirectory: RunDirectory?, resume: Bool) throws -> ContinualSession {
     if cacheURL == nil {
       FileHandle.standardError.write(Data(
-        "lorascope: warning: no cache directory (none of \(CacheLocation.description) is set, and no --cache); the backbone is pretrained and not kept\n".utf8))
+        "lorascope: caution: no cache directory (none of \(CacheLocation.description) is set, and no --cache); the backbone is pretrained and not kept\n".utf8))
     }
     return try ContinualSession(
       config: config, dataset: dataset, runDirectory: runDirectory, backboneCache: cacheURL, resume: resume,

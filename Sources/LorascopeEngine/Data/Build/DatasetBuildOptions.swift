@@ -44,6 +44,7 @@ public struct DatasetBuildOptions: Sendable, Codable, Equatable {
     guard minimumPerBlock >= ContinualDataset.minimumCurrentItems else {
       throw fail("--min-block-items must be at least \(ContinualDataset.minimumCurrentItems) (one item to train on, one to validate, one to test), not \(minimumPerBlock)")
     }
+    if let minimumRating, !minimumRating.isFinite { throw fail("--min-rating must be a finite number, not \(minimumRating)") }
     guard minimumPerUser >= 0, minimumPerItem >= 0 else { throw fail("--min-user and --min-item must not be negative") }
     if let boundaries {
       guard !boundaries.isEmpty, boundaries.allSatisfy(\.isFinite) else { throw fail("--boundaries needs at least one finite timestamp") }

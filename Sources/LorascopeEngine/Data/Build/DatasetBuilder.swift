@@ -146,6 +146,17 @@ public enum DatasetBuilder {
 
   /// `out` must not exist, be an empty directory, or be replaced by `overwrite`.
   private static func checkTarget(_ target: URL, overwrite: Bool) throws {
+    // Never written through a symbolic link: replacing the link, or writing into what it
+    // points to, are both surprises.
+    var link = stat()
+    if lstat(target.path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+      throw LorascopeError.io("\(target.path): --out is a symbolic link; give the directory it points to, or remove the link")
+    }
+    let parent = target.deletingLastPathComponent()
+    var parentIsDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &parentIsDirectory), parentIsDirectory.boolValue else {
+      throw LorascopeError.io("\(target.path): cannot write the dataset: \(parent.path) is not a directory")
+    }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: target.path, isDirectory: &isDirectory) else { return }
     guard isDirectory.boolValue else { throw LorascopeError.io("\(target.path): exists and is not a directory") }

@@ -43,10 +43,19 @@ enum InteractionFileReader {
     guard FileManager.default.isReadableFile(atPath: path) else {
       throw LorascopeError.invalidFile(path: path, reason: "cannot open the file")
     }
+    // The file is read more than once (format, rows, checksum): a FIFO, a pipe such as
+    // `<(zcat f)` or a device would block or read differently each time.
+    var info = stat()
+    guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      throw LorascopeError.invalidFile(
+        path: path, reason: "is not a regular file (a FIFO, a pipe such as <(zcat …) or a device); decompress it to a file and pass that")
+    }
     let format = try detectFormat(path)
     switch format {
     case .jsonLines: return try readJSONLines(path, minimumRating: minimumRating, into: &table)
-    case .csv, .tsv: return try readDelimited(path, format: format, minimumRating: minimumRating, into: &table)
+    case .csv, .tsv:
+      try checkLineLengths(path, format: format)
+      return try readDelimited(path, format: format, minimumRating: minimumRating, into: &table)
     }
   }
 
@@ -96,7 +105,42 @@ enum InteractionFileReader {
       reason: "line 1: no \(what) column (looked for \(names.joined(separator: ", ")); the header has \(header.map { ErrorQuote.quoted($0) }.joined(separator: ", ")))")
   }
 
+  /// The longest line read (1 MiB), JSON Lines, CSV or TSV: one interaction is a few hundred bytes, and a file
+  /// without newlines must not be held whole in memory.
+  static let maxLineBytes = 1 << 20
+
   // MARK: - CSV / TSV
+
+  /// The CSV reader holds a row whole: a file without newlines (or a sparse file of zeros) would
+  /// cost its full size. One pass refuses any line longer than `maxLineBytes` before reading rows.
+  private static func checkLineLengths(_ path: String, format: Format) throws {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw LorascopeError.invalidFile(path: path, reason: "cannot open the file")
+    }
+    defer { try? handle.close() }
+    var line = 1
+    var sinceNewline = 0
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+      try chunk.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+          let rest = bytes.count - offset
+          let newline = memchr(base + offset, 0x0A, rest).map { $0 - UnsafeMutableRawPointer(mutating: base + offset) }
+          sinceNewline += newline ?? rest
+          if sinceNewline > maxLineBytes {
+            throw LorascopeError.invalidFile(
+              path: path,
+              reason: "line \(line) is longer than the limit of \(maxLineBytes) bytes (1 MiB) for one row; is the file \(format == .tsv ? "TSV" : "CSV"), one row per line?")
+          }
+          guard let newline else { break }
+          line += 1
+          sinceNewline = 0
+          offset += newline + 1
+        }
+      }
+    }
+  }
 
   private static func readDelimited(
     _ path: String, format: Format, minimumRating: Double?, into table: inout InteractionTable
@@ -217,6 +261,11 @@ enum InteractionFileReader {
     var belowMinimum = 0
     var columns: (user: String, item: String, time: String, rating: String?)?
     var sawAnyByte = false
+    func lineTooLong(_ line: Int) -> LorascopeError {
+      .invalidFile(
+        path: path,
+        reason: "line \(line) is longer than the limit of \(maxLineBytes) bytes (1 MiB) for one JSON Lines record; is the file JSON Lines, one object per line?")
+    }
 
     func handleLine(_ bytes: ArraySlice<UInt8>) throws {
       lineNumber += 1
@@ -273,10 +322,13 @@ enum InteractionFileReader {
       pending.append(contentsOf: chunk)
       var start = pending.startIndex
       while let newline = pending[start...].firstIndex(of: 0x0A) {
+        guard newline - start <= maxLineBytes else { throw lineTooLong(lineNumber + 1) }
         try handleLine(pending[start..<newline])
         start = newline + 1
       }
       pending.removeSubrange(..<start)
+      // A file without newlines would otherwise be held whole in memory.
+      guard pending.count <= maxLineBytes else { throw lineTooLong(lineNumber + 1) }
     }
     if !pending.isEmpty { try handleLine(pending[...]) }
     guard sawAnyByte, let c = columns else { throw LorascopeError.invalidFile(path: path, reason: "the file is empty") }

@@ -34,7 +34,10 @@ enum ItemEmbeddingFile {
     guard shape.count == 2, shape[0] > 0, shape[1] > 0 else { throw fail("the shape must be [n_items, d], not \(shape)") }
     let (rows, dimension) = (shape[0], shape[1])
     let start = headerStart + headerLength
-    guard bytes.count - start == rows * dimension * width else {
+    // The header's shape is untrusted: its product must not overflow before it is compared.
+    let (cells, cellsOverflow) = rows.multipliedReportingOverflow(by: dimension)
+    let (dataBytes, bytesOverflow) = cells.multipliedReportingOverflow(by: width)
+    guard !cellsOverflow, !bytesOverflow, bytes.count - start == dataBytes else {
       throw fail("\(bytes.count - start) data bytes for shape [\(rows), \(dimension)] of \(width)-byte floats")
     }
     guard let idText = try? String(contentsOfFile: idsPath, encoding: .utf8) else {
