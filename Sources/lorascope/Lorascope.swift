@@ -27,6 +27,7 @@ struct LorascopeCommand: ParsableCommand {
   /// the options parsed fine, so the message is printed without the usage line, which would
   /// suggest the command line itself was malformed.
   static func main() {
+    StandardStreams.reopenClosedDescriptors()
     let command: ParsableCommand
     do { command = try parseAsRoot() } catch { exit(withError: error) }
     var running = command
@@ -34,7 +35,7 @@ struct LorascopeCommand: ParsableCommand {
       try running.run()
     } catch let error as ValidationError {
       let failure = runFailure(error)
-      FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+      StandardStreams.writeError(failure.message + "\n")
       Foundation.exit(failure.status)
     } catch {
       exit(withError: error)

@@ -361,7 +361,7 @@ public final class ContinualSession {
     if let onCacheNotice {
       onCacheNotice(text)
     } else {
-      FileHandle.standardError.write(Data("lorascope: \(text)\n".utf8))
+      StandardStreams.writeError("lorascope: \(text)\n")
     }
   }
 

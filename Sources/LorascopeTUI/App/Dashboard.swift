@@ -34,11 +34,11 @@ public enum Dashboard {
     var status = app.run()
     screen.close()
     if !engine.stop(waitingUpTo: 0.5) {
-      FileHandle.standardError.write(Data("lorascope: waiting for the engine to finish its current step or evaluation…\n".utf8))
+      StandardStreams.writeError("lorascope: waiting for the engine to finish its current step or evaluation…\n")
       engine.stop(waitingUpTo: 30)
     }
     if let error = engine.snapshot().error {
-      FileHandle.standardError.write(Data("lorascope: the engine stopped on an error: \(error.message)\n".utf8))
+      StandardStreams.writeError("lorascope: the engine stopped on an error: \(error.message)\n")
       if status == 0 { status = 1 }
     }
     return status

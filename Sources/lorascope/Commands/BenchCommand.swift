@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
     }
     let parts: Set<EngineBenchmarkPart> = only == .steps ? [] : Set(EngineBenchmarkPart.allCases)
     let r = try EngineBenchmark.run(iterations: iterations, parts: parts, evalUsers: evalUsers, progress: { msg in
-      FileHandle.standardError.write(Data("bench: \(msg)\n".utf8))
+      StandardStreams.writeError("bench: \(msg)\n")
     })
     if json {
       try printJSON(r)

@@ -55,19 +55,15 @@ struct ExportScalarsCommand: ParsableCommand {
       let now = Date().timeIntervalSince1970
       let file = directory.appendingPathComponent(TensorBoardEvents.fileName(wallTime: now))
       try AtomicFile.write(TensorBoardEvents.file(rows, wallTime: now), to: file)
-      FileHandle.standardError.write(Data("lorascope: \(rows.count) scalars written to \(file.path)\n".utf8))
+      StandardStreams.writeError("lorascope: \(rows.count) scalars written to \(file.path)\n")
       return
     }
     let text = format == .jsonl ? ScalarExport.jsonLines(rows) : ScalarExport.csv(rows)
     if out == "-" {
-      // FileHandle.write(_:) traps when standard output is closed; this form throws.
-      do { try FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) } catch {
-        let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
-        throw LorascopeError.io("cannot write the scalars to standard output (--out -): \(reason ?? error.localizedDescription)")
-      }
+      try StandardStreams.writeOutput(Data(text.utf8), what: "the scalars (--out -)")
     } else {
       try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
-      FileHandle.standardError.write(Data("lorascope: \(rows.count) scalars written to \(out)\n".utf8))
+      StandardStreams.writeError("lorascope: \(rows.count) scalars written to \(out)\n")
     }
   }
 

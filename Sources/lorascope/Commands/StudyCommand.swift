@@ -42,7 +42,7 @@ struct StudyCommand: ParsableCommand {
     // The figures must not cost the finished runs: a failure here is reported, not thrown.
     var figures: [URL] = []
     do { figures = try SweepFigures.writeSVG(report, to: outURL) } catch {
-      FileHandle.standardError.write(Data("no figures: \(error)\n".utf8))
+      StandardStreams.writeError("no figures: \(error)\n")
     }
     let markdown = StudyDocument.render(
       report: report, findings: findings, arguments: g, figures: figures.map(\.lastPathComponent),

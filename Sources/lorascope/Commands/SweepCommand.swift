@@ -35,12 +35,11 @@ struct SweepCommand: ParsableCommand {
   static func print(_ report: SweepReport, json: Bool, svg: String?) throws {
     if let svg {
       for url in try SweepFigures.writeSVG(report, to: URL(fileURLWithPath: svg)) {
-        FileHandle.standardError.write(Data("wrote \(url.path)\n".utf8))
+        StandardStreams.writeError("wrote \(url.path)\n")
       }
     }
     if json {
-      FileHandle.standardOutput.write(try report.json())
-      FileHandle.standardOutput.write(Data("\n".utf8))
+      try StandardStreams.writeOutput(try report.json() + Data("\n".utf8), what: "the sweep's JSON")
     } else {
       Swift.print(report.table() + "\n\n" + SweepFigures.text(report))
     }

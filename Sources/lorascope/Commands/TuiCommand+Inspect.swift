@@ -23,7 +23,7 @@ extension TuiCommand {
       guard stage >= 1, stage < run.stageCount else {
         throw ValidationError("--gradient-stage must be in 1…\(run.stageCount - 1): H_{t−1} needs the stage before it")
       }
-      FileHandle.standardError.write(Data("lorascope: streaming the spectrum of stage \(stage) from \(gradients.count) gradient file(s)…\n".utf8))
+      StandardStreams.writeError("lorascope: streaming the spectrum of stage \(stage) from \(gradients.count) gradient file(s)…\n")
       let files = try GradientFiles(paths: gradients)
       let solved = try StreamedSpectrumSolver.solve(
         gradients: files, selection: Array(files.modules.indices),

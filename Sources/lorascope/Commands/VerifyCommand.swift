@@ -26,7 +26,7 @@ struct VerifyCommand: ParsableCommand {
     let state = try RunState.load(runDir: options.runDir, data: options.data, cache: options.cache)
     let session = state.session
     let lambda = options.lambda ?? session.metrics.lambda(atEndOfStage: options.stage)
-    FileHandle.standardError.write("verify: retraining stage \(options.stage) with λ = 0 and λ = \(lambda)…\n".data(using: .utf8)!)
+    StandardStreams.writeError("verify: retraining stage \(options.stage) with λ = 0 and λ = \(lambda)…\n")
     let free = try session.retrainStage(options.stage, lambda: 0)
     let anchored = try session.retrainStage(options.stage, lambda: lambda)
     let source = try session.spectrumSource(stage: options.stage, probeSize: options.probe, seed: session.config.seed)

@@ -142,5 +142,5 @@ final class ProgressReporter {
     write(prefix + s + "\n")
   }
 
-  private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+  private func write(_ s: String) { StandardStreams.writeError(s) }
 }

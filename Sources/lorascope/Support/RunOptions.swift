@@ -209,8 +209,8 @@ struct RunOptions: ParsableArguments {
   /// A session of `config` with this command line's cache and stage-0 reuse.
   func session(config: RunConfig, dataset: ContinualDataset, runDirectory: RunDirectory?, resume: Bool) throws -> ContinualSession {
     if cacheURL == nil {
-      FileHandle.standardError.write(Data(
-        "lorascope: caution: no cache directory (none of \(CacheLocation.description) is set, and no --cache); the backbone is pretrained and not kept\n".utf8))
+      StandardStreams.writeError(
+        "lorascope: caution: no cache directory (none of \(CacheLocation.description) is set, and no --cache); the backbone is pretrained and not kept\n")
     }
     return try ContinualSession(
       config: config, dataset: dataset, runDirectory: runDirectory, backboneCache: cacheURL, resume: resume,

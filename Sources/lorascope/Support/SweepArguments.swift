@@ -225,9 +225,9 @@ struct SweepArguments: ParsableArguments {
   func execute(progress: ProgressReporter) throws -> SweepReport? {
     if !collect.isEmpty {
       let (report, found) = try Self.collected(roots: collect, metric: metric)
-      for line in found.skippedLines { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
-      for d in found.duplicates { FileHandle.standardError.write(Data("skipped (same run as \(d.sameAs)): \(d.path)\n".utf8)) }
-      FileHandle.standardError.write(Data("collected \(found.runs.count) finished runs\n".utf8))
+      for line in found.skippedLines { StandardStreams.writeError("\(line)\n") }
+      for d in found.duplicates { StandardStreams.writeError("skipped (same run as \(d.sameAs)): \(d.path)\n") }
+      StandardStreams.writeError("collected \(found.runs.count) finished runs\n")
       return report
     }
     var loaded: ContinualDataset?
@@ -245,7 +245,7 @@ struct SweepArguments: ParsableArguments {
       let root = URL(fileURLWithPath: options.runDir ?? ".").standardizedFileURL.path
       let program = executable ?? Self.runningExecutable()
       try AtomicFile.write(Data(sweep.jobFile(executable: program, collectRoot: root).utf8), to: URL(fileURLWithPath: plan))
-      FileHandle.standardError.write(Data("wrote \(sweep.jobs.count) jobs to \(plan)\n".utf8))
+      StandardStreams.writeError("wrote \(sweep.jobs.count) jobs to \(plan)\n")
       return nil
     }
     return try runInProcess(sweep, dataset: try dataset(), progress: progress)
