@@ -84,11 +84,11 @@ struct ChangeShareTests {
   @Test("the old blocks' pool is read at most 2,000 users, evenly spaced; a smaller pool whole")
   func oldPoolIsBounded() {
     let pool = Array(0..<12_447)
-    let picked = ContinualSession.evenlySpaced(pool, atMost: ContinualSession.changeShareOldUsers)
+    let picked = pool.evenlySpaced(atMost: ContinualSession.changeShareOldUsers)
     #expect(picked.count == 2000)
     #expect(picked.first == 0 && picked.last! > 12_400)
     #expect(zip(picked, picked.dropFirst()).allSatisfy { $0 < $1 })
-    #expect(ContinualSession.evenlySpaced(Array(0..<300), atMost: 2000) == Array(0..<300))
+    #expect(Array(0..<300).evenlySpaced(atMost: 2000) == Array(0..<300))
   }
 
   @Test("without trained embeddings no stage measures it and metrics.json has no change_share")

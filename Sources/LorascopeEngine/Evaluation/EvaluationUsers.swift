@@ -12,3 +12,12 @@ public enum EvaluationUsers {
     return idx.prefix(cap).sorted().map { all[$0] }
   }
 }
+
+extension Array {
+  /// At most `count` elements at even spacing, in order (all of them when there are no more): the
+  /// bounded validation subsets of the backbone's epoch choice and of the change share.
+  func evenlySpaced(atMost count: Int) -> [Element] {
+    guard self.count > count else { return self }
+    return (0..<count).map { self[$0 * self.count / count] }
+  }
+}

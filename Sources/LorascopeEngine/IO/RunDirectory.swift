@@ -50,11 +50,8 @@ public final class RunDirectory: @unchecked Sendable {
       try FileManager.default.createDirectory(at: url.appendingPathComponent("stages"), withIntermediateDirectories: true)
     } catch {
       // Foundation says "error 512" when a file is in the way: name that file instead.
-      var ancestor = url.appendingPathComponent("stages").standardizedFileURL
-      while !FileManager.default.fileExists(atPath: ancestor.path), ancestor.path != "/" { ancestor = ancestor.deletingLastPathComponent() }
-      var isDirectory: ObjCBool = false
-      if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-        throw LorascopeError.io("cannot create run directory \(url.path): \(ancestor.path) is a file, not a directory; choose another --run-dir")
+      if let file = FileInTheWay.blocking(url.appendingPathComponent("stages")) {
+        throw LorascopeError.io("cannot create run directory \(url.path): \(file) is a file, not a directory; choose another --run-dir")
       }
       throw LorascopeError.io("cannot create run directory \(url.path): \(error.localizedDescription)")
     }

@@ -26,8 +26,7 @@ struct BackboneSelection {
 
   /// The examples scored after each epoch: all of them, or `maximumExamples` evenly spaced.
   static func examples(_ valid: [EvaluationExample]) -> [EvaluationExample] {
-    guard valid.count > maximumExamples else { return valid }
-    return (0..<maximumExamples).map { valid[$0 * valid.count / maximumExamples] }
+    valid.evenlySpaced(atMost: maximumExamples)
   }
 
   private var bestCE: Double { bestEpoch == 0 ? .infinity : validationCE[bestEpoch - 1] }

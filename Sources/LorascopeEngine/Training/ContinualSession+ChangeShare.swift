@@ -10,7 +10,7 @@ extension ContinualSession {
     guard config.trainEmbeddings, t >= 1, config.method.definition.trainsAfterBlockZero, let start,
       let trained = finished.lora
     else { return nil }
-    let oldExamples = Self.evenlySpaced((0..<t).flatMap { splits[$0].valid }, atMost: Self.changeShareOldUsers)
+    let oldExamples = (0..<t).flatMap { splits[$0].valid }.evenlySpaced(atMost: Self.changeShareOldUsers)
     let newExamples = splits[t].valid
     // The base is the one stage t trained on (merged past adapters included); only the
     // embeddings/lm_head (stage t − 1's or t's) and the adapter (start or v_t) change.
@@ -38,10 +38,4 @@ extension ContinualSession {
   /// Video_Games' block 0 alone has 12,447, and four passes over all of them cost more than the
   /// stage's training.
   static let changeShareOldUsers = 2000
-
-  /// `count` elements of `all` at even spacing (all of them when there are no more).
-  static func evenlySpaced<T>(_ all: [T], atMost count: Int) -> [T] {
-    guard all.count > count else { return all }
-    return (0..<count).map { all[$0 * all.count / count] }
-  }
 }

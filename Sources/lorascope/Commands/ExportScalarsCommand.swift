@@ -82,10 +82,8 @@ struct ExportScalarsCommand: ParsableCommand {
         throw ValidationError("--out \(out) exists and is not a directory; --format tensorboard writes a directory")
       }
       // The nearest existing ancestor must be a directory: name a file in the way plainly.
-      var ancestor = URL(fileURLWithPath: out).standardizedFileURL
-      while !FileManager.default.fileExists(atPath: ancestor.path), ancestor.path != "/" { ancestor = ancestor.deletingLastPathComponent() }
-      if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-        throw ValidationError("cannot create the --out directory \(out): \(ancestor.path) is not a directory")
+      if let file = FileInTheWay.blocking(URL(fileURLWithPath: out)) {
+        throw ValidationError("cannot create the --out directory \(out): \(file) is not a directory")
       }
       return
     }
