@@ -69,6 +69,44 @@ struct SweepPlanTests {
     }
   }
 
+  @Test("--peso-retained: PESO's λ are the first seed's predicted stage-1 λ for those fractions; other methods keep their grids")
+  func pesoRetained() throws {
+    let cache = Self.tempDir()
+    for bad in [["--peso-retained", "0"], ["--peso-retained", "1"], ["--peso-retained", "0.5,x"], ["--peso-retained", "-0.2"],
+                ["--peso-retained", "0.5", "--peso-lambdas", "1e3"]] {
+      #expect(throws: (any Error).self, "\(bad)") { _ = try SweepCommand.parse(bad) }
+    }
+    // A stage of whole epochs: the tiny settings' 0.3 epochs take too few steps for a curve to fall.
+    let sweep = try SweepCommand.parse(
+      ["--data", "synthetic", "--synthetic-users", "120", "--backbone-epochs", "1", "--epochs", "1", "--eval-users", "20",
+       "--beam", "5", "--cache", cache.path, "--methods", "peso,l2", "--lambdas", "5", "--peso-retained", "0.5,0.9"])
+    var asked = 0
+    let plan = try sweep.grid.jobs {
+      asked += 1
+      return [7, 70]
+    }
+    // --lambdas serves L2 only: PESO's grid comes from the prediction, asked for once.
+    #expect(asked == 1)
+    #expect(plan.jobs.filter { $0.method == .peso }.map(\.lambda) == [7, 70])
+    #expect(plan.jobs.filter { $0.method == .l2 }.map(\.lambda) == [5])
+
+    // The real grid: each λ is where seed 0's predicted stage-1 curve crosses its fraction.
+    let options = sweep.grid.options
+    let dataset = try options.loadDataset()
+    let grid = try SweepArguments.predictedGrid(
+      retained: [0.9, 0.5], options: options, seed: 0, dataset: dataset, progress: ProgressReporter(quiet: true))
+    #expect(grid.count == 2 && grid[0] > 0 && grid[0] < grid[1], "\(grid)")
+    var o = options
+    o.method = .peso
+    let session = try o.session(config: try o.runConfig(for: dataset), dataset: dataset, runDirectory: nil, resume: false)
+    try session.finishCurrentStage { _ in }
+    let curve = try session.predictLambdaCurve(stage: 1)
+    for (lambda, target) in zip(grid, [0.5, 0.9].sorted(by: >)) {
+      let kept = try #require(curve.retained(atLambda: lambda))
+      #expect(abs(kept - target) < 1e-6, "λ \(lambda): retained \(kept), asked \(target)")
+    }
+  }
+
   @Test("study's defaults: peso and l2 against single and frozen, seeds 0…4, runs under OUT/runs; --plan writes their jobs")
   func studyDefaults() throws {
     let out = Self.tempDir()

@@ -25,7 +25,7 @@ struct BaselinesCommand: ParsableCommand {
   var seed: UInt64 = 0
 
   @Option(help: "Length of the ranked list (the beam width of the run to compare with).")
-  var beam: Int = 10
+  var beam: Int = RunConfig.defaultBeamWidth
 
   @Flag(help: "Print the metrics as JSON on stdout.")
   var json = false

@@ -73,7 +73,7 @@ struct RunOptions: ParsableArguments {
   var evalUsers: String = "2000"
 
   @Option(help: "Beam width of the constrained beam search.")
-  var beam: Int = 10
+  var beam: Int = RunConfig.defaultBeamWidth
 
   @Option(help: "Backbone cache directory (default $LORASCOPE_CACHE, else $XDG_CACHE_HOME/lorascope/backbones, else $HOME/.cache/lorascope/backbones).")
   var cache: String?

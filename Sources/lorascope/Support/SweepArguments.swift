@@ -17,6 +17,9 @@ struct SweepArguments: ParsableArguments {
   @Option(name: .customLong("peso-lambdas"), help: "PESO's own λ grid (same syntax as --lambdas; overrides it for peso).")
   var pesoLambdas: String?
 
+  @Option(name: .customLong("peso-retained"), help: "PESO's λ from the first seed's predicted stage-1 λ curve (Docs/Math.md §45): the λ predicted to keep each of these fractions of the stage's update, e.g. 0.9,0.7,0.5,0.3,0.1 (instead of a λ grid for peso).")
+  var pesoRetained: String?
+
   @Option(name: .customLong("l2-lambdas"), help: "L2's own λ grid (its λ has other units than PESO's; overrides --lambdas for l2).")
   var l2Lambdas: String?
 
@@ -90,6 +93,10 @@ struct SweepArguments: ParsableArguments {
   mutating func validate() throws {
     for grid in [lambdas, pesoLambdas, l2Lambdas, ewcLambdas] { if let grid { _ = try Self.parseLambdas(grid) } }
     if let methods { _ = try Self.parseMethods(methods) }
+    if let pesoRetained {
+      guard pesoLambdas == nil else { throw ValidationError("give --peso-lambdas or --peso-retained, not both") }
+      _ = try Self.parseRetained(pesoRetained)
+    }
     _ = try Self.parseSeeds(seeds, count: seedCount, single: options.seed)
     if plan != nil && !collect.isEmpty { throw ValidationError("give --plan or --collect, not both") }
     if let sideBySide, sideBySide < 1 { throw ValidationError("--jobs must be at least 1, not \(sideBySide)") }
@@ -97,6 +104,7 @@ struct SweepArguments: ParsableArguments {
 
   /// The grid given for `method`: its own option, else --lambdas, else nil (the default grid).
   func givenLambdas(for method: ContinualMethod) throws -> [Double]? {
+    if method == .peso && pesoRetained != nil { return nil }
     let own: String?
     switch method {
     case .peso: own = pesoLambdas
@@ -144,6 +152,48 @@ struct SweepArguments: ParsableArguments {
     progress.line(String(format: "default λ grid: resolved ρ in [%.3g, %.3g], |L| = %d → %d values from %g to %g",
                          rho.min() ?? 0, rho.max() ?? 0, session.adaptedLinears, grid.count, grid.first ?? 0, grid.last ?? 0))
     return grid
+  }
+
+  /// The retained fractions of `--peso-retained`: each strictly between 0 and 1, in the order given.
+  static func parseRetained(_ text: String) throws -> [Double] {
+    var out: [Double] = []
+    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+      let p = part.trimmingCharacters(in: .whitespaces)
+      guard let f = Double(p), f > 0, f < 1 else {
+        throw ValidationError("--peso-retained: '\(p)' is not a fraction strictly between 0 and 1")
+      }
+      if !out.contains(f) { out.append(f) }
+    }
+    return out
+  }
+
+  /// PESO's grid from the predicted λ curve of the first seed's stage 1 (Docs/Math.md §45): stage
+  /// 0 is trained (its backbone and stage 0 land in the shared cache, so the runs reuse them), then
+  /// `predict` on stage 1 gives, for each retained fraction, the λ predicted to keep it. The same λ
+  /// serve every seed so that the arms stay paired; the study measures what they realize.
+  static func predictedGrid(
+    retained: [Double], options: RunOptions, seed: UInt64, dataset: ContinualDataset, progress: ProgressReporter
+  ) throws -> [Double] {
+    var o = options
+    o.method = .peso
+    o.seed = seed
+    o.runDir = nil
+    let session = try o.session(config: try o.runConfig(for: dataset), dataset: dataset, runDirectory: nil, resume: false)
+    progress.line("PESO λ: the predicted stage-1 λ curve of seed \(seed)")
+    try session.finishCurrentStage(onEvent: progress.handle)
+    let curve = try session.predictLambdaCurve(stage: 1)
+    var grid: [Double] = []
+    for target in retained {
+      guard let lambda = curve.lambda(forRetained: target) else {
+        let kept = curve.curve.map(\.retainedH)
+        throw ValidationError(String(
+          format: "--peso-retained %g: seed %llu's stage-1 curve does not reach it (retained %.3f…%.3f over λ %g…%g); pass --peso-lambdas",
+          target, seed, kept.min() ?? 0, kept.max() ?? 0, curve.curve.first?.lambda ?? 0, curve.curve.last?.lambda ?? 0))
+      }
+      progress.line(String(format: "PESO λ: retained %.2f predicted at λ %.4g", target, lambda))
+      grid.append(lambda)
+    }
+    return grid.sorted()
   }
 
   /// Runs every job of `sweep` in this process: one after another on every core, or with
@@ -239,7 +289,12 @@ struct SweepArguments: ParsableArguments {
     }
     let seedList = try Self.parseSeeds(seeds, count: seedCount, single: options.seed)
     let sweep = try jobs {
-      try Self.spectrumGrid(options: options, seed: seedList[0], dataset: try dataset(), progress: progress)
+      if let pesoRetained {
+        return try Self.predictedGrid(
+          retained: try Self.parseRetained(pesoRetained), options: options, seed: seedList[0], dataset: try dataset(),
+          progress: progress)
+      }
+      return try Self.spectrumGrid(options: options, seed: seedList[0], dataset: try dataset(), progress: progress)
     }
     if let plan {
       let root = URL(fileURLWithPath: options.runDir ?? ".").standardizedFileURL.path
