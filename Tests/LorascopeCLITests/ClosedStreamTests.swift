@@ -39,3 +39,30 @@ struct ClosedStreamTests {
     #expect(try String(contentsOf: csv, encoding: .utf8).hasPrefix("tag,step,stage,phase,value"))
   }
 }
+
+extension ClosedStreamTests {
+  /// Runs `lorascope ARGS > /dev/full`; the status and standard error.
+  static func runIntoFullDevice(_ arguments: [String]) throws -> (status: Int32, error: String) {
+    let executable = try SweepPlanTests.builtExecutable()
+    let shell = Process()
+    shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+    shell.arguments = ["-c", "exec \"$0\" \"$@\" >/dev/full", executable.path] + arguments
+    let errors = Pipe()
+    shell.standardError = errors
+    try shell.run()
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    shell.waitUntilExit()
+    return (shell.terminationStatus, text)
+  }
+
+  @Test("results that a full standard output refuses are an error that says so, not status 0 with nothing written")
+  func fullStandardOutput() throws {
+    guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+    for arguments in [["keys"], ["keys", "--markdown"],
+                      ["baselines", "--data", "synthetic", "--eval-users", "20"]] {
+      let (status, error) = try Self.runIntoFullDevice(arguments)
+      #expect(status != 0, "\(arguments): status \(status)")
+      #expect(error.contains("standard output") && error.contains("No space left"), "\(arguments): \(error)")
+    }
+  }
+}

@@ -57,8 +57,8 @@ struct BaselinesCommand: ParsableCommand {
     if json {
       try printJSON(report)
     } else {
-      print(report.render())
-      print(String(format: "fitted and scored in %.2f s", seconds))
+      try printResult(report.render())
+      try printResult(String(format: "fitted and scored in %.2f s", seconds))
     }
   }
 }

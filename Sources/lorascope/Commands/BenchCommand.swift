@@ -83,12 +83,12 @@ struct BenchCommand: ParsableCommand {
       t.add(["beam search, beam 10, \(users) users", String(format: "%.1f", rate), "users/s"])
       t.add(["  its matmul rate", String(format: "%.1f", gflops), "GFLOP/s"])
     }
-    print("BLAS kernel: \(r.blasKernel) · engine on \(r.engineThreads) cores (OpenBLAS 1 thread per call) · batch \(r.batch) × \(r.seqLen) tokens")
-    print(t.render())
-    print(String(format: "step matmul rate / sgemm at the same shapes: %.0f%% (whole step), %.0f%% (its GEMM calls)",
+    try printResult("BLAS kernel: \(r.blasKernel) · engine on \(r.engineThreads) cores (OpenBLAS 1 thread per call) · batch \(r.batch) × \(r.seqLen) tokens")
+    try printResult(t.render())
+    try printResult(String(format: "step matmul rate / sgemm at the same shapes: %.0f%% (whole step), %.0f%% (its GEMM calls)",
                  100 * r.fullStepGflops / r.sgemmGflopsAtModelShapes, 100 * r.fullStepGemmGflops / r.sgemmGflopsAtModelShapes))
     if let perExample = r.perExampleGradientsSeconds, let batched = r.batchedBackwardSeconds {
-      print(String(format: "per-example gradients / batched backward: %.2f×", perExample / batched))
+      try printResult(String(format: "per-example gradients / batched backward: %.2f×", perExample / batched))
     }
   }
 }

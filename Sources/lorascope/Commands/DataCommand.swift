@@ -23,7 +23,7 @@ struct DataCommand: ParsableCommand {
         ?? SyntheticDrift.generate(SyntheticDriftConfig(seed: SyntheticDriftConfig.defaultSeed))
       try dataset.checkUsableForRun()
       let stats = dataset.statistics()
-      if json { try printJSON(stats) } else { print(stats.render()) }
+      if json { try printJSON(stats) } else { try printResult(stats.render()) }
     }
   }
 
@@ -64,7 +64,7 @@ struct DataCommand: ParsableCommand {
       c.returningShare = returning
       let dataset = try SyntheticDrift.generate(c)
       try PESODatasetWriter.write(dataset, to: out, overwrite: overwrite)
-      print("wrote \(dataset.numBlocks) blocks, \(dataset.items.numItems) items to \(out)")
+      try printResult("wrote \(dataset.numBlocks) blocks, \(dataset.items.numItems) items to \(out)")
     }
   }
 }

@@ -48,7 +48,7 @@ struct ExportCommand: ParsableCommand {
     }
     let state = try RunState.load(runDir: runDir, data: data, cache: cache)
     try state.session.exportStageDirectory(stage, to: outURL, overwrite: overwrite)
-    print("wrote \(outURL.appendingPathComponent("backbone").path) and \(outURL.appendingPathComponent("adapter").path)")
-    print("wrote \(outURL.appendingPathComponent(ExportedStageGuide.itemsDirectory).path) and \(outURL.appendingPathComponent(ExportedStageGuide.manifestFile).path)")
+    try printResult("wrote \(outURL.appendingPathComponent("backbone").path) and \(outURL.appendingPathComponent("adapter").path)")
+    try printResult("wrote \(outURL.appendingPathComponent(ExportedStageGuide.itemsDirectory).path) and \(outURL.appendingPathComponent(ExportedStageGuide.manifestFile).path)")
   }
 }

@@ -52,8 +52,8 @@ struct ImportCommand: ParsableCommand {
                             parameterCount: m.parameterCount, rank: m.rank, penalties: report))
       return
     }
-    print("imported \(m.stages.count) stage\(m.stages.count == 1 ? "" : "s") into \(run.url.path): |L| = \(m.adaptedLinears) adapted linears, r = \(m.rank), \(m.parameterCount) LoRA parameters")
-    for s in m.stages { print("  stage \(s.stage): \(s.format) \(s.sourceDType) \(s.source)") }
-    print(report.render(showRows: penalty.rows))
+    try printResult("imported \(m.stages.count) stage\(m.stages.count == 1 ? "" : "s") into \(run.url.path): |L| = \(m.adaptedLinears) adapted linears, r = \(m.rank), \(m.parameterCount) LoRA parameters")
+    for s in m.stages { try printResult("  stage \(s.stage): \(s.format) \(s.sourceDType) \(s.source)") }
+    try printResult(report.render(showRows: penalty.rows))
   }
 }

@@ -26,7 +26,7 @@ struct InspectCommand: ParsableCommand {
   func run() throws {
     let run = try ImportedRun.open(URL(fileURLWithPath: runDir))
     let report = try PenaltyReport(run: run, options: penalty)
-    if json { try printJSON(report) } else { print(report.render(showRows: penalty.rows)) }
+    if json { try printJSON(report) } else { try printResult(report.render(showRows: penalty.rows)) }
   }
 }
 

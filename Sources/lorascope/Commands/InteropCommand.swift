@@ -45,7 +45,7 @@ struct InteropCommand: ParsableCommand {
       for (name, config) in InteropCommand.fixtureModels {
         let dir = root.appendingPathComponent(name)
         try writeFixture(config: config, to: dir)
-        print("wrote \(dir.path)")
+        try printResult("wrote \(dir.path)")
       }
     }
 
@@ -119,7 +119,7 @@ struct InteropCommand: ParsableCommand {
       ]
       if t >= 2 { tensors.append(try SafetensorsTensor(name: "ce", doubles: [try model.loss(batch)], shape: [])) }
       try SafetensorsFile(tensors: tensors).write(to: URL(fileURLWithPath: out))
-      print("wrote \(out)")
+      try printResult("wrote \(out)")
     }
   }
 }

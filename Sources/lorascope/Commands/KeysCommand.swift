@@ -13,6 +13,6 @@ struct KeysCommand: ParsableCommand {
   var markdown = false
 
   func run() throws {
-    print(markdown ? KeyMap.standard.markdownTable() : KeyMap.standard.textTable(context: .main))
+    try printResult(markdown ? KeyMap.standard.markdownTable() : KeyMap.standard.textTable(context: .main))
   }
 }

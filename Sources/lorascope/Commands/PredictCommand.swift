@@ -64,7 +64,7 @@ struct PredictCommand: ParsableCommand {
       try printJSON(curve)
       return
     }
-    print(PredictReport.render(curve))
+    try printResult(PredictReport.render(curve))
   }
 }
 

@@ -84,7 +84,7 @@ struct RaceCommand: ParsableCommand {
       try printJSON(result)
       return
     }
-    print(RaceReport.render(result))
+    try printResult(RaceReport.render(result))
   }
 }
 

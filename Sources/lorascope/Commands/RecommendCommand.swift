@@ -86,7 +86,7 @@ struct RecommendCommand: ParsableCommand {
     if json {
       try printJSON(report)
     } else {
-      printTable(report)
+      try printTable(report)
     }
   }
 
@@ -107,17 +107,18 @@ struct RecommendCommand: ParsableCommand {
     }
   }
 
-  private func printTable(_ report: RecommendReport) {
-    print("stage \(report.stage), block \(report.block): top \(report.k) of a beam of \(report.beamWidth)")
+  private func printTable(_ report: RecommendReport) throws {
+    var lines = ["stage \(report.stage), block \(report.block): top \(report.k) of a beam of \(report.beamWidth)"]
     for user in report.users {
-      print("")
-      print("user \(user.user)  (\(user.history.count) history items, test item \(user.target) = \(user.targetTuple))")
+      lines.append("")
+      lines.append("user \(user.user)  (\(user.history.count) history items, test item \(user.target) = \(user.targetTuple))")
       for r in user.recommendations {
         let hit = r.tuple == user.targetTuple ? "  <- hit" : ""
         let score = String(format: "%.4f", r.logProb)
-        print("  \(r.rank)\t\(r.tuple)\t\(score)\titems \(r.items.joined(separator: ", "))\(hit)")
+        lines.append("  \(r.rank)\t\(r.tuple)\t\(score)\titems \(r.items.joined(separator: ", "))\(hit)")
       }
     }
+    try printResult(lines.joined(separator: "\n"))
   }
 }
 

@@ -30,7 +30,7 @@ struct RunCommand: ParsableCommand {
     if json {
       try printJSON(RunReport(metrics: metrics, ranks: session.ranks))
     } else {
-      print(RunReport.render(metrics, ranks: session.ranks))
+      try printResult(RunReport.render(metrics, ranks: session.ranks))
     }
   }
 }

@@ -30,7 +30,7 @@ extension SpectrumCommand {
       selection: options.joint ? "joint (\(selection.count) modules)" : files.modules[selection[0]],
       spectrum: spectrum, lambda: options.lambda ?? PenaltyInspection.releasedLambda,
       adaptedLinears: run.manifest.adaptedLinears, files: gradients, gradientBytes: files.gradientBytes, seconds: seconds)
-    if json { try printJSON(report) } else { print(report.render()) }
+    if json { try printJSON(report) } else { try printResult(report.render()) }
   }
 }
 

@@ -104,7 +104,7 @@ struct SpectrumCommand: ParsableCommand {
       penaltyGradientRatio: inertness?.ratio, penaltyNats: inertness?.nats,
       changeShare: session.metrics.stages.first { $0.stage == options.stage }?.changeShare)
     if let dump { try report.dump(to: URL(fileURLWithPath: dump)) }
-    if json { try printJSON(report) } else { print(report.render()) }
+    if json { try printJSON(report) } else { try printResult(report.render()) }
   }
 }
 

@@ -48,7 +48,7 @@ struct StudyCommand: ParsableCommand {
       report: report, findings: findings, arguments: g, figures: figures.map(\.lastPathComponent),
       wallSeconds: g.collect.isEmpty ? Date().timeIntervalSince(started) : nil)
     try AtomicFile.write(Data(markdown.utf8), to: outURL.appendingPathComponent("Results.md"))
-    print(markdown)
+    try printResult(markdown)
   }
 }
 

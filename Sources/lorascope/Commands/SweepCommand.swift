@@ -41,7 +41,7 @@ struct SweepCommand: ParsableCommand {
     if json {
       try StandardStreams.writeOutput(try report.json() + Data("\n".utf8), what: "the sweep's JSON")
     } else {
-      Swift.print(report.table() + "\n\n" + SweepFigures.text(report))
+      try printResult(report.table() + "\n\n" + SweepFigures.text(report))
     }
   }
 }

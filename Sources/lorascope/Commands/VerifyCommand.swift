@@ -51,7 +51,7 @@ struct VerifyCommand: ParsableCommand {
       try printJSON(checks)
       return
     }
-    print(Self.render(checks, stage: options.stage, fisher: options.fisher))
+    try printResult(Self.render(checks, stage: options.stage, fisher: options.fisher))
   }
 
   /// The per-selection table, the last selection's compared directions, and its verdict in words.
