@@ -147,7 +147,7 @@ struct RunDirectoryReliabilityTests {
     #expect(!second.isReadOnly)
   }
 
-  @Test("a .lock planted as a symbolic link is refused by name and its target left untouched")
+  @Test("a .lock planted as a symbolic link is refused by name, its target left untouched and nothing created")
   func symlinkedLockIsRefused() throws {
     let dir = TinyRun.tempDir()
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -162,6 +162,8 @@ struct RunDirectoryReliabilityTests {
       #expect(e.description.contains(lock.path) && e.description.contains("symbolic link"), "\(e)")
     }
     #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
+    // Refused before anything was created in the directory.
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("stages").path))
   }
 
   @Test("a symbolic link loop as the run directory says so, not 'no such directory'")

@@ -46,18 +46,26 @@ public final class RunDirectory: @unchecked Sendable {
     }
     self.url = url
     isReadOnly = false
-    do {
-      try FileManager.default.createDirectory(at: url.appendingPathComponent("stages"), withIntermediateDirectories: true)
-    } catch {
-      // Foundation says "error 512" when a file is in the way: name that file instead.
-      if let file = FileInTheWay.blocking(url.appendingPathComponent("stages")) {
-        throw LorascopeError.io("cannot create run directory \(url.path): \(file) is a file, not a directory; choose another --run-dir")
-      }
-      throw LorascopeError.io("cannot create run directory \(url.path): \(error.localizedDescription)")
-    }
+    // The directory, then the lock, then stages/: a refused lock (a symlink, another writer)
+    // leaves nothing new behind in a directory that is not ours.
+    try Self.createDirectory(url, of: url)
     writerLock = try RunDirectoryLock(directory: url)
+    try Self.createDirectory(url.appendingPathComponent("stages"), of: url)
     StaleTemporaryFiles.remove(in: url, holdingWriterLock: true)
     StaleTemporaryFiles.remove(in: url.appendingPathComponent("stages"), holdingWriterLock: true)
+  }
+
+  /// Creates `directory` (and its parents) of the run directory `run`, naming a file in the way.
+  private static func createDirectory(_ directory: URL, of run: URL) throws {
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      // Foundation says "error 512" when a file is in the way: name that file instead.
+      if let file = FileInTheWay.blocking(directory) {
+        throw LorascopeError.io("cannot create run directory \(run.path): \(file) is a file, not a directory; choose another --run-dir")
+      }
+      throw LorascopeError.io("cannot create run directory \(run.path): \(error.localizedDescription)")
+    }
   }
 
   private init(inspecting url: URL) {
