@@ -15,8 +15,7 @@ public enum StandardStreams {
     do {
       try FileHandle.standardOutput.write(contentsOf: data)
     } catch {
-      let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
-      throw LorascopeError.io("cannot write \(what) to standard output: \(reason ?? error.localizedDescription)")
+      throw LorascopeError.io("cannot write \(what) to standard output: \(SystemErrorReason.of(error))")
     }
   }
 

@@ -610,11 +610,17 @@ public final class ContinualSession {
     metrics.stages.append(reused)
     lastRecord = log.last
     if let dir = runDirectory {
-      try AtomicFile.replaceDirectory(at: dir.stageURL(0)) { staging in
-        for name in try FileManager.default.contentsOfDirectory(atPath: adapterDirectory.path) {
-          try FileManager.default.copyItem(
-            at: adapterDirectory.appendingPathComponent(name), to: staging.appendingPathComponent(name))
+      do {
+        try AtomicFile.replaceDirectory(at: dir.stageURL(0)) { staging in
+          for name in try FileManager.default.contentsOfDirectory(atPath: adapterDirectory.path) {
+            try FileManager.default.copyItem(
+              at: adapterDirectory.appendingPathComponent(name), to: staging.appendingPathComponent(name))
+          }
         }
+      } catch {
+        throw LorascopeError.io(
+          "cannot copy the cached stage 0 (\(adapterDirectory.path)) into \(dir.stageURL(0).path): "
+            + "\(SystemErrorReason.of(error)); free space there or choose another --run-dir (the cache entry is intact)")
       }
       try dir.appendLog(log)
       if let ranks { try dir.writeRanks(ranks) }
