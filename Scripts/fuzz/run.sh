@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target of Fuzz/Targets for SECONDS (Docs/Fuzzing.md); `all` is every file
-# there (json, safetensors, peso, adapterconfig, gradients, interactions, checkpointindex):
+# there (json, safetensors, peso, adapterconfig, gradients, interactions, checkpointindex, npy):
 #   Scripts/fuzz/run.sh TARGET SECONDS      e.g. Scripts/fuzz/run.sh json 60
 #   Scripts/fuzz/run.sh all SECONDS         every target in turn, SECONDS each
 # Builds the engine with -sanitize=fuzzer,address into .build/fuzz (incremental), links the

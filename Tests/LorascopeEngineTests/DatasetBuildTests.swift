@@ -386,4 +386,24 @@ enum InteractionTables {
       "\($0)".contains("huge.npy") && "\($0)".contains("data bytes for shape [4611686018427387904, 4]")
     }
   }
+
+  @Test("a FIFO as the .npy or as the id list is refused by name at once, not read forever")
+  func npyFifo() throws {
+    let scratch = try DatasetScratchDirectory()
+    try scratch.write(["ids.txt": "i0\n"])
+    let fifo = scratch.file("pipe.npy")
+    #expect(mkfifo(fifo, 0o600) == 0)
+    #expect { _ = try ItemEmbeddingFile.read(npy: fifo, ids: scratch.file("ids.txt")) } throws: {
+      "\($0)".contains("pipe.npy") && "\($0)".contains("not a regular file")
+    }
+    let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1), }".padding(toLength: 117, withPad: " ", startingAt: 0) + "\n"
+    let npy: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [0, 0, 128, 63]
+    try Data(npy).write(to: URL(fileURLWithPath: scratch.file("one.npy")))
+    #expect(try ItemEmbeddingFile.read(npy: scratch.file("one.npy"), ids: scratch.file("ids.txt")).vectors == ["i0": [1]])
+    let ids = scratch.file("ids.fifo")
+    #expect(mkfifo(ids, 0o600) == 0)
+    #expect { _ = try ItemEmbeddingFile.read(npy: scratch.file("one.npy"), ids: ids) } throws: {
+      "\($0)".contains("ids.fifo") && "\($0)".contains("not a regular file")
+    }
+  }
 }

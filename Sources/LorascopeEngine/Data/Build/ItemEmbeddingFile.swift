@@ -6,8 +6,7 @@ enum ItemEmbeddingFile {
   /// Vectors by item id, and their dimension.
   static func read(npy path: String, ids idsPath: String) throws -> (vectors: [String: [Float]], dimension: Int) {
     func fail(_ reason: String) -> LorascopeError { .invalidFile(path: path, reason: reason) }
-    guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
-    let bytes = [UInt8](data)
+    let bytes = try regularFile(path, what: "the item vectors")
     guard bytes.count >= 10, bytes.starts(with: [0x93] + Array("NUMPY".utf8)) else { throw fail("not a .npy file (no \\x93NUMPY magic)") }
     let major = bytes[6]
     let headerLength: Int
@@ -40,9 +39,7 @@ enum ItemEmbeddingFile {
     guard !cellsOverflow, !bytesOverflow, bytes.count - start == dataBytes else {
       throw fail("\(bytes.count - start) data bytes for shape [\(rows), \(dimension)] of \(width)-byte floats")
     }
-    guard let idText = try? String(contentsOfFile: idsPath, encoding: .utf8) else {
-      throw LorascopeError.invalidFile(path: idsPath, reason: "cannot read the item id list")
-    }
+    let idText = String(decoding: try regularFile(idsPath, what: "the item id list"), as: UTF8.self)
     let ids = idText.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
       .map { $0.trimmingCharacters(in: .whitespaces) }
       .reversed().drop { $0.isEmpty }.reversed()
@@ -64,5 +61,17 @@ enum ItemEmbeddingFile {
       }
     }
     return (vectors, dimension)
+  }
+
+  /// A regular file's bytes (a FIFO or a device would block or never end), checked against
+  /// memory before they are allocated.
+  private static func regularFile(_ path: String, what: String) throws -> [UInt8] {
+    do {
+      return try RegularFileReader.bytes(atPath: path, what: "reading \(path)", remedy: "check that it is \(what)")
+    } catch RegularFileReader.Failure.cannotOpen(let why) {
+      throw LorascopeError.invalidFile(path: path, reason: "cannot read \(what): \(why)")
+    } catch RegularFileReader.Failure.notRegularFile {
+      throw LorascopeError.invalidFile(path: path, reason: "not a regular file; \(what) must be a file")
+    }
   }
 }
