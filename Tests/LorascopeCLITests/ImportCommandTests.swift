@@ -19,6 +19,24 @@ struct ImportCommandTests {
     #expect(throws: (any Error).self) { _ = try ImportCommand.parse(["--out", "r"]) }  // no checkpoint
   }
 
+  @Test("spectrum --gradients --json writes the spectrum fields under spectrum --json's keys, with the same counts")
+  func gradientReportKeys() throws {
+    let spectrum = GeneralizedSpectrum(
+      rho: [5, 1, 0.2, 0], directions: nil, shiftRho: [7e6], gaugeCount: 1, shiftFraction: [0, 0, 0, 0], eps: [1e-5, 2e-5],
+      method: .lowRank, dimension: 6, sampleCount: 4, zeroCutoff: 1e-9)
+    let strength = try ProximalStrength(lambda: 4, adaptedLinears: 2)
+    let report = GradientSpectrumReport(
+      selection: "joint (2 modules)", spectrum: spectrum, strength: strength, files: ["g"], gradientBytes: 96, seconds: 0.5)
+    let object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+    let shared: Set<String> = ["method", "rho", "eps", "lambda", "lambda_eff", "shift_rho", "shift_count", "gauge_count",
+                               "plastic_count", "probe", "dimension", "selection", "metric", "weights"]
+    #expect(shared.isSubset(of: Set(object.keys)), "\(object.keys.sorted())")
+    #expect(object["lambda_eff"] as? Double == 2 && object["shift_count"] as? Int == 1 && object["probe"] as? Int == 4)
+    // ρ 5 and 1 against λ_eff 2: w = 5/7 and 1/3, so one direction keeps more than half.
+    #expect(object["plastic_count"] as? Int == spectrum.directionCounts(at: strength).plastic)
+    #expect(object["plastic_count"] as? Int == 1)
+  }
+
   @Test("import writes a run that inspect reads; other commands refuse it with a clear message")
   func importThenInspect() throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("lorascope-cli-import-\(UUID().uuidString)")

@@ -28,49 +28,33 @@ extension SpectrumCommand {
     let seconds = Date().timeIntervalSince(start)
     let report = GradientSpectrumReport(
       selection: options.joint ? "joint (\(selection.count) modules)" : files.modules[selection[0]],
-      spectrum: spectrum, lambda: options.lambda ?? PenaltyInspection.releasedLambda,
-      adaptedLinears: run.manifest.adaptedLinears, files: gradients, gradientBytes: files.gradientBytes, seconds: seconds)
+      spectrum: spectrum,
+      strength: try ProximalStrength(
+        lambda: options.lambda ?? PenaltyInspection.releasedLambda, adaptedLinears: run.manifest.adaptedLinears),
+      files: gradients, gradientBytes: files.gradientBytes, seconds: seconds)
     if json { try printJSON(report) } else { try printResult(report.render()) }
   }
 }
 
-/// What `spectrum --gradients` prints; the keys follow `spectrum --json`.
+/// What `spectrum --gradients` prints; the shared keys are `spectrum --json`'s (SpectrumJSON.swift).
 struct GradientSpectrumReport: Encodable {
   let selection: String
   let spectrum: GeneralizedSpectrum
-  let lambda: Double
-  let adaptedLinears: Int
+  let strength: ProximalStrength
   let files: [String]
   let gradientBytes: Int
   let seconds: Double
 
-  var lambdaEff: Double { ProximalStrength.effective(lambda: lambda, adaptedLinears: adaptedLinears) }
-
-  enum CodingKeys: String, CodingKey {
-    case selection, method, metric, rho, weights, eps, lambda, lambdaEff = "lambda_eff", shiftRho = "shift_rho"
-    case shiftCount = "shift_count", gaugeCount = "gauge_count", plasticCount = "plastic_count", probe, dimension
-    case effectiveDimension = "effective_dimension", gradientFiles = "gradient_files", gradientBytes = "gradient_bytes"
-    case seconds
-  }
+  var lambda: Double { strength.lambda }
+  var lambdaEff: Double { strength.effective }
 
   func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    let s = spectrum
+    var c = encoder.container(keyedBy: SpectrumJSONKey.self)
+    try c.encodeSpectrum(spectrum, at: strength, probe: spectrum.sampleCount)
     try c.encode(selection, forKey: .selection)
-    try c.encode(s.method.rawValue, forKey: .method)
     try c.encode("softmaxKL", forKey: .metric)
-    try c.encode(s.rho, forKey: .rho)
-    try c.encode(s.weights(lambdaEff: lambdaEff), forKey: .weights)
-    try c.encode(s.eps, forKey: .eps)
-    try c.encode(lambda, forKey: .lambda)
-    try c.encode(lambdaEff, forKey: .lambdaEff)
-    try c.encode(s.shiftRho, forKey: .shiftRho)
-    try c.encode(s.shiftRho.count, forKey: .shiftCount)
-    try c.encode(s.gaugeCount, forKey: .gaugeCount)
-    try c.encode(s.count(above: 0.5, lambdaEff: lambdaEff), forKey: .plasticCount)
-    try c.encode(s.sampleCount, forKey: .probe)
-    try c.encode(s.dimension, forKey: .dimension)
-    try c.encode(s.effectiveDimension(lambdaEff: lambdaEff), forKey: .effectiveDimension)
+    try c.encode(spectrum.weights(lambdaEff: lambdaEff), forKey: .weights)
+    try c.encode(spectrum.effectiveDimension(lambdaEff: lambdaEff), forKey: .effectiveDimension)
     try c.encode(files, forKey: .gradientFiles)
     try c.encode(gradientBytes, forKey: .gradientBytes)
     try c.encode(seconds, forKey: .seconds)

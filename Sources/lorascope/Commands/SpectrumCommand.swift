@@ -124,14 +124,6 @@ struct SpectrumReport: Encodable {
   /// (Docs/Math.md §48); absent when embeddings did not train or the stage is not finished.
   var changeShare: ChangeShare? = nil
 
-  enum CodingKeys: String, CodingKey {
-    case selection, method, metric, fisher, rho, weights, eps, lambda, lambdaEff = "lambda_eff", shiftRho = "shift_rho"
-    case shiftCount = "shift_count", gaugeCount = "gauge_count", plasticCount = "plastic_count", probe, dimension
-    case topDirections = "top_directions", modules, suggestedLambda = "suggested_lambda"
-    case penaltyGradientRatio = "penalty_gradient_ratio", penaltyNats = "penalty_nats"
-    case changeShare = "change_share"
-  }
-
   /// λ(w*) for w* = 0.9, 0.5, 0.1 at the median resolved ρ (`LambdaGuidance`), keyed "0.9", "0.5", "0.1".
   var suggestedLambda: [String: Double] {
     guard let guidance = LambdaGuidance(spectrum: analysis.spectrum, adaptedLinears: analysis.adaptedLinears) else { return [:] }
@@ -156,23 +148,12 @@ struct SpectrumReport: Encodable {
   }
 
   func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    let s = analysis.spectrum
+    var c = encoder.container(keyedBy: SpectrumJSONKey.self)
+    try c.encodeSpectrum(analysis.spectrum, at: strength, probe: analysis.probeExamples)
     try c.encode(analysis.label, forKey: .selection)
-    try c.encode(s.method.rawValue, forKey: .method)
     try c.encode(analysis.metricKind, forKey: .metric)
     try c.encode(analysis.fisher.rawValue, forKey: .fisher)
-    try c.encode(s.rho, forKey: .rho)
     try c.encode(analysis.weights(at: strength), forKey: .weights)
-    try c.encode(s.eps, forKey: .eps)
-    try c.encode(strength.lambda, forKey: .lambda)
-    try c.encode(strength.effective, forKey: .lambdaEff)
-    try c.encode(s.shiftRho, forKey: .shiftRho)
-    try c.encode(s.shiftRho.count, forKey: .shiftCount)
-    try c.encode(s.gaugeCount, forKey: .gaugeCount)
-    try c.encode(s.directionCounts(at: strength).plastic, forKey: .plasticCount)
-    try c.encode(analysis.probeExamples, forKey: .probe)
-    try c.encode(s.dimension, forKey: .dimension)
     try c.encode(topDirections, forKey: .topDirections)
     try c.encode(modulePenalties ?? [], forKey: .modules)
     try c.encode(suggestedLambda, forKey: .suggestedLambda)
