@@ -46,7 +46,7 @@ struct InspectScreenTests {
     #expect(text.contains("stage 1 vs 0") && text.contains("from /ckpt/block_1"))
     #expect(text.contains("L0.A") && text.contains("L1.B") && text.contains("down") && text.contains("q"))
     #expect(text.contains("P exact 0.002") && text.contains("verdict: bf16 noise"))
-    _ = screen.handle(.character("]"))
+    _ = screen.handle(.character("g"))
     _ = screen.handle(.character("b"))
     text = render(screen).text()
     #expect(text.contains("stage 2 vs 1") && text.contains("from /ckpt/block_2") && text.contains("bf16 (released code)"))
@@ -62,8 +62,26 @@ struct InspectScreenTests {
     _ = screen.handle(.character("-"))  // λ = 1, λ_eff = 0.25: ρ = 0.2 still below, verdict inert (0.005 < 0.01)
     text = render(screen).text()
     #expect(screen.lambda == 1 && text.contains("λ_eff = 0.25") && text.contains("verdict: inert"))
-    for _ in 0..<6 { _ = screen.handle(.character("+")) }  // λ = 64, λ_eff = 16: every w < ½
+    for _ in 0..<6 { _ = screen.handle(.character("+")) }  // the ladder: 2, 5, 10, 20, 50, 100; λ_eff = 25: every w < ½
     text = render(screen).text()
-    #expect(text.contains("w > ½: 0"))
+    #expect(screen.lambda == 100 && text.contains("w > ½: 0"))
+    _ = screen.handle(.character("/"))
+    #expect(screen.lambda == 10)
+    _ = screen.handle(.character("*"))
+    #expect(screen.lambda == 100)
+    _ = screen.handle(.character("0"))
+    #expect(screen.lambda == 0)
+  }
+
+  @Test("the inspect keys come from the key table: its bar, its own help section, none in the training screen's help")
+  func keysFromTheTable() {
+    let screen = InspectScreen(data: Self.data(spectrum: false), lambda: 2, curvatureFloor: 1e-4)
+    let bottom = render(screen).text().split(separator: "\n", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+    for label in ["quit", "stage", "exact/bf16"] { #expect(bottom.contains(label), "\(bottom)") }
+    let inspectHelp = HelpOverlay(contexts: [.inspect]).lines(glyphs: .block).map(\.description).joined(separator: "\n")
+    #expect(inspectHelp.contains("P_g exact / in the released code's bf16"))
+    let dashboardHelp = HelpOverlay().lines(glyphs: .block).map(\.keys).joined(separator: "\n")
+    #expect(!dashboardHelp.contains("Inspect screen"))
+    #expect(KeyMap.standard.conflicts().isEmpty)
   }
 }

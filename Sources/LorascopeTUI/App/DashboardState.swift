@@ -276,7 +276,7 @@ public struct DashboardState: Sendable {
       return []
     case .stageNext, .stagePrev:
       return showStage(forward: action == .stageNext, snapshot: snapshot)
-    case .editConfirm, .editCancel:
+    case .editConfirm, .editCancel, .precisionToggle, .lambdaZero:
       return []
     }
   }

@@ -55,6 +55,9 @@ public enum Action: Hashable, Sendable {
   case helpPageNext, helpPagePrev
   /// While typing λ: accept or abandon the entry.
   case editConfirm, editCancel
+  /// The inspect screen of an imported run: `b` shows P_g exact ↔ as the released code's bf16
+  /// computes it; `0` sets λ to 0.
+  case precisionToggle, lambdaZero
 }
 
 /// Which keys are live: the main screen, the help overlay, or the λ entry line.
@@ -62,6 +65,11 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
   case main
   case help
   case edit
+  /// The inspect screen of an imported run (no training).
+  case inspect
+
+  /// The contexts of the training screen, whose help overlay lists them.
+  public static let dashboard: [KeyContext] = [.main, .help, .edit]
 
   /// The heading of the context in the help overlay.
   public var title: String {
@@ -69,6 +77,7 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
     case .main: return "Main screen"
     case .help: return "Help overlay"
     case .edit: return "Typing λ"
+    case .inspect: return "Inspect screen (an imported run)"
     }
   }
 }
@@ -264,5 +273,25 @@ public struct KeyMap: Sendable {
       rank: 0),
     KeyBinding(.editCancel, keys: [.named(.escape)], "keep the old λ", contexts: [.edit], bar: "cancel", rank: 0),
     KeyBinding(.quit, keys: [.named(.ctrlC)], "quit", contexts: [.help, .edit], bar: "quit", rank: 2),
+
+    KeyBinding(
+      .modulePrev, keys: [.named(.left), .character("h")], "module one column left", contexts: [.inspect],
+      bar: "module", rank: 2),
+    KeyBinding(
+      .moduleNext, keys: [.named(.right), .character("l")], "module one column right", contexts: [.inspect],
+      bar: "module", rank: 2),
+    KeyBinding(.layerPrev, keys: [.named(.up), .character("k")], "module one row up", contexts: [.inspect], bar: "row", rank: 3),
+    KeyBinding(.layerNext, keys: [.named(.down), .character("j")], "module one row down", contexts: [.inspect], bar: "row", rank: 3),
+    KeyBinding(.stageNext, keys: [.character("g")], "next stage", contexts: [.inspect], bar: "stage", rank: 1),
+    KeyBinding(.stagePrev, keys: [.character("G")], "previous stage", contexts: [.inspect], bar: "stage", rank: 1),
+    KeyBinding(
+      .precisionToggle, keys: [.character("b")], "P_g exact / in the released code's bf16", contexts: [.inspect],
+      bar: "exact/bf16", rank: 4),
+    KeyBinding(.lambdaUp, keys: [.character("+"), .character("=")], "raise λ", contexts: [.inspect], bar: "λ", rank: 1),
+    KeyBinding(.lambdaDown, keys: [.character("-")], "lower λ", contexts: [.inspect], bar: "λ", rank: 1),
+    KeyBinding(.lambdaTimesTen, keys: [.character("*")], "λ × 10", contexts: [.inspect], bar: "λ×10", rank: 5),
+    KeyBinding(.lambdaDividedByTen, keys: [.character("/")], "λ / 10", contexts: [.inspect], bar: "λ/10", rank: 5),
+    KeyBinding(.lambdaZero, keys: [.character("0")], "λ = 0", contexts: [.inspect], bar: "λ=0", rank: 6),
+    KeyBinding(.quit, keys: [.character("q"), .named(.escape), .named(.ctrlC)], "quit", contexts: [.inspect], bar: "quit", rank: 0),
   ])
 }

@@ -16,15 +16,19 @@ public struct HelpOverlay: Sendable {
   /// The page to show (clamped to the page count).
   public var page: Int
 
-  public init(keyMap: KeyMap = .standard, page: Int = 0) {
+  /// The contexts listed, in order (the training screen's by default).
+  public var contexts: [KeyContext]
+
+  public init(keyMap: KeyMap = .standard, page: Int = 0, contexts: [KeyContext] = KeyContext.dashboard) {
     self.keyMap = keyMap
     self.page = page
+    self.contexts = contexts
   }
 
   /// Every line, all pages: per context a heading then its bindings.
   public func lines(glyphs: GlyphSet) -> [Line] {
     var result: [Line] = []
-    for context in KeyContext.allCases {
+    for context in contexts {
       let bindings = keyMap.bindings(for: context)
       guard !bindings.isEmpty else { continue }
       if !result.isEmpty { result.append(Line(keys: "", description: "", isHeading: false)) }

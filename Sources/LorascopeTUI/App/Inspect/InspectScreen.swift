@@ -31,20 +31,25 @@ public struct InspectScreen {
     return data.rows.first { $0.stage == stage && grid.cells[$0.module] == state.selected }
   }
 
-  /// Handles a key; returns false when the screen should close.
+  /// Handles a key through the key table's inspect context (KeyMap.swift); returns false when
+  /// the screen should close.
   public mutating func handle(_ key: Key) -> Bool {
-    switch key {
-    case .character("q"), .named(.escape), .named(.ctrlC): return false
-    case .named(.up): state.selected.row = max(0, state.selected.row - 1)
-    case .named(.down): state.selected.row = min(grid.rowLabels.count - 1, state.selected.row + 1)
-    case .named(.left): state.selected.col = max(0, state.selected.col - 1)
-    case .named(.right): state.selected.col = min(grid.columnLabels.count - 1, state.selected.col + 1)
-    case .character("["): state.stageIndex = max(0, state.stageIndex - 1)
-    case .character("]"): state.stageIndex = min(max(data.stages.count - 1, 0), state.stageIndex + 1)
-    case .character("b"): state.showBF16.toggle()
-    case .character("+"), .character("="): state.scaleLambda(by: 2)
-    case .character("-"): state.scaleLambda(by: 0.5)
-    case .character("0"): state.lambda = 0
+    guard let action = KeyMap.standard.action(for: .key(key), context: .inspect) else { return true }
+    switch action {
+    case .quit: return false
+    case .layerPrev: state.selected.row = max(0, state.selected.row - 1)
+    case .layerNext: state.selected.row = min(grid.rowLabels.count - 1, state.selected.row + 1)
+    case .modulePrev: state.selected.col = max(0, state.selected.col - 1)
+    case .moduleNext: state.selected.col = min(grid.columnLabels.count - 1, state.selected.col + 1)
+    case .stagePrev: state.stageIndex = max(0, state.stageIndex - 1)
+    case .stageNext: state.stageIndex = min(max(data.stages.count - 1, 0), state.stageIndex + 1)
+    case .precisionToggle: state.showBF16.toggle()
+    // The training screen's λ ladder (LambdaLadder.swift): equal presses, equal ratios.
+    case .lambdaUp: state.lambda = LambdaLadder.up(from: state.lambda)
+    case .lambdaDown: state.lambda = LambdaLadder.down(from: state.lambda)
+    case .lambdaTimesTen: state.lambda = LambdaLadder.timesTen(from: state.lambda)
+    case .lambdaDividedByTen: state.lambda = LambdaLadder.dividedByTen(from: state.lambda)
+    case .lambdaZero: state.lambda = 0
     default: break
     }
     return true
@@ -68,7 +73,7 @@ public struct InspectScreen {
       text: String(format: "λ = %g · |L| = %d · λ_eff = %.4g · P_g shown: %@", state.lambda, data.adaptedLinears, lambdaEff,
                    state.showBF16 ? "bf16 (released code)" : "exact (float64)"),
       style: .accent, clippedTo: full)
-    canvas.put(row: size.rows - 1, col: 0, text: "←→↑↓ module  [ ] stage  b exact/bf16  + - 0 λ  q quit", style: .dim, clippedTo: full)
+    KeyBar(context: .inspect).draw(into: &canvas, rect: Rect(row: size.rows - 1, col: 0, width: size.cols, height: 1), glyphs: glyphs)
 
     let body = Rect(row: 3, col: 0, width: size.cols, height: size.rows - 4)
     let leftWidth = data.spectrum == nil ? body.width : body.width * 3 / 5

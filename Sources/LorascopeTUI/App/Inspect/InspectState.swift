@@ -74,9 +74,4 @@ struct InspectState: Sendable {
   var showBF16 = false
   var lambda: Double
   var curvatureFloor: Double
-
-  /// λ steps of the `+`/`-` keys: ×2 and ÷2 (0 stays reachable through `0`).
-  mutating func scaleLambda(by factor: Double) {
-    lambda = lambda == 0 ? (factor > 1 ? 0.01 : 0) : lambda * factor
-  }
 }
