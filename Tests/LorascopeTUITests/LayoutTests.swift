@@ -15,6 +15,19 @@ struct LayoutTests {
     }
   }
 
+  @Test("the panel table has one row per panel, and the orders the layout reads from it")
+  func panelTable() {
+    #expect(Panel.table.map(\.panel) == Panel.allCases)
+    #expect(Panel.dropOrder == [.metrics, .modules, .spectrum])
+    #expect(Panel.narrowOrder == [.loss, .spectrum, .modules, .metrics])
+    #expect(Panel.panels(in: .left) == [.loss, .modules] && Panel.panels(in: .right) == [.spectrum, .metrics])
+    // Each panel's toggle key is generated from its row.
+    for row in Panel.table {
+      let binding = KeyMap.standard.bindings.first { $0.action == .togglePanel(row.panel.rawValue) }
+      #expect(binding?.description == "show / hide \(row.helpName)")
+    }
+  }
+
   @Test func classic80x24ShowsEverythingInTwoColumns() {
     let layout = Layout.compute(size: TerminalSize(rows: 24, cols: 80))
     #expect(!layout.isTooSmall)

@@ -52,27 +52,21 @@ public enum DashboardRenderer {
     return hits
   }
 
-  /// The four panels of Docs/Design.md §7 where the layout put them.
+  /// The body panels of Docs/Design.md §7 where the layout put them (Panel.table).
   static func drawPanels(
     state: DashboardState, snapshot: DashboardSnapshot, layout: ScreenLayout, into canvas: inout some Canvas,
     glyphs: GlyphSet, hits: inout HitMap
   ) {
     let size = layout.size
-    if let rect = layout.rect(for: .loss) {
-      LossPanel(snapshot: snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs)
+    var drawn = false
+    for spec in Panel.table {
+      guard let make = spec.make, let rect = layout.rect(for: spec.panel) else { continue }
+      make(state, snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs, hits: &hits)
+      drawn = true
     }
-    if let rect = layout.rect(for: .modules) {
-      PenaltyPanel(state: state, snapshot: snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs, hits: &hits)
-    }
-    if let rect = layout.rect(for: .spectrum) {
-      SpectrumPanel(state: state, snapshot: snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs)
-    }
-    if let rect = layout.rect(for: .metrics) {
-      MetricsPanel(state: state, snapshot: snapshot).draw(into: &canvas, rect: rect, glyphs: glyphs)
-    }
-    let bodyPanels: [Panel] = [.loss, .modules, .spectrum, .metrics]
-    if !bodyPanels.contains(where: { layout.rect(for: $0) != nil }) {
-      let text = glyphs.text("every panel is hidden: 1–4 show them again")
+    if !drawn {
+      let keys = Panel.bodyPanels.map { String($0.rawValue) }
+      let text = glyphs.text("every panel is hidden: \(keys.first ?? "")–\(keys.last ?? "") show them again")
       canvas.put(
         row: size.rows / 2, col: max(0, (size.cols - DisplayWidth.of(text)) / 2), text: text, style: .dim)
     }

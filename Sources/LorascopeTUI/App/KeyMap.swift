@@ -248,11 +248,11 @@ public struct KeyMap: Sendable {
       detail: "its last line: the selected module's penalty exact vs in the released code's bf16, and their "
         + "gradients' cosine, for the last finished stage",
       bar: "bars", rank: 13),
-    KeyBinding(.togglePanel(1), keys: [.character("1")], "show / hide the loss chart"),
-    KeyBinding(.togglePanel(2), keys: [.character("2")], "show / hide the per-module penalty"),
-    KeyBinding(.togglePanel(3), keys: [.character("3")], "show / hide the spectrum and weights"),
-    KeyBinding(.togglePanel(4), keys: [.character("4")], "show / hide the metrics table"),
-    KeyBinding(.togglePanel(5), keys: [.character("5")], "show / hide this key bar"),
+  ] + Panel.table.map { row in
+    KeyBinding(
+      .togglePanel(row.panel.rawValue), keys: [.character(Character(String(row.panel.rawValue)))],
+      "show / hide \(row.helpName)")
+  } + [
     KeyBinding(.toggleMouse, keys: [.character("m")], "mouse on / off (off: select text)", bar: "mouse", rank: 12),
     KeyBinding(.repaint, keys: [.named(.ctrlL)], "repaint the screen", contexts: [.main, .help, .edit]),
     KeyBinding(.help, keys: [.character("?"), .named(.f1)], "show this help", bar: "help", rank: 0),

@@ -7,40 +7,19 @@ public enum Panel: Int, CaseIterable, Hashable, Sendable {
   case metrics = 4
   case keyBar = 5
 
-  /// The name used in box titles and the "hidden" notice.
-  public var title: String {
-    switch self {
-    case .loss: return "Loss"
-    case .modules: return "Penalty per module"
-    case .spectrum: return "Spectrum ρ_k and weights w_k"
-    case .metrics: return "Metrics"
-    case .keyBar: return "Keys"
-    }
-  }
+  /// The name used in box titles and the "hidden" notice (Panel.table).
+  public var title: String { spec.title }
 
   /// Smallest height (border included) at which the panel is worth drawing.
-  public var minimumHeight: Int {
-    switch self {
-    case .loss: return 7
-    case .modules: return 6
-    case .spectrum: return 10
-    case .metrics: return 6
-    case .keyBar: return 1
-    }
-  }
+  public var minimumHeight: Int { spec.minimumHeight }
 
   /// Share of the spare rows the panel takes in its column.
-  var weight: Int {
-    switch self {
-    case .loss, .spectrum: return 3
-    case .modules, .metrics: return 2
-    case .keyBar: return 0
-    }
-  }
+  var weight: Int { spec.weight }
 
   /// Panels given up first when space runs out: metrics, then the per-module
   /// penalty, then the spectrum. The loss chart stays to the end.
-  public static let dropOrder: [Panel] = [.metrics, .modules, .spectrum]
+  public static let dropOrder: [Panel] =
+    table.filter { $0.dropRank != nil }.sorted { $0.dropRank! < $1.dropRank! }.map(\.panel)
 }
 
 /// Where everything goes on a screen of a given size.
@@ -94,8 +73,8 @@ public enum Layout {
     let body = Rect(row: headerRows, col: 0, width: size.cols, height: bodyBottom - headerRows)
 
     if size.cols >= twoColumnWidth {
-      let left = [Panel.loss, .modules].filter(visible.contains)
-      let right = [Panel.spectrum, .metrics].filter(visible.contains)
+      let left = Panel.panels(in: .left).filter(visible.contains)
+      let right = Panel.panels(in: .right).filter(visible.contains)
       if left.isEmpty || right.isEmpty {
         stack(left + right, in: body, into: &layout)
       } else {
@@ -106,7 +85,7 @@ public enum Layout {
           into: &layout)
       }
     } else {
-      stack([Panel.loss, .spectrum, .modules, .metrics].filter(visible.contains), in: body, into: &layout)
+      stack(Panel.narrowOrder.filter(visible.contains), in: body, into: &layout)
     }
     layout.dropped.sort { Panel.dropOrder.firstIndex(of: $0) ?? 0 < Panel.dropOrder.firstIndex(of: $1) ?? 0 }
     return layout
@@ -123,7 +102,7 @@ public enum Layout {
     }
     let minimum = kept.reduce(0) { $0 + $1.minimumHeight }
     guard !kept.isEmpty, minimum <= column.height else {
-      layout.dropped.append(contentsOf: kept.filter { $0 != .loss })
+      layout.dropped.append(contentsOf: kept.filter { $0.spec.dropRank != nil })
       return
     }
     let spare = column.height - minimum
