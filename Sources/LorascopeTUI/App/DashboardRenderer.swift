@@ -29,10 +29,11 @@ public enum DashboardRenderer {
       let top = layout.header?.bottom ?? 0
       let bottom = layout.rect(for: .keyBar)?.row ?? size.rows
       let body = Rect(row: top, col: 0, width: size.cols, height: bottom - top)
-      if state.view == .race {
-        RacePanel(race: snapshot.race).draw(into: &canvas, rect: body, glyphs: glyphs)
-      } else {
-        TheoryPanel(theory: snapshot.theory).draw(into: &canvas, rect: body, glyphs: glyphs)
+      switch state.view {
+      case .race: RacePanel(race: snapshot.race).draw(into: &canvas, rect: body, glyphs: glyphs)
+      case .theory: TheoryPanel(theory: snapshot.theory).draw(into: &canvas, rect: body, glyphs: glyphs)
+      case .data: DataPanel(run: snapshot.run).draw(into: &canvas, rect: body, glyphs: glyphs)
+      case .dashboard: break
       }
     } else {
       drawPanels(state: state, snapshot: snapshot, layout: layout, into: &canvas, glyphs: glyphs, hits: &hits)

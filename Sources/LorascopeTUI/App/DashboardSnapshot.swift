@@ -111,11 +111,15 @@ public struct RunSummary: Sendable, Equatable {
   public var modelText: String
   /// The run directory, when there is one (λ changes are logged there).
   public var runDirectory: String?
+  /// What `lorascope data check` prints for the run's data — per-block counts, the code health
+  /// card and the drift card (Docs/Design.md §4.4) — shown by the data view (`D`).
+  public var dataReport: String
 
   public init(
     dataName: String, blocks: Int, method: ContinualMethod, adaptedLinears: Int, modules: [ModuleInfo],
-    kernel: String, modelText: String, runDirectory: String?
+    kernel: String, modelText: String, runDirectory: String?, dataReport: String = ""
   ) {
+    self.dataReport = dataReport
     self.dataName = dataName
     self.blocks = blocks
     self.method = method

@@ -64,6 +64,8 @@ public struct DashboardState: Sendable {
     case race
     /// Predicted vs realized (`v`).
     case theory
+    /// The data: per-block counts, code health and drift (`D`).
+    case data
   }
 
   public var mode: Mode = .main
@@ -239,6 +241,11 @@ public struct DashboardState: Sendable {
       view = .theory
       effects.append(.engine(.checkTheory))
       return effects
+    case .dataToggle:
+      if view == .data { return leaveView() }
+      let effects = view == .dashboard ? [] : leaveView()
+      view = .data
+      return effects
     case .moduleNext: return select(grid.step(from: selectedModule, forward: true))
     case .modulePrev: return select(grid.step(from: selectedModule, forward: false))
     case .layerNext: return select(grid.vertical(from: selectedModule, down: true))
@@ -380,6 +387,7 @@ public struct DashboardState: Sendable {
     case .dashboard: return []
     case .race: return [.engine(.stopRace)]
     case .theory: return [.engine(.stopTheory)]
+    case .data: return []
     }
   }
 

@@ -26,6 +26,8 @@ public enum Action: Hashable, Sendable {
   case raceTyped
   /// `v`: predicted w_k vs realized displacement ratios (again: leave the panel).
   case theoryToggle
+  /// `D`: the data view — per-block counts, code health and drift (again: leave it).
+  case dataToggle
   case moduleNext, modulePrev
   case layerNext, layerPrev
   /// `J`: the selected module's spectrum, or the joint one over all modules.
@@ -220,6 +222,12 @@ public struct KeyMap: Sendable {
         + "words whether the quadratic picture holds — or \"cannot be checked at this λ\" when no direction is "
         + "in the band (set λ(0.5) with `w` first); rechecks each stage that finishes while open",
       bar: "verify", rank: 10),
+    KeyBinding(
+      .dataToggle, keys: [.character("D")], "data: blocks, codes, drift (D/Esc leaves)",
+      detail: "what `lorascope data check` prints for the run's data: users, items and targets per block, "
+        + "the health of the semantic IDs (codes used, perplexity and largest share per level, collisions) "
+        + "and the drift between blocks (unseen test targets, new items, JS divergence)",
+      bar: "data", rank: 15),
     KeyBinding(
       .modulePrev, keys: [.named(.left), .character("h"), .character("[")], "previous module",
       bar: "module", rank: 4),

@@ -94,6 +94,6 @@ public final class EngineController: DashboardEngine, Sendable {
     return RunSummary(
       dataName: session.dataset.name, blocks: session.dataset.numBlocks, method: config.method,
       adaptedLinears: layout.adaptedLinearCount, modules: modules, kernel: BLAS.kernelName, modelText: model,
-      runDirectory: session.runDirectory?.url.path)
+      runDirectory: session.runDirectory?.url.path, dataReport: session.dataset.statistics().render())
   }
 }
