@@ -41,7 +41,7 @@ public enum LorascopeError: Error, CustomStringConvertible, Equatable, Sendable 
 /// Bounds what an error message quotes from user input: a 200 MB item id must not be echoed
 /// whole. Text longer than `limit` characters keeps its first `limit`, then an ellipsis and the
 /// full length in bytes, so the message still says which entry it is and how long it was.
-public enum ErrorQuote {
+enum ErrorQuote {
   /// The longest quoted text kept whole.
   public static let defaultLimit = 80
 

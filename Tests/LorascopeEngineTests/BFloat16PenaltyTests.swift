@@ -1,5 +1,5 @@
 import Foundation
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 /// The released code's softmax-KL in bfloat16 (Docs/Math.md "The penalty in bfloat16").

@@ -1,4 +1,4 @@
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 /// Corollary 2 (Docs/Design.md §3): the exact proximal minimizer moves along every q_k by

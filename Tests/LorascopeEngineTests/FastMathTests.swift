@@ -1,5 +1,5 @@
 import Foundation
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 @Suite("Vectorized exp")

@@ -1,4 +1,4 @@
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 /// w_k = ρ_k/(ρ_k + λ_eff) from the cached ρ (Docs/Design.md §3: λ is live).

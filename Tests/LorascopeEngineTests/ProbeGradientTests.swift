@@ -1,4 +1,4 @@
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 @Suite("Per-example gradients and Σ for the spectrum")

@@ -1,4 +1,4 @@
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 /// The softmax-KL shift direction: ρ ~ 1/ε, reported apart from `rho` (Docs/Design.md §3).

@@ -1,4 +1,4 @@
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 /// Bad input reaches the caller as a LorascopeError, never as a crash.

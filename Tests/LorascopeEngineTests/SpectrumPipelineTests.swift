@@ -1,5 +1,5 @@
 import Foundation
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 /// The one spectrum path (Docs/Design.md §3; Docs/Architecture.md "spectrum path").

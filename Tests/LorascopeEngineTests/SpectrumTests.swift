@@ -1,5 +1,5 @@
 import Foundation
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 /// The generalized spectrum of (Σ, H_ε): LAPACK by hand, the oracle case of Docs/Design.md §D, and the

@@ -1,5 +1,5 @@
 import Foundation
-import LorascopeEngine
+@testable import LorascopeEngine
 import Testing
 
 /// Stage-0 reuse (Docs/Architecture.md, "Stage-0 reuse"): a run that takes stage 0 from the cache

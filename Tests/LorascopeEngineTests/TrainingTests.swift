@@ -1,4 +1,4 @@
-import LorascopeEngine
+@testable import LorascopeEngine
 import Foundation
 import Testing
 

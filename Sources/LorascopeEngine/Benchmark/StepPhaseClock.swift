@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Times are taken on the calling thread around each whole call (the call itself may split its
 /// work over the cores), so phases add up to at most the step's wall time.
-public enum StepPhaseClock {
+enum StepPhaseClock {
   /// Set only by benchmarks, between steps (never while a step runs).
   nonisolated(unsafe) public static var isRunning = false
   static let linearNanoseconds = Atomic<UInt64>(0)

@@ -4,7 +4,7 @@ import Foundation
 /// block's training targets (Docs/Math.md §43): the floor a trained model must clearly beat. A
 /// model whose validation CE is near it has learned the codes' frequencies and nothing of the
 /// sequences — the backbone was too short-trained for this data.
-public enum CodeFrequencyBaseline {
+enum CodeFrequencyBaseline {
   /// A validation CE above this fraction of the baseline's means the model learned little. Not
   /// lower: on the synthetic data a well-trained backbone ends at 0.90 of it (1.223 against
   /// 1.357), because its few codes are skewed enough to make the baseline strong.

@@ -3,7 +3,7 @@
 ///
 /// Sparse: one dictionary per item for the Markov transitions and the co-occurrences, so
 /// Video_Games' 26k items cost what their observed pairs cost, not a dense 26k × 26k table.
-public struct CountingBaselineCounts: Sendable {
+struct CountingBaselineCounts: Sendable {
   /// The co-occurrence window: pairs at most this many positions apart count.
   static let window = 5
   /// Co-occurrence counts are kept in units of 1/60, so 1/(i−j) for i−j ≤ 5 is an integer.

@@ -1,7 +1,7 @@
 /// Ranks the next item of test examples by the counting baselines' counts (Docs/Math.md §44),
 /// into the same `ExampleRanks` the model's beam search gives, so every metric and paired
 /// interval comes out of the same code.
-public struct CountingBaselineRanker: Sendable {
+struct CountingBaselineRanker: Sendable {
   public let counts: CountingBaselineCounts
   /// The list's length: the beam width the model's list has (10 by default).
   public let listLength: Int

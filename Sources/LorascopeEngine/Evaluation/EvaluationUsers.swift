@@ -1,7 +1,7 @@
 /// Which test users of a block are evaluated (Docs/Math.md §35): all of them, or a seeded subset
 /// of `cap` when the block has more. One rule for the model (`ContinualSession`) and the counting
 /// baselines (`lorascope baselines`), so both score the same users for the same seed.
-public enum EvaluationUsers {
+enum EvaluationUsers {
   /// Block `block`'s test examples `all`, or `cap` of them drawn with the run's seed stream, in
   /// their original order.
   public static func select(_ all: [EvaluationExample], cap: Int?, block: Int, seeds: SeedStream) -> [EvaluationExample] {

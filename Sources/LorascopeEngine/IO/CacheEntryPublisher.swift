@@ -18,7 +18,7 @@ import Foundation
 /// onto the entry; `rename(2)` onto an existing non-empty directory fails, so the first rename wins
 /// and the later ones discard their identical copy. A reader therefore sees no entry or a complete
 /// one — never a half-written one — and checks it against its checksums before using it.
-public enum CacheEntryPublisher {
+enum CacheEntryPublisher {
   /// Publishes the directory `write` creates (at the URL it is given) as `entry`, unless a valid
   /// entry is already there. `marker` is the file the entry must hold (its main content).
   ///
@@ -121,7 +121,7 @@ public enum CacheEntryPublisher {
 /// publication and checked before the entry is used, so a cache entry damaged on disk or edited
 /// by hand is discarded and rebuilt instead of silently reused (the cache is an optimisation; a
 /// wrong entry would change a run's results).
-public enum CacheEntryChecksums {
+enum CacheEntryChecksums {
   public static let fileName = "checksums.json"
   static let formatVersion = 1
   /// checksums.json is small (a line per file); anything larger is not ours.
@@ -228,7 +228,7 @@ public enum CacheEntryChecksums {
 }
 
 /// The pretrained backbones of the cache: `<cache>/<RunConfig.backboneKey>/model.safetensors`.
-public enum BackboneCachePublisher {
+enum BackboneCachePublisher {
   static let marker = "model.safetensors"
 
   /// Publishes `model` at `entry` unless a complete entry is already there. Returns true when this

@@ -1,7 +1,7 @@
 /// The 64-bit Fowler–Noll–Vo hash, variant 1a: stable across runs and platforms (unlike Swift's
 /// `Hasher`, which is seeded per process). The one implementation behind the dataset fingerprint
 /// and the backbone cache key (Docs/Architecture.md, "The backbone cache").
-public struct FNV1a64: Sendable {
+struct FNV1a64: Sendable {
   public private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
 
   public init() {}

@@ -1,5 +1,5 @@
 /// Tensor names of a Hugging Face `LlamaForCausalLM` checkpoint (Docs/Design.md §6; `modeling_llama.py`).
-public enum HFNames {
+enum HFNames {
   public static let embedTokens = "model.embed_tokens.weight"
   public static let finalNorm = "model.norm.weight"
   public static let lmHead = "lm_head.weight"

@@ -14,7 +14,7 @@ import Foundation
 /// (Docs/Design.md §4.3): `tokenizer(text)` gives exactly the ids the model was trained on. A word
 /// that is not in the vocabulary is an error of the `tokenizers` library (the WordLevel unknown
 /// token `<unk>` is deliberately absent), never a silent substitute.
-public enum HFTokenizerFiles {
+enum HFTokenizerFiles {
   /// The file names written into the backbone directory.
   public static let tokenizerFile = "tokenizer.json"
   public static let tokenizerConfigFile = "tokenizer_config.json"

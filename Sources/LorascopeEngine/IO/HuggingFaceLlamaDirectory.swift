@@ -2,7 +2,7 @@ import Foundation
 
 /// A Hugging Face `LlamaForCausalLM` directory: `config.json` + `model.safetensors` (Docs/Design.md §6),
 /// loadable by `AutoModelForCausalLM.from_pretrained` with no missing or unexpected keys.
-public enum HuggingFaceLlamaDirectory {
+enum HuggingFaceLlamaDirectory {
   public static let configFileName = "config.json"
   public static let weightsFileName = "model.safetensors"
 

@@ -3,7 +3,7 @@ import Foundation
 /// A PEFT LoRA adapter directory: `adapter_config.json` + `adapter_model.safetensors`
 /// (Docs/Design.md §6), loadable by `PeftModel.from_pretrained(base, dir)` with no missing or
 /// unexpected keys.
-public enum PEFTAdapterDirectory {
+enum PEFTAdapterDirectory {
   public static let configFileName = "adapter_config.json"
   public static let weightsFileName = "adapter_model.safetensors"
 

@@ -1,6 +1,6 @@
 /// Tensor names of a PEFT LoRA adapter for `LlamaForCausalLM` (Docs/Design.md §6). PEFT saves them
 /// without the adapter name (no `.default.`).
-public enum PEFTNames {
+enum PEFTNames {
   /// `modules_to_save` copy of the input embedding, [vocab, hidden].
   public static let embedTokens = "base_model.model.model.embed_tokens.weight"
   /// `modules_to_save` copy of the output projection, [vocab, hidden].

@@ -9,7 +9,7 @@ import Foundation
 /// when they train) in the run directory's PEFT layout, and `stage0.json` with the stage's metrics,
 /// the per-user ranks of block 0 and the warm start's log lines. It is published like a backbone
 /// (`CacheEntryPublisher`): complete or absent, and checked against its checksums before use.
-public enum StageZeroCache {
+enum StageZeroCache {
   /// Bumped whenever stage 0's training or evaluation changes what it computes: 2 since the beam
   /// search never completes a history item (Docs/Design.md §5), which changed block 0's ranks
   /// under the same adapter (version-1 entries reported the ranks from before).

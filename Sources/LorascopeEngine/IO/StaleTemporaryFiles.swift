@@ -14,7 +14,7 @@ import Foundation
 /// `<name>.old-<pid>` directories; a `kill -9` between creating and renaming one leaves it in
 /// place for ever. An entry is stale when its process is gone, or — inside a run directory whose
 /// writer lock we hold — when any process but this one made it (only the lock holder writes there).
-public enum StaleTemporaryFiles {
+enum StaleTemporaryFiles {
   /// The process id a temporary name carries, or nil for any other name.
   public static func ownerPID(ofTemporaryName name: String) -> Int32? {
     for marker in [".tmp-", ".old-"] {

@@ -5,7 +5,7 @@ import Foundation
 /// `adapter_model.safetensors` in F32, F16 or BF16. Unlike `PEFTAdapterDirectory`, which loads
 /// adapters into lorascope's own Llama, nothing here assumes a module list or a shape: the
 /// adapted linears are whatever the file holds, checked against r and target_modules.
-public enum PEFTCheckpointReader {
+enum PEFTCheckpointReader {
   public static let configFileName = "adapter_config.json"
   public static let weightsFileName = "adapter_model.safetensors"
 

@@ -6,7 +6,7 @@ import Foundation
 /// next to the backbone's weights in `model.safetensors`, or in shards listed by
 /// `model.safetensors.index.json`. Only those tensors are read, through the header offsets and
 /// a memory map; the backbone's gigabytes are never touched.
-public enum ReleasedCheckpointReader {
+enum ReleasedCheckpointReader {
   public static let weightsFileName = "model.safetensors"
   public static let indexFileName = "model.safetensors.index.json"
 

@@ -12,7 +12,7 @@ import Foundation
 ///
 /// `float64` runs the same sequence without rounding, which shows how much of the bf16 value is
 /// rounding rather than the update.
-public enum ReleasedKLPenalty {
+enum ReleasedKLPenalty {
   /// The bf16 value (returned as a Float holding a bf16 number): the training penalty's own
   /// bf16 emulation (BFloat16SoftmaxKL.swift), so inspection and `--penalty-precision bf16`
   /// cannot drift apart.

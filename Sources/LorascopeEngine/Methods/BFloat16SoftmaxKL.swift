@@ -31,7 +31,7 @@ public enum PenaltyPrecision: String, Codable, Sendable, CaseIterable {
 ///     dv = p₀ · (dp₁ − Σ dp₁ p₀)                        (softmax backward, float32 inside)
 ///
 /// When the clamp is active (Σ t < 0) the gradient is zero, as autograd gives.
-public enum BFloat16SoftmaxKL {
+enum BFloat16SoftmaxKL {
   /// The rounded probabilities of one side: (p₀, p₁, s, p).
   struct Side {
     var p0: [Float]

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// The released code divides each past A and B by its Frobenius norm before adding it
 /// (`normalize`); the plain sum is the option.
-public enum CumulativeAdapters {
+enum CumulativeAdapters {
   /// Sets `model.weights` to `base` plus the merged `past` adapters.
   public static func mergePast(
     into model: LlamaModel, base: FloatBuffer, past: [FloatBuffer], layout: LoRALayout, normalize: Bool

@@ -5,7 +5,7 @@
 ///
 /// Per-example gradients come from one batched backward per mini-batch (never the square of a
 /// mini-batch mean, which is neither the empirical nor the true Fisher).
-public enum DiagonalFisher {
+enum DiagonalFisher {
   public static func estimate(model: LlamaModel, sequences: [TrainingPair], batchSize: Int = 32) throws -> [Float] {
     guard let layout = model.loraLayout else {
       throw LorascopeError.invalidConfiguration("EWC needs an adapter to estimate a Fisher diagonal for")

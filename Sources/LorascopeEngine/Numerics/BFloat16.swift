@@ -6,7 +6,7 @@ import Foundation
 /// result to bf16 (round to nearest, ties to even) while reductions accumulate in float32 and
 /// round once at the end. `BFloat16.round` is that rounding, so a computation written with it
 /// reproduces the released code's numbers bit for bit where PyTorch does the same op order.
-public enum BFloat16 {
+enum BFloat16 {
   /// `x` rounded to the nearest bf16 value (ties to even), returned as a `Float`.
   /// NaN stays NaN; values beyond the bf16 range round to ±∞ exactly like PyTorch.
   @inline(__always)
@@ -32,7 +32,7 @@ public enum BFloat16 {
 
 /// IEEE 754 binary16 (safetensors `F16`) decoding, written out so it does not depend on the
 /// platform's `Float16` support.
-public enum HalfFloat {
+enum HalfFloat {
   /// The `Float` a binary16 bit pattern stands for (exact, subnormals and NaN included).
   public static func float(bits: UInt16) -> Float {
     let sign = UInt32(bits >> 15) << 31

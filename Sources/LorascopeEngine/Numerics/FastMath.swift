@@ -4,7 +4,7 @@
 /// two parts for exactness); e^r by a degree-6 Taylor/Horner polynomial (error < 2e-7 relative
 /// on that interval, i.e. about 1 ulp of Float32), 2ⁿ built in the exponent bits.
 /// Inputs are clamped to [−87.3, 88.7], so exp(−∞) gives ≈ 1e-38 instead of 0 and never NaN.
-public enum FastMath {
+enum FastMath {
   @inline(__always)
   public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     // Mask-and-replace compiles to vector compares; `clamped` stays a lane-by-lane call.

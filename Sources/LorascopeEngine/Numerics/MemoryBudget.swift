@@ -3,7 +3,7 @@ import Foundation
 /// A check, before allocating, that sizes taken from outside bytes (file headers) fit in this
 /// machine's memory. An allocation the allocator cannot satisfy aborts the process with no
 /// message naming the file; this throws one that names it and the remedy instead.
-public enum MemoryBudget {
+enum MemoryBudget {
   /// The bytes one planned allocation (or set of them) may take: half the machine's physical
   /// memory, leaving room for the rest of the process and the page cache of the files read.
   public static var limitBytes: Int {

@@ -5,7 +5,7 @@
 /// lanes run eight chains side by side. The maximum is exact in any order. The sums and dot
 /// products add in another order than the plain loop, so they differ from it by float rounding
 /// only, and are the same from run to run.
-public enum Reductions {
+enum Reductions {
   @inline(__always)
   static func load(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
     UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)

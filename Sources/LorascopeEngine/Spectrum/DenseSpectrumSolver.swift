@@ -3,7 +3,7 @@ import COpenBLAS
 /// The dense path of Docs/Design.md §3: build Σ = (1/n)GᵀG and H_ε (both p × p) and call
 /// `LAPACKE_dsygvd`. O(p³) time and O(p²) memory: meant for one module (p ≤ a few
 /// thousand) and as the reference the low-rank path is tested against.
-public enum DenseSpectrumSolver {
+enum DenseSpectrumSolver {
   /// Generalized spectrum of (Σ, H_ε) for the joint metric.
   ///
   /// - Parameters:

@@ -11,7 +11,7 @@ import COpenBLAS
 ///     (1/n) · P G D⁻¹ Gᵀ P,   P = I − ûûᵀ,   û ∝ G·1
 ///
 /// (Docs/Math.md §30, Docs/Design.md §D).
-public enum EpsFreeOracle {
+enum EpsFreeOracle {
   /// The non-zero eigenvalues of `(1/n)·P G D⁻¹ Gᵀ P`, descending.
   ///
   /// - Parameters:

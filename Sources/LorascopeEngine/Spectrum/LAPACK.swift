@@ -6,7 +6,7 @@ import CLAPACKE
 /// sizes and that the input is finite before calling LAPACK, and turns a nonzero
 /// `info` into `LorascopeError.lapack(routine:info:)`: LAPACK never gets to crash
 /// the program on bad input.
-public enum LAPACK {
+enum LAPACK {
   /// Eigen-decomposition of a symmetric matrix `a` (`LAPACKE_dsyevd`).
   ///
   /// Only the upper triangle of `a` is read. Returns the eigenvalues in ascending

@@ -11,7 +11,7 @@ import COpenBLAS
 /// accumulated with one symmetric rank-k update per module (SymmetricProduct.swift) (n²p flops in all) plus one rank-one
 /// update per softmax-KL module, then `LAPACKE_dsyevd` on n × n. See Docs/Math.md §26.
 /// The modules are accumulated on every core, one contiguous run of modules each.
-public enum LowRankSpectrumSolver {
+enum LowRankSpectrumSolver {
   /// Generalized spectrum of (Σ, H_ε) through the n × n reduction.
   ///
   /// - Parameters:

@@ -6,7 +6,7 @@
 /// eigenvectors (q_kᵀ H q_j = δ_kj, Σ q_k = ρ_k H q_k) the displacement's coordinate along
 /// q_k is w_k = ρ_k/(ρ_k + λ_eff) times that of θ* − θ₀ (Corollary 2). Tests check that
 /// identity numerically; `lorascope verify` uses it to check a trained stage against theory.
-public struct QuadraticProximalProblem: Sendable {
+struct QuadraticProximalProblem: Sendable {
   /// Parameter count p.
   public let dimension: Int
   /// Σ, p × p row-major, symmetric positive semi-definite.

@@ -13,7 +13,7 @@
 /// bisection to full precision; the remaining root is 0 (H·1 = q − q Σq = 0). The eigenvalues
 /// interlace with q: 0 ≤ λ_1 ≤ q_(1) ≤ λ_2 ≤ … ≤ q_(m). Each root costs O(D) per bisection
 /// step (D distinct values), so the extremes are cheap even for m = 16,384.
-public struct SoftmaxHessianSpectrum: Sendable {
+struct SoftmaxHessianSpectrum: Sendable {
   /// Distinct values of q ascending, with their multiplicities.
   let distinct: [Double]
   let multiplicity: [Int]

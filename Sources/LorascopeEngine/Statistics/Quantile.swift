@@ -1,7 +1,7 @@
 /// The q-quantile of a sorted sample by linear interpolation between order statistics (type 7,
 /// NumPy's default): the one definition the bootstrap intervals (Docs/Statistics.md) and the
 /// λ guidance (Docs/Math.md §41) share.
-public enum Quantile {
+enum Quantile {
   public static func of(sorted: [Double], at q: Double) -> Double {
     precondition(!sorted.isEmpty, "quantile of no values")
     let position = min(max(q, 0), 1) * Double(sorted.count - 1)

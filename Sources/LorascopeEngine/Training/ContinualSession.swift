@@ -726,7 +726,7 @@ public final class ContinualSession {
 }
 
 /// A log.jsonl line recording a change of λ.
-public struct LambdaChange: Codable, Sendable {
+struct LambdaChange: Codable, Sendable {
   public var event = "lambda"
   public var stage: Int
   public var step: Int

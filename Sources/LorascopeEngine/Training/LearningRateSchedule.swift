@@ -1,7 +1,7 @@
 import Foundation
 
 /// Linear warm-up then cosine decay within a stage (Docs/Design.md §2).
-public struct LearningRateSchedule: Codable, Equatable, Sendable {
+struct LearningRateSchedule: Codable, Equatable, Sendable {
   public var peak: Float
   public var warmupSteps: Int
   public var totalSteps: Int

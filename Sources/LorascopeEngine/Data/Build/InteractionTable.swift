@@ -1,7 +1,7 @@
 /// Interactions as compact parallel arrays (Docs/Design.md §4.4): a user index, an item index
 /// and a timestamp per row, in input order. Every user and item id string is stored once, in
 /// `userIDs` / `itemIDs`; a 10-million-row table costs about 160 MB here, never its raw text.
-public struct InteractionTable: Sendable {
+struct InteractionTable: Sendable {
   /// Distinct user ids in order of first appearance in the input.
   public private(set) var userIDs: [String] = []
   /// Distinct item ids in order of first appearance in the input.
