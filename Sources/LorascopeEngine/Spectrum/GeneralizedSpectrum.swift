@@ -11,7 +11,7 @@
 ///   (A, B) → (SA, BS⁻¹) and the `p − rank Σ` directions no probe example moves.
 ///
 /// Weights for any λ_eff come from the cached ρ without another solve (see
-/// InterpolationWeights.swift). See Docs/Math.md Part IV for the derivations.
+/// GeneralizedSpectrum+Weights.swift). See Docs/Math.md Part IV for the derivations.
 public struct GeneralizedSpectrum: Sendable {
   /// Which solver produced the spectrum.
   public enum Method: String, Sendable, Codable {

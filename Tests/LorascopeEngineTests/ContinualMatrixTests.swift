@@ -4,7 +4,7 @@ import Testing
 @testable import LorascopeEngine
 
 /// R[t][j] summaries: the paper's diagonal average and Avalanche's forgetting, BWT and FWT.
-struct ContinualMetricsTests {
+struct ContinualMatrixTests {
   /// Rows: state after stage t; columns: test users of block j.
   let matrix = ContinualMatrix(values: [
     [0.50, 0.25, 0.10],
