@@ -406,4 +406,29 @@ enum InteractionTables {
       "\($0)".contains("ids.fifo") && "\($0)".contains("not a regular file")
     }
   }
+
+  @Test("item vectors from a .safetensors file of one [n, d] tensor read as the .npy file of the same rows; other shapes are refused by name")
+  func safetensorsVectors() throws {
+    let scratch = try DatasetScratchDirectory()
+    try scratch.write(["ids.txt": "i0\ni1\n"])
+    let rows: [Float] = [1, 2, 3, -4, 0.5, 6]
+    try SafetensorsFile(tensors: [try SafetensorsTensor(name: "weight", floats: rows, shape: [2, 3])])
+      .write(to: URL(fileURLWithPath: scratch.file("e.safetensors")))
+    let read = try ItemEmbeddingFile.read(scratch.file("e.safetensors"), ids: scratch.file("ids.txt"))
+    #expect(read.dimension == 3 && read.vectors == ["i0": [1, 2, 3], "i1": [-4, 0.5, 6]])
+    try SafetensorsFile(tensors: [try SafetensorsTensor(name: "weight", doubles: rows.map(Double.init), shape: [2, 3])])
+      .write(to: URL(fileURLWithPath: scratch.file("d.safetensors")))
+    #expect(try ItemEmbeddingFile.read(scratch.file("d.safetensors"), ids: scratch.file("ids.txt")).vectors == read.vectors)
+    try SafetensorsFile(tensors: [try SafetensorsTensor(name: "weight", floats: rows, shape: [6])])
+      .write(to: URL(fileURLWithPath: scratch.file("flat.safetensors")))
+    #expect { _ = try ItemEmbeddingFile.read(scratch.file("flat.safetensors"), ids: scratch.file("ids.txt")) } throws: {
+      "\($0)".contains("flat.safetensors") && "\($0)".contains("must be [n_items, d]")
+    }
+    try SafetensorsFile(tensors: [
+      try SafetensorsTensor(name: "a", floats: rows, shape: [2, 3]), try SafetensorsTensor(name: "b", floats: rows, shape: [2, 3]),
+    ]).write(to: URL(fileURLWithPath: scratch.file("two.safetensors")))
+    #expect { _ = try ItemEmbeddingFile.read(scratch.file("two.safetensors"), ids: scratch.file("ids.txt")) } throws: {
+      "\($0)".contains("expected one tensor") && "\($0)".contains("found 2")
+    }
+  }
 }

@@ -54,7 +54,7 @@ extension DataCommand {
     @Option(name: .customLong("kmeans-iterations"), help: "Lloyd passes per level at most.")
     var kmeansIterations = 25
 
-    @Option(name: .customLong("item-embeddings"), help: "A .npy float32 [n_items, d] of item vectors (instead of collaborative ones).")
+    @Option(name: .customLong("item-embeddings"), help: "Item vectors [n_items, d], float32 or float64: a .npy file, or a .safetensors file of one tensor (instead of collaborative ones).")
     var itemEmbeddings: String?
 
     @Option(name: .customLong("item-ids"), help: "The item ids of --item-embeddings' rows, one a line.")

@@ -76,7 +76,7 @@ public enum DatasetBuilder {
     // Codes.
     let vectors: SemanticIDAssignment.Vectors
     if let npy = options.itemEmbeddings, let ids = options.itemIDs {
-      let file = try ItemEmbeddingFile.read(npy: npy, ids: ids)
+      let file = try ItemEmbeddingFile.read(npy, ids: ids)
       vectors = .given(path: npy, vectors: file.vectors, dimension: file.dimension)
     } else {
       vectors = .collaborative(dimension: options.embeddingDimension)

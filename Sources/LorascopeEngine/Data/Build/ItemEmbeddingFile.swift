@@ -1,9 +1,36 @@
 import Foundation
 
-/// Reads item vectors a user supplies (Docs/Design.md §4.4): a NumPy `.npy` file of float32 or
-/// float64, shape `[n_items, d]`, C order, and a text file with the `n_items` item ids, one a line.
+/// Reads item vectors a user supplies (Docs/Design.md §4.4): a NumPy `.npy` file, or a
+/// `.safetensors` file holding one 2-D tensor (what `safetensors.torch.save_file` writes from a
+/// PyTorch embedding table), of float32 or float64, shape `[n_items, d]`, C order; and a text
+/// file with the `n_items` item ids, one a line.
 enum ItemEmbeddingFile {
-  /// Vectors by item id, and their dimension.
+  /// Vectors by item id, and their dimension; the format by the file's extension.
+  static func read(_ path: String, ids idsPath: String) throws -> (vectors: [String: [Float]], dimension: Int) {
+    if path.lowercased().hasSuffix(".safetensors") { return try read(safetensors: path, ids: idsPath) }
+    return try read(npy: path, ids: idsPath)
+  }
+
+  /// The one 2-D float tensor of a safetensors file as rows, checked like a `.npy` file's.
+  static func read(safetensors path: String, ids idsPath: String) throws -> (vectors: [String: [Float]], dimension: Int) {
+    func fail(_ reason: String) -> LorascopeError { .invalidFile(path: path, reason: reason) }
+    let file = try SafetensorsFile.read(from: URL(fileURLWithPath: path))
+    guard file.tensors.count == 1, let tensor = file.tensors.values.first else {
+      throw fail("expected one tensor [n_items, d], found \(file.tensors.count) (\(file.orderedTensorNames.prefix(5).joined(separator: ", ")))")
+    }
+    guard tensor.shape.count == 2, tensor.shape[0] > 0, tensor.shape[1] > 0 else {
+      throw fail("tensor \(ErrorQuote.quoted(tensor.name)) must be [n_items, d], not \(tensor.shape)")
+    }
+    let values: [Float]
+    switch tensor.dtype {
+    case .F32: values = try tensor.floats()
+    case .F64: values = try tensor.doubles().map(Float.init)
+    default: throw fail("tensor \(ErrorQuote.quoted(tensor.name)) is \(tensor.dtype.rawValue); it must be F32 or F64")
+    }
+    return try byID(values, rows: tensor.shape[0], dimension: tensor.shape[1], path: path, ids: idsPath)
+  }
+
+  /// Vectors by item id, and their dimension, from a `.npy` file.
   static func read(npy path: String, ids idsPath: String) throws -> (vectors: [String: [Float]], dimension: Int) {
     func fail(_ reason: String) -> LorascopeError { .invalidFile(path: path, reason: reason) }
     let bytes = try regularFile(path, what: "the item vectors")
@@ -39,6 +66,21 @@ enum ItemEmbeddingFile {
     guard !cellsOverflow, !bytesOverflow, bytes.count - start == dataBytes else {
       throw fail("\(bytes.count - start) data bytes for shape [\(rows), \(dimension)] of \(width)-byte floats")
     }
+    var values = [Float](repeating: 0, count: cells)
+    for cell in 0..<cells {
+      let offset = start + cell * width
+      var bits: UInt64 = 0
+      for b in 0..<width { bits |= UInt64(bytes[offset + b]) << (8 * UInt64(b)) }
+      values[cell] = width == 4 ? Float(bitPattern: UInt32(bits)) : Float(Double(bitPattern: bits))
+    }
+    return try byID(values, rows: rows, dimension: dimension, path: path, ids: idsPath)
+  }
+
+  /// `values` ([rows, dimension], C order) by the ids of `idsPath`, one a line: as many ids as
+  /// rows, each once, every value finite.
+  private static func byID(
+    _ values: [Float], rows: Int, dimension: Int, path: String, ids idsPath: String
+  ) throws -> (vectors: [String: [Float]], dimension: Int) {
     let idText = String(decoding: try regularFile(idsPath, what: "the item id list"), as: UTF8.self)
     let ids = idText.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
       .map { $0.trimmingCharacters(in: .whitespaces) }
@@ -48,14 +90,10 @@ enum ItemEmbeddingFile {
     }
     var vectors: [String: [Float]] = [:]
     for (row, id) in ids.enumerated() {
-      var vector = [Float](repeating: 0, count: dimension)
-      for j in 0..<dimension {
-        let offset = start + (row * dimension + j) * width
-        var bits: UInt64 = 0
-        for b in 0..<width { bits |= UInt64(bytes[offset + b]) << (8 * UInt64(b)) }
-        vector[j] = width == 4 ? Float(bitPattern: UInt32(bits)) : Float(Double(bitPattern: bits))
+      let vector = Array(values[(row * dimension)..<((row + 1) * dimension)])
+      guard vector.allSatisfy(\.isFinite) else {
+        throw LorascopeError.invalidFile(path: path, reason: "row \(row) (item \(ErrorQuote.quoted(id))) has a non-finite value")
       }
-      guard vector.allSatisfy(\.isFinite) else { throw fail("row \(row) (item \(ErrorQuote.quoted(id))) has a non-finite value") }
       guard vectors.updateValue(vector, forKey: id) == nil else {
         throw LorascopeError.invalidFile(path: idsPath, reason: "line \(row + 1): item id \(ErrorQuote.quoted(id)) appears twice")
       }
