@@ -60,6 +60,8 @@ public enum Action: Hashable, Sendable {
   /// The inspect screen of an imported run: `b` shows P_g exact ↔ as the released code's bf16
   /// computes it; `0` sets λ to 0.
   case precisionToggle, lambdaZero
+  /// Runs side by side: the next run becomes the reference the others are measured against.
+  case pinReference
 }
 
 /// Which keys are live: the main screen, the help overlay, or the λ entry line.
@@ -69,6 +71,8 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
   case edit
   /// The inspect screen of an imported run (no training).
   case inspect
+  /// Finished runs side by side (`tui --run-dir A --compare B`).
+  case compare
 
   /// The contexts of the training screen, whose help overlay lists them.
   public static let dashboard: [KeyContext] = [.main, .help, .edit]
@@ -80,6 +84,7 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
     case .help: return "Help overlay"
     case .edit: return "Typing λ"
     case .inspect: return "Inspect screen (an imported run)"
+    case .compare: return "Runs side by side (tui --compare)"
     }
   }
 }
@@ -300,6 +305,16 @@ public struct KeyMap: Sendable {
     KeyBinding(.lambdaTimesTen, keys: [.character("*")], "λ × 10", contexts: [.inspect], bar: "λ×10", rank: 5),
     KeyBinding(.lambdaDividedByTen, keys: [.character("/")], "λ / 10", contexts: [.inspect], bar: "λ/10", rank: 5),
     KeyBinding(.lambdaZero, keys: [.character("0")], "λ = 0", contexts: [.inspect], bar: "λ=0", rank: 6),
-    KeyBinding(.quit, keys: [.character("q"), .named(.escape), .named(.ctrlC)], "quit", contexts: [.inspect], bar: "quit", rank: 0),
+    KeyBinding(.quit, keys: [.character("q"), .named(.escape), .named(.ctrlC)], "quit", contexts: [.inspect, .compare], bar: "quit", rank: 0),
+
+    KeyBinding(.stageNext, keys: [.character("g")], "next stage's loss curves", contexts: [.compare], bar: "stage", rank: 1),
+    KeyBinding(.stagePrev, keys: [.character("G")], "previous stage's loss curves", contexts: [.compare], bar: "stage", rank: 1),
+    KeyBinding(
+      .pinReference, keys: [.character("p")], "pin the next run as the reference",
+      detail: "the differences and their intervals are every other run minus the reference", contexts: [.compare],
+      bar: "pin", rank: 2),
+    KeyBinding(
+      .moduleNext, keys: [.named(.tab)], "R[t][j] difference of the next run", contexts: [.compare], bar: "run",
+      rank: 3),
   ])
 }

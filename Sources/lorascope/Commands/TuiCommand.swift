@@ -15,7 +15,8 @@ struct TuiCommand: ParsableCommand {
       the run is saved there (and resumed if the directory already holds it), and every change of λ \
       is written to its log.jsonl. A run whose stages are all finished (or any run, with --review) \
       opens read-only instead: g and G walk its stages — the stage's loss curves from log.jsonl, \
-      P_g at its end, its spectrum — and no file of the run is written.
+      P_g at its end, its spectrum — and no file of the run is written. With --compare B (repeatable) \
+      the finished runs open side by side, read-only.
 
       Keys:
       \(KeyMap.standard.textTable(context: .main))
@@ -36,8 +37,12 @@ struct TuiCommand: ParsableCommand {
   @Flag(help: "Open --run-dir read-only, to look at its finished stages without training (automatic when every stage is finished).")
   var review = false
 
+  @Option(help: "Another finished run to put beside --run-dir (repeat for more): loss curves overlaid, per-stage metrics and R[t][j] with paired differences against a pinned reference.")
+  var compare: [String] = []
+
   func run() throws {
     let look = try screen.screenOptions()
+    if !compare.isEmpty { return try runCompare(look: look) }
     if let dir = options.runDir, ImportedRun.isImported(URL(fileURLWithPath: dir)) { return try runInspect(runDir: dir, look: look) }
     if let session = try reviewSession() {
       let status = try Dashboard.run(session: session, options: .init(screen: look, startRunning: false))
