@@ -62,4 +62,27 @@ struct CompareScreenTests {
     let empty = SweepPlanTests.tempDir()
     #expect { _ = try RunRecord.read(empty) } throws: { "\($0)".contains(empty.path) }
   }
+
+  @Test("a finished study read back: every arm with its intervals, the frontier, the findings; Enter opens an arm beside single")
+  func studyScreen() throws {
+    let out = SweepPlanTests.tempDir()
+    try StudyCommand.parse(
+      SweepPlanTests.tinyArguments(cache: SweepPlanTests.tempDir())
+        + ["--out", out.path, "--methods", "peso", "--peso-lambdas", "1e4", "--seeds", "0,1"]).run()
+    let study = try StudyRecord.read(out)
+    #expect(study.arms.map(\.method) == [.frozen, .peso, .single] && study.dataset == "synthetic")
+    var screen = StudyScreen(study: study)
+    var buffer = CellBuffer(size: TerminalSize(rows: 40, cols: 160))
+    screen.draw(into: &buffer, glyphs: .braille)
+    let text = buffer.text()
+    #expect(text.contains("study of synthetic"), "\(text)")
+    #expect(text.contains("b peso λ=") && text.contains("frontier"), "\(text)")
+    #expect(text.contains(study.findings.adaptation.prefix(20)))
+    #expect(screen.handle(.named(.down)) == .stay && screen.selected == 1)
+    #expect(screen.handle(.named(.enter)) == .open(1))
+    let runs = try TuiCommand.studyRuns(of: study.arms[1], root: out.appendingPathComponent("runs").path)
+    #expect(runs.map(\.label) == ["single seed 0", "peso λ=10000 seed 0"])
+    #expect(screen.handle(.character("q")) == .quit)
+    #expect { _ = try StudyRecord.read(SweepPlanTests.tempDir()) } throws: { "\($0)".contains("sweep.json") }
+  }
 }

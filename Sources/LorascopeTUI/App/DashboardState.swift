@@ -283,7 +283,7 @@ public struct DashboardState: Sendable {
       return []
     case .stageNext, .stagePrev:
       return showStage(forward: action == .stageNext, snapshot: snapshot)
-    case .editConfirm, .editCancel, .precisionToggle, .lambdaZero, .pinReference:
+    case .editConfirm, .editCancel, .precisionToggle, .lambdaZero, .pinReference, .openRuns:
       return []
     }
   }

@@ -62,6 +62,8 @@ public enum Action: Hashable, Sendable {
   case precisionToggle, lambdaZero
   /// Runs side by side: the next run becomes the reference the others are measured against.
   case pinReference
+  /// A study: open the selected arm's run beside `single`'s.
+  case openRuns
 }
 
 /// Which keys are live: the main screen, the help overlay, or the λ entry line.
@@ -73,6 +75,8 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
   case inspect
   /// Finished runs side by side (`tui --run-dir A --compare B`).
   case compare
+  /// A finished study (`tui --study DIR`).
+  case study
 
   /// The contexts of the training screen, whose help overlay lists them.
   public static let dashboard: [KeyContext] = [.main, .help, .edit]
@@ -85,6 +89,7 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
     case .edit: return "Typing λ"
     case .inspect: return "Inspect screen (an imported run)"
     case .compare: return "Runs side by side (tui --compare)"
+    case .study: return "A study (tui --study)"
     }
   }
 }
@@ -305,7 +310,7 @@ public struct KeyMap: Sendable {
     KeyBinding(.lambdaTimesTen, keys: [.character("*")], "λ × 10", contexts: [.inspect], bar: "λ×10", rank: 5),
     KeyBinding(.lambdaDividedByTen, keys: [.character("/")], "λ / 10", contexts: [.inspect], bar: "λ/10", rank: 5),
     KeyBinding(.lambdaZero, keys: [.character("0")], "λ = 0", contexts: [.inspect], bar: "λ=0", rank: 6),
-    KeyBinding(.quit, keys: [.character("q"), .named(.escape), .named(.ctrlC)], "quit", contexts: [.inspect, .compare], bar: "quit", rank: 0),
+    KeyBinding(.quit, keys: [.character("q"), .named(.escape), .named(.ctrlC)], "quit", contexts: [.inspect, .compare, .study], bar: "quit", rank: 0),
 
     KeyBinding(.stageNext, keys: [.character("g")], "next stage's loss curves", contexts: [.compare], bar: "stage", rank: 1),
     KeyBinding(.stagePrev, keys: [.character("G")], "previous stage's loss curves", contexts: [.compare], bar: "stage", rank: 1),
@@ -316,5 +321,12 @@ public struct KeyMap: Sendable {
     KeyBinding(
       .moduleNext, keys: [.named(.tab)], "R[t][j] difference of the next run", contexts: [.compare], bar: "run",
       rank: 3),
+
+    KeyBinding(.layerPrev, keys: [.named(.up), .character("k")], "previous arm", contexts: [.study], bar: "arm", rank: 1),
+    KeyBinding(.layerNext, keys: [.named(.down), .character("j")], "next arm", contexts: [.study], bar: "arm", rank: 1),
+    KeyBinding(
+      .openRuns, keys: [.named(.enter)], "the arm's run beside single's (first seed)",
+      detail: "opens the runs side by side (the compare screen); q there comes back", contexts: [.study], bar: "open",
+      rank: 2),
   ])
 }

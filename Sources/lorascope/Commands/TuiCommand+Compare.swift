@@ -20,4 +20,25 @@ extension TuiCommand {
     let status = try CompareScreen.run(runs: records, options: look)
     if status != 0 { throw ExitCode(status) }
   }
+
+  /// A finished study (issue 28 item 3): its runs are under DIR/runs, as `study` puts them
+  /// (or under the --run-dir it was given: pass that as --run-dir here).
+  func runStudy(directory: String, look: NcursesScreen.Options) throws {
+    let url = URL(fileURLWithPath: directory)
+    let record = try StudyRecord.read(url)
+    let root = options.runDir ?? url.appendingPathComponent("runs").path
+    let status = try StudyScreen.run(study: record, options: look) { try Self.studyRuns(of: $0, root: root) }
+    if status != 0 { throw ExitCode(status) }
+  }
+
+  /// The runs the study screen opens for `arm`: `single`'s and the arm's of the arm's first seed,
+  /// where `study` put them under `root`.
+  static func studyRuns(of arm: SweepArmComparison, root: String) throws -> [RunRecord] {
+    guard let seed = arm.seeds.first else { throw LorascopeError.usage("the arm has no seed") }
+    let paths = [(ContinualMethod.single, 0.0), (arm.method, arm.lambda)].map {
+      SweepPlan.runDirectory(root: root, method: $0.0, lambda: $0.1, seed: seed)
+    }
+    // `single` against itself is one run twice.
+    return try (arm.method == .single ? [paths[0], paths[0]] : paths).map { try RunRecord.read(URL(fileURLWithPath: $0)) }
+  }
 }

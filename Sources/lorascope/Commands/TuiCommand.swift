@@ -40,8 +40,12 @@ struct TuiCommand: ParsableCommand {
   @Option(help: "Another finished run to put beside --run-dir (repeat for more): loss curves overlaid, per-stage metrics and R[t][j] with paired differences against a pinned reference.")
   var compare: [String] = []
 
+  @Option(help: "A finished study's output directory: every arm against single, the frontier and the findings; Enter opens an arm's run beside single's.")
+  var study: String?
+
   func run() throws {
     let look = try screen.screenOptions()
+    if let study { return try runStudy(directory: study, look: look) }
     if !compare.isEmpty { return try runCompare(look: look) }
     if let dir = options.runDir, ImportedRun.isImported(URL(fileURLWithPath: dir)) { return try runInspect(runDir: dir, look: look) }
     if let session = try reviewSession() {

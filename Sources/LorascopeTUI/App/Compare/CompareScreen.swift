@@ -94,7 +94,10 @@ public struct CompareScreen {
 
   /// "A b50 (single seed 0)": the letter of the tables, the run directory's name, what it ran.
   func name(_ i: Int) -> String {
-    "\(Self.shortName(i)) \(URL(fileURLWithPath: runs[i].path).lastPathComponent) (\(runs[i].label))"
+    // A sweep's runs are …/method/lambda_λ/seed_s: their names are the path below the root.
+    let parts = URL(fileURLWithPath: runs[i].path).pathComponents
+    let tail = parts.last?.hasPrefix("seed_") == true ? parts.suffix(3).joined(separator: "/") : (parts.last ?? "")
+    return "\(Self.shortName(i)) \(tail) (\(runs[i].label))"
   }
 
   /// Every run's CE over stage `stage`'s steps, one look per run, and min / max / last.
@@ -114,7 +117,7 @@ public struct CompareScreen {
         : String(format: "min %.3f max %.3f last %.3f", ce.min()!, ce.max()!, ce.last!)
       let marker = glyphs.legendLines[i % glyphs.legendLines.count]
       canvas.put(
-        row: chart.bottom + i, col: inner.col, text: "\(marker) \(name(i)) · \(stats)", style: CellStyle.series(i),
+        row: chart.bottom + i, col: inner.col, text: "\(marker) \(stats) · \(name(i))", style: CellStyle.series(i),
         clippedTo: inner)
     }
   }
@@ -198,12 +201,18 @@ public struct CompareScreen {
     let screen = try NcursesScreen(options: options)
     defer { screen.close() }
     var compare = CompareScreen(runs: runs)
+    compare.loop(on: screen)
+    return 0
+  }
+
+  /// Shows the comparison on an open screen until `q` (the study screen opens it this way too).
+  mutating func loop(on screen: NcursesScreen) {
     while true {
-      screen.frame { canvas in compare.draw(into: &canvas, glyphs: screen.glyphs) }
+      screen.frame { canvas in draw(into: &canvas, glyphs: screen.glyphs) }
       guard let event = screen.nextEvent(timeoutMS: -1) else { continue }
       switch event {
-      case .key(let key): if !compare.handle(key) { return 0 }
-      case .terminate: return 0
+      case .key(let key): if !handle(key) { return }
+      case .terminate: return
       case .resize, .mouse: continue
       }
     }
