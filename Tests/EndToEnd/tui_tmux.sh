@@ -8,7 +8,8 @@
 # runs must restore the terminal too (status 0 and 143). Finally it measures key press to
 # redraw while training runs: + or -, then capture-pane every 5 ms until λ changes on
 # screen; the median of 10 presses is printed. A finished run is opened at 80x24: its stages
-# walked with g, the loss and spectrum panels following, no file of it changed.
+# walked with g, the loss and spectrum panels following, no file of it changed. Two runs of a
+# tiny study side by side, and the study itself read back.
 # LORASCOPE_E2E_ONLY=run_finished_scenario runs one scenario.
 #
 # Usage: Tests/EndToEnd/tui_tmux.sh [path/to/lorascope]   (default .build/debug/lorascope)
@@ -312,6 +313,53 @@ sys.exit(0 if dots >= 10 else 1)'
   tm kill-session -t "$session" 2>/dev/null || true
 }
 
+# Runs side by side and a study read back (issue 28 items 2 and 3): a tiny study, two of its
+# runs overlaid at 80x24 with one legend entry each, the study view's findings, Enter into the
+# compare screen and q back; no file of the study changes.
+run_compare_scenario() {
+  local session="compare" dir="$WORK/compare"
+  echo "== runs side by side and a study (TERM=xterm-256color, 80x24 and 100x30)"
+  mkdir -p "$dir"
+  "$BIN" study --synthetic-users 60 --backbone-epochs 1 --epochs 1 --eval-users 10 --seeds 0 \
+    --methods peso --peso-lambdas 1e4 --out "$dir/study" --cache "$dir/cache" >"$dir/study.out" 2>&1
+  check "[compare] lorascope study finishes" $?
+  local before
+  before="$(tree_sums "$dir/study")"
+  SIZE=80x24 start "$session" xterm-256color "$dir/a" tui --run-dir "$dir/study/runs/single/seed_0" \
+    --compare "$dir/study/runs/peso/lambda_10000.0/seed_0"
+  wait_for "$session" "2 runs side by side" 20
+  check "[compare] two runs open side by side" $?
+  [ "$(screen "$session" | grep -cE "(───|╌╌╌) min .* · [AB] ")" = "2" ]
+  check "[compare] the loss curves have one legend entry per run" $?
+  screen "$session" | grep -q "B−A \[95 %\]"
+  check "[compare] the per-stage table has the paired difference against the reference" $?
+  tm send-keys -t "$session" p
+  wait_for "$session" "A−B \[95 %\]" 5
+  check "[compare] p pins the other run as the reference" $?
+  tm send-keys -t "$session" q
+  restored "$session" && [ "$(cat "$dir/a/status" 2>/dev/null)" = "0" ]
+  check "[compare] q restores the terminal, status 0" $?
+  tm kill-session -t "$session" 2>/dev/null || true
+
+  start "$session" xterm-256color "$dir/b" tui --study "$dir/study"
+  wait_for "$session" "findings" 20 && screen "$session" | grep -q "Adapting"
+  check "[study] the study view shows the findings in words" $?
+  screen "$session" | grep -q "peso λ="
+  check "[study] the arms table lists PESO's arm" $?
+  tm send-keys -t "$session" Down Enter
+  wait_for "$session" "2 runs side by side" 10
+  check "[study] Enter opens the arm's run beside single's" $?
+  tm send-keys -t "$session" q
+  wait_for "$session" "findings" 10
+  check "[study] q in the compare screen comes back to the study" $?
+  tm send-keys -t "$session" q
+  restored "$session" && [ "$(cat "$dir/b/status" 2>/dev/null)" = "0" ]
+  check "[study] q restores the terminal, status 0" $?
+  [ "$before" = "$(tree_sums "$dir/study")" ]
+  check "[compare] every file of the study is byte-identical after opening it" $?
+  tm kill-session -t "$session" 2>/dev/null || true
+}
+
 measure_latency() {
   local session="latency" dir="$WORK/latency"
   echo "== key press to redraw while training runs (TERM=xterm-256color, 100x30)"
@@ -356,6 +404,7 @@ else
   run_main_scenario vt100
   run_lambda_scenario
   run_finished_scenario
+  run_compare_scenario
   run_signal_scenario ctrl-c C-c 0
   run_signal_scenario sigterm TERM 143
   measure_latency

@@ -56,7 +56,11 @@ public struct StudyScreen {
     let tableWidth = body.width >= 140 ? body.width * 3 / 5 : body.width
     drawArms(into: &canvas, rect: Rect(row: top.row, col: 0, width: tableWidth, height: top.height), glyphs: glyphs)
     if tableWidth < body.width {
-      drawFrontier(into: &canvas, rect: Rect(row: top.row, col: tableWidth, width: body.width - tableWidth, height: top.height), glyphs: glyphs)
+      let half = top.height / 2
+      drawFrontier(into: &canvas, rect: Rect(row: top.row, col: tableWidth, width: body.width - tableWidth, height: half), glyphs: glyphs)
+      drawLambdaCurve(
+        into: &canvas, rect: Rect(row: top.row + half, col: tableWidth, width: body.width - tableWidth, height: top.height - half),
+        glyphs: glyphs)
     }
     drawFindings(into: &canvas, rect: Rect(row: top.bottom, col: 0, width: body.width, height: wordsHeight), glyphs: glyphs)
   }
@@ -97,6 +101,23 @@ public struct StudyScreen {
       let row = plot.bottom - 1 - Int(((arm.stability.mean - y0) / (y1 - y0) * Double(plot.height - 1)).rounded())
       canvas.put(row: row, col: col, text: Self.letter(i), style: i == selected ? .selected : .accent, clippedTo: plot)
     }
+  }
+
+  /// Arm − single against log₁₀ λ for every method with a λ, plasticity and stability (the
+  /// study's lambda_curve.svg; λ = 0 has no place on a log axis and is left out).
+  func drawLambdaCurve(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
+    let inner = Box(title: "λ curve: minus single against log₁₀ λ").draw(into: &canvas, rect: rect, glyphs: glyphs)
+    guard !inner.isEmpty else { return }
+    var series: [ChartSeries] = []
+    let methods = study.arms.map(\.method).filter(\.usesLambda).reduce(into: [ContinualMethod]()) { if !$0.contains($1) { $0.append($1) } }
+    for method in methods {
+      let arms = study.arms.filter { $0.method == method && $0.lambda > 0 }.sorted { $0.lambda < $1.lambda }
+      for (label, value) in [("plasticity", \SweepArmComparison.plasticityDifference), ("stability", \SweepArmComparison.stabilityDifference)] {
+        let points = arms.compactMap { arm in arm[keyPath: value].map { ChartPoint(x: Foundation.log10(arm.lambda), y: $0.mean) } }
+        if !points.isEmpty { series.append(ChartSeries(name: "\(method.rawValue) \(label)", points: points)) }
+      }
+    }
+    LineChart(series: series, xLabel: "log₁₀ λ", emptyMessage: "no arm with λ > 0").draw(into: &canvas, rect: inner, glyphs: glyphs)
   }
 
   /// "a", "b", … : an arm's mark on the frontier and in the table.
