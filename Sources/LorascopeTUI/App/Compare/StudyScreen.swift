@@ -66,14 +66,22 @@ public struct StudyScreen {
   }
 
   func drawArms(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
-    let inner = Box(title: "every arm against single, paired 95 %", trailer: "Enter: its run beside single's").draw(into: &canvas, rect: rect, glyphs: glyphs)
+    let narrow = rect.width < 102
+    let inner = Box(
+      title: narrow ? "arms − single, paired 95 %: * excludes 0" : "every arm against single, paired 95 %",
+      trailer: "Enter: its run beside single's"
+    ).draw(into: &canvas, rect: rect, glyphs: glyphs)
     guard !inner.isEmpty else { return }
-    let columns = [TableColumn("arm", alignment: .left), TableColumn("plasticity"), TableColumn("− single [95 %]"),
-                   TableColumn("stability"), TableColumn("− single [95 %]")]
+    // Narrow: the difference and a mark ("*" the interval excludes 0, "·" it holds 0).
+    let compact = narrow
+    let difference = compact ? "− single" : "− single [95 %]"
+    let columns = [TableColumn("arm", alignment: .left), TableColumn("plasticity"), TableColumn(difference),
+                   TableColumn("stability"), TableColumn(difference)]
     let rows: [[TableCell]] = study.arms.map { arm in
       let name = arm.method.usesLambda ? "\(arm.method.rawValue) λ=\(StudyFindings.formatLambda(arm.lambda))" : arm.method.rawValue
-      return [TableCell("\(Self.letter(study.arms.firstIndex(of: arm) ?? 0)) \(name)"), TableCell(String(format: "%.4f", arm.plasticity.mean)), Self.interval(arm.plasticityDifference),
-              TableCell(String(format: "%.4f", arm.stability.mean)), Self.interval(arm.stabilityDifference)]
+      return [TableCell("\(Self.letter(study.arms.firstIndex(of: arm) ?? 0)) \(name)"), TableCell(String(format: "%.4f", arm.plasticity.mean)),
+              Self.interval(arm.plasticityDifference, compact: compact),
+              TableCell(String(format: "%.4f", arm.stability.mean)), Self.interval(arm.stabilityDifference, compact: compact)]
     }
     Table(columns: columns, rows: rows, selectedRow: selected).draw(into: &canvas, rect: inner, glyphs: glyphs)
   }
@@ -132,13 +140,15 @@ public struct StudyScreen {
     }
   }
 
-  /// "+0.0012 [−0.0003, +0.0027]", dim when the interval holds 0; "—" for `single` itself.
-  static func interval(_ ci: ConfidenceInterval?) -> TableCell {
+  /// "+0.0012 [−0.0003, +0.0027]", dim when the interval holds 0 (compact: "+0.0012·", or "*" when
+  /// it excludes 0); "—" for `single` itself.
+  static func interval(_ ci: ConfidenceInterval?, compact: Bool = false) -> TableCell {
     guard let ci else { return "—" }
     let holdsZero = ci.lower <= 0 && ci.upper >= 0
-    return TableCell(
-      String(format: "%+.4f [%+.4f, %+.4f]", ci.mean, ci.lower, ci.upper),
-      style: holdsZero ? .dim : (ci.mean > 0 ? .good : .warn))
+    let text = compact
+      ? String(format: "%+.4f", ci.mean) + (holdsZero ? "·" : "*")
+      : String(format: "%+.4f [%+.4f, %+.4f]", ci.mean, ci.lower, ci.upper)
+    return TableCell(text, style: holdsZero ? .dim : (ci.mean > 0 ? .good : .warn))
   }
 
   /// Runs the screen until `q`; `open` reads the runs of an arm (its first seed, beside
