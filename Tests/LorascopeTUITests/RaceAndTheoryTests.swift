@@ -184,6 +184,20 @@ struct RaceAndTheoryTests {
     }
   }
 
+  @Test("at 80×24 a race over five blocks shows every block's column (narrowed, λ_eff left to the header)")
+  func raceTableFitsEightyColumns() throws {
+    var snapshot = Self.raceSnapshot(finished: true)
+    var result = try #require(snapshot.race.result)
+    result.lanes = result.lanes.map { var lane = $0; lane.metric = [0.031, 0.042, 0.053, 0.064, 0.075]; return lane }
+    snapshot.race.result = result
+    var state = freshState()
+    state.view = .race
+    let text = render(state, snapshot, size: TerminalSize(rows: 24, cols: 80)).text()
+    #expect(text.contains("b4") && text.contains("0.0750") && text.contains("NDCG@5"), "\(text)")
+    let wide = render(state, snapshot, size: TerminalSize(rows: 60, cols: 200)).text()
+    #expect(wide.contains("NDCG@5 b4") && wide.contains("λ_eff"))
+  }
+
   @Test func raceViewExplainsStageZeroAndFailures() {
     var state = freshState()
     state.view = .race

@@ -24,7 +24,7 @@ struct RacePanel {
     default:
       break
     }
-    let table = tableLines(glyphs: glyphs)
+    let table = tableLines(glyphs: glyphs, width: inner.width)
     let tableHeight = min(table.count, max(0, inner.height - 6))
     let chartRect = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - tableHeight)
     let dotsAcross = glyphs.mode == .braille ? 2 : 1
@@ -55,23 +55,28 @@ struct RacePanel {
   }
 
   /// One line per lane (λ, λ_eff, ‖Δ‖_H, NDCG@5 per block), then the differences against the
-  /// first λ with their intervals, as many as fit.
-  func tableLines(glyphs: GlyphSet) -> [(text: String, style: CellStyle)] {
+  /// first λ with their intervals, as many as fit. When every block's column does not fit in
+  /// `width` (80 columns, five blocks), λ_eff goes (the header shows it) and the block columns
+  /// narrow to "b0", "b1", … with the metric named once.
+  func tableLines(glyphs: GlyphSet, width: Int = .max) -> [(text: String, style: CellStyle)] {
     var lines: [(text: String, style: CellStyle)] = []
     let blocks = race.result.map { $0.lanes.first?.metric.count ?? 0 } ?? 0
-    var header = pad("λ", 9) + pad("λ_eff", 9) + pad("‖Δ‖_H", 9)
+    let narrow = race.result != nil && 9 * 3 + 3 + 9 + blocks * 12 > width
+    let blockWidth = narrow ? 6 : 11
+    var header = pad("λ", 9) + (narrow ? "" : pad("λ_eff", 9)) + pad("‖Δ‖_H", 9)
     if let result = race.result {
       header += pad("val CE", 8)
-      for j in 0..<blocks { header += pad("\(result.metricName.label) b\(j)", 11) }
+      for j in 0..<blocks { header += pad(narrow ? "b\(j)" : "\(result.metricName.label) b\(j)", blockWidth) }
+      if narrow { header += result.metricName.label }
     }
     lines.append((glyphs.text(header), .title))
     for (index, lane) in race.lanes.enumerated() {
       var text = pad(NumberFormat.compact(lane.lambda, significant: 4), 9)
-        + pad(NumberFormat.compact(lane.lambdaEffective, significant: 3), 9)
+        + (narrow ? "" : pad(NumberFormat.compact(lane.lambdaEffective, significant: 3), 9))
         + pad(lane.displacementH.map { NumberFormat.compact($0, significant: 3) } ?? "–", 9)
       if let result = race.result, index < result.lanes.count {
         text += pad(NumberFormat.fixed(result.lanes[index].validationCE, decimals: 3), 8)
-        for value in result.lanes[index].metric { text += pad(NumberFormat.fixed(value, decimals: 4), 11) }
+        for value in result.lanes[index].metric { text += pad(NumberFormat.fixed(value, decimals: 4), blockWidth) }
       }
       lines.append((glyphs.text(text), CellStyle.series(index)))
     }
