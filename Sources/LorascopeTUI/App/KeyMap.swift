@@ -321,6 +321,11 @@ public struct KeyMap: Sendable {
     KeyBinding(
       .moduleNext, keys: [.named(.tab)], "R[t][j] difference of the next run", contexts: [.compare], bar: "run",
       rank: 3),
+    KeyBinding(
+      .recomputeSpectrum, keys: [.character("s")], "spectra of the stage, each run's λ_eff / loss curves",
+      detail: "every run's ρ_k of the shown stage (joint, empirical Fisher, as `lorascope spectrum` computes it), "
+        + "computed off the screen's thread and kept, each with a flat line at its own λ_eff", contexts: [.compare],
+      bar: "spectra", rank: 4),
 
     KeyBinding(.layerPrev, keys: [.named(.up), .character("k")], "previous arm", contexts: [.study], bar: "arm", rank: 1),
     KeyBinding(.layerNext, keys: [.named(.down), .character("j")], "next arm", contexts: [.study], bar: "arm", rank: 1),

@@ -18,10 +18,21 @@ public struct CompareScreen {
   let metric: RankingMetricName = .ndcg5
   /// One comparison per (run, reference) pair, made when a reference is pinned.
   var comparisons: [Int: Result<RunComparison, Error>] = [:]
+  /// The spectra, when the caller can compute them (`s` shows them in place of the loss curves).
+  let spectra: CompareSpectra?
+  var showSpectra = false
 
-  public init(runs: [RunRecord]) {
+  /// - Parameter spectrum: a run's joint spectrum of a stage and the λ it ended with, computed
+  ///   off the screen's thread on demand; nil leaves `s` explaining that it is not available.
+  public init(runs: [RunRecord], spectrum: (@Sendable (_ run: Int, _ stage: Int) throws -> (GeneralizedSpectrum, ProximalStrength))? = nil) {
     precondition(runs.count >= 2, "a comparison needs two runs")
     self.runs = runs
+    spectra = spectrum.map { provide in
+      CompareSpectra(runs: runs.count) { run, stage in
+        let (spectrum, strength) = try provide(run, stage)
+        return CompareSpectra.Entry(spectrum: spectrum, strength: strength)
+      }
+    }
     selected = 1
     stage = (runs.map { $0.metrics.stages.count }.min() ?? 1) - 1
     compare()
@@ -54,6 +65,7 @@ public struct CompareScreen {
     case .moduleNext:
       selected = (selected + 1) % runs.count
       if selected == reference { selected = (selected + 1) % runs.count }
+    case .recomputeSpectrum: showSpectra.toggle()
     default: break
     }
     return true
@@ -77,14 +89,14 @@ public struct CompareScreen {
       // Wide: the curves beside the per-stage table, R[t][j] below.
       let topHeight = body.height / 2
       let leftWidth = body.width / 2
-      drawLoss(into: &canvas, rect: Rect(row: body.row, col: 0, width: leftWidth, height: topHeight), glyphs: glyphs)
+      drawCurves(into: &canvas, rect: Rect(row: body.row, col: 0, width: leftWidth, height: topHeight), glyphs: glyphs)
       drawStages(into: &canvas, rect: Rect(row: body.row, col: leftWidth, width: body.width - leftWidth, height: topHeight), glyphs: glyphs)
       drawMatrix(into: &canvas, rect: Rect(row: body.row + topHeight, col: 0, width: body.width, height: body.height - topHeight), glyphs: glyphs)
     } else {
       // Narrow: the two tables at their height, the curves in what is left.
       let tableHeight = min(sharedStages + 4, max(body.height / 3, 5))
       let lossHeight = body.height - 2 * tableHeight
-      drawLoss(into: &canvas, rect: Rect(row: body.row, col: 0, width: body.width, height: lossHeight), glyphs: glyphs)
+      drawCurves(into: &canvas, rect: Rect(row: body.row, col: 0, width: body.width, height: lossHeight), glyphs: glyphs)
       drawStages(into: &canvas, rect: Rect(row: body.row + lossHeight, col: 0, width: body.width, height: tableHeight), glyphs: glyphs)
       drawMatrix(
         into: &canvas, rect: Rect(row: body.row + lossHeight + tableHeight, col: 0, width: body.width, height: tableHeight),
@@ -98,6 +110,55 @@ public struct CompareScreen {
     let parts = URL(fileURLWithPath: runs[i].path).pathComponents
     let tail = parts.last?.hasPrefix("seed_") == true ? parts.suffix(3).joined(separator: "/") : (parts.last ?? "")
     return "\(Self.shortName(i)) \(tail) (\(runs[i].label))"
+  }
+
+  /// The loss curves, or with `s` every run's spectrum of the stage.
+  func drawCurves(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
+    if showSpectra { drawSpectra(into: &canvas, rect: rect, glyphs: glyphs) } else { drawLoss(into: &canvas, rect: rect, glyphs: glyphs) }
+  }
+
+  /// ρ_k of every run at stage `stage`, largest first on a log axis, each beside a flat line at
+  /// its own λ_eff (where w_k = ½): directions above a run's line keep most of their update.
+  func drawSpectra(into canvas: inout some Canvas, rect: Rect, glyphs: GlyphSet) {
+    let inner = Box(title: "ρ_k, stage \(stage), each run's λ_eff", trailer: "s: loss").draw(into: &canvas, rect: rect, glyphs: glyphs)
+    guard !inner.isEmpty else { return }
+    guard let spectra else {
+      CenteredMessage.draw("spectra need the runs' data and backbones: open the runs with `lorascope tui --compare`", into: &canvas, rect: inner, glyphs: glyphs)
+      return
+    }
+    guard stage >= 1 else {
+      CenteredMessage.draw("stage 0 has no anchor, so no spectrum: g moves to stage 1", into: &canvas, rect: inner, glyphs: glyphs)
+      return
+    }
+    switch spectra.state(stage: stage) {
+    case nil, .computing?:
+      CenteredMessage.draw("computing stage \(stage)'s spectrum of every run (the joint Fisher of a probe)…", into: &canvas, rect: inner, glyphs: glyphs)
+    case .done(let results)?:
+      var series: [ChartSeries] = []
+      var looks: [Int] = []
+      var notes: [String] = []
+      for (i, result) in results.enumerated() {
+        switch result {
+        case .success(let entry):
+          let rho = entry.spectrum.nonZeroRho
+          series.append(ChartSeries(name: "\(Self.shortName(i)) ρ_k", values: rho, firstX: 1))
+          looks.append(i)
+          if entry.strength.effective > 0 {
+            series.append(ChartSeries(
+              name: "\(Self.shortName(i)) λ_eff",
+              points: [ChartPoint(x: 1, y: entry.strength.effective), ChartPoint(x: Double(max(rho.count, 2)), y: entry.strength.effective)]))
+            looks.append(i)
+          }
+        case .failure(let error):
+          notes.append("\(Self.shortName(i)): \((error as? LorascopeError)?.description ?? "\(error)")")
+        }
+      }
+      let chart = Rect(row: inner.row, col: inner.col, width: inner.width, height: inner.height - notes.count)
+      LineChart(series: series, yScale: .log10, xLabel: "k", styleIndices: looks).draw(into: &canvas, rect: chart, glyphs: glyphs)
+      for (i, note) in notes.enumerated() {
+        canvas.put(row: chart.bottom + i, col: inner.col, text: note, style: .warn, clippedTo: inner)
+      }
+    }
   }
 
   /// Every run's CE over stage `stage`'s steps, one look per run, and min / max / last.
@@ -197,10 +258,13 @@ public struct CompareScreen {
   static func shortName(_ index: Int) -> String { String(UnicodeScalar(UInt8(65 + index % 26))) }
 
   /// Runs the screen until `q`.
-  public static func run(runs: [RunRecord], options: NcursesScreen.Options) throws -> Int32 {
+  public static func run(
+    runs: [RunRecord], options: NcursesScreen.Options,
+    spectrum: (@Sendable (_ run: Int, _ stage: Int) throws -> (GeneralizedSpectrum, ProximalStrength))? = nil
+  ) throws -> Int32 {
     let screen = try NcursesScreen(options: options)
     defer { screen.close() }
-    var compare = CompareScreen(runs: runs)
+    var compare = CompareScreen(runs: runs, spectrum: spectrum)
     compare.loop(on: screen)
     return 0
   }
@@ -208,8 +272,10 @@ public struct CompareScreen {
   /// Shows the comparison on an open screen until `q` (the study screen opens it this way too).
   mutating func loop(on screen: NcursesScreen) {
     while true {
+      if showSpectra, stage >= 1 { spectra?.request(stage: stage) }
       screen.frame { canvas in draw(into: &canvas, glyphs: screen.glyphs) }
-      guard let event = screen.nextEvent(timeoutMS: -1) else { continue }
+      // While spectra are computed off this thread, wake up to draw them when they arrive.
+      guard let event = screen.nextEvent(timeoutMS: spectra?.isBusy == true ? 200 : -1) else { continue }
       switch event {
       case .key(let key): if !handle(key) { return }
       case .terminate: return

@@ -154,7 +154,8 @@ public struct StudyScreen {
   /// Runs the screen until `q`; `open` reads the runs of an arm (its first seed, beside
   /// `single`'s) for the comparison, or throws a message to show.
   public static func run(
-    study: StudyRecord, options: NcursesScreen.Options, open: (SweepArmComparison) throws -> [RunRecord]
+    study: StudyRecord, options: NcursesScreen.Options, open: (SweepArmComparison) throws -> [RunRecord],
+    spectrum: ([RunRecord]) -> (@Sendable (_ run: Int, _ stage: Int) throws -> (GeneralizedSpectrum, ProximalStrength))? = { _ in nil }
   ) throws -> Int32 {
     let screen = try NcursesScreen(options: options)
     defer { screen.close() }
@@ -171,7 +172,8 @@ public struct StudyScreen {
       case .quit: return 0
       case .open(let arm):
         do {
-          var compare = CompareScreen(runs: try open(study.arms[arm]))
+          let runs = try open(study.arms[arm])
+          var compare = CompareScreen(runs: runs, spectrum: spectrum(runs))
           compare.loop(on: screen)
         } catch {
           state.notice = "cannot open the runs: \((error as? LorascopeError)?.description ?? "\(error)")"
