@@ -40,4 +40,16 @@ enum RegularFileReader {
     }
     return filled == size ? bytes : Array(bytes.prefix(filled))
   }
+
+  /// The bytes of `path`, a failure as `LorascopeError.invalidFile` naming the file and what it
+  /// should be (`expected`, e.g. "the item id list").
+  static func bytes(atPath path: String, expected: String) throws -> [UInt8] {
+    do {
+      return try bytes(atPath: path, what: "reading \(path)", remedy: "check that it is \(expected)")
+    } catch Failure.cannotOpen(let why) {
+      throw LorascopeError.invalidFile(path: path, reason: "cannot read \(expected): \(why)")
+    } catch Failure.notRegularFile {
+      throw LorascopeError.invalidFile(path: path, reason: "not a regular file; \(expected) must be a file")
+    }
+  }
 }

@@ -22,15 +22,8 @@ public struct StudyRecord: Sendable {
   }
 
   private static func decode<T: Decodable>(_ type: T.Type, at url: URL) throws -> T {
-    let bytes: [UInt8]
-    do {
-      bytes = try RegularFileReader.bytes(
-        atPath: url.path, what: "reading \(url.path)", remedy: "point --study at the output directory of `lorascope study`")
-    } catch RegularFileReader.Failure.cannotOpen(let why) {
-      throw LorascopeError.usage("\(url.path): \(why); --study takes the output directory of `lorascope study` (sweep.json, findings.json)")
-    } catch RegularFileReader.Failure.notRegularFile {
-      throw LorascopeError.invalidFile(path: url.path, reason: "not a regular file")
-    }
+    let bytes = try RegularFileReader.bytes(
+      atPath: url.path, expected: "a file `lorascope study` writes (--study takes its output directory)")
     do {
       return try JSONDecoder().decode(T.self, from: Data(bytes))
     } catch {

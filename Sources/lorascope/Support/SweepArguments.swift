@@ -132,17 +132,27 @@ struct SweepArguments: ParsableArguments {
       shared: options.sharedJobArguments, runRoot: options.runDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
   }
 
-  /// PESO's default grid from the stage-1 spectrum of the first seed (Docs/Statistics.md, "λ over
-  /// decades"): stage 0 is trained (its backbone lands in the shared cache, so the sweep reuses
-  /// it), then the joint spectrum with the empirical Fisher on a probe of 128 block-1 sequences.
-  static func spectrumGrid(options: RunOptions, seed: UInt64, dataset: ContinualDataset, progress: ProgressReporter) throws -> [Double] {
+  /// A PESO session of `seed` with stage 0 finished (trained, or taken from the shared cache, which
+  /// the sweep's runs then reuse), ready to analyse stage 1: what both default PESO grids start from.
+  private static func stageOneSession(
+    options: RunOptions, seed: UInt64, dataset: ContinualDataset, progress: ProgressReporter, line: String
+  ) throws -> ContinualSession {
     var o = options
     o.method = .peso
     o.seed = seed
     o.runDir = nil
     let session = try o.session(config: try o.runConfig(for: dataset), dataset: dataset, runDirectory: nil, resume: false)
-    progress.line("default λ grid: the stage-1 spectrum of seed \(seed)")
+    progress.line(line)
     try session.finishCurrentStage(onEvent: progress.handle)
+    return session
+  }
+
+  /// PESO's default grid from the stage-1 spectrum of the first seed (Docs/Statistics.md, "λ over
+  /// decades"): stage 0 is trained (its backbone lands in the shared cache, so the sweep reuses
+  /// it), then the joint spectrum with the empirical Fisher on a probe of 128 block-1 sequences.
+  static func spectrumGrid(options: RunOptions, seed: UInt64, dataset: ContinualDataset, progress: ProgressReporter) throws -> [Double] {
+    let session = try stageOneSession(
+      options: options, seed: seed, dataset: dataset, progress: progress, line: "default λ grid: the stage-1 spectrum of seed \(seed)")
     let source = try session.spectrumSource(stage: 1, probeSize: 128, seed: seed)
     let analysis = try SpectrumPipeline.run(source: source, selection: .joint, fisher: .empirical, directions: 16)
     let rho = analysis.spectrum.nonZeroRho
@@ -174,13 +184,8 @@ struct SweepArguments: ParsableArguments {
   static func predictedGrid(
     retained: [Double], options: RunOptions, seed: UInt64, dataset: ContinualDataset, progress: ProgressReporter
   ) throws -> [Double] {
-    var o = options
-    o.method = .peso
-    o.seed = seed
-    o.runDir = nil
-    let session = try o.session(config: try o.runConfig(for: dataset), dataset: dataset, runDirectory: nil, resume: false)
-    progress.line("PESO λ: the predicted stage-1 λ curve of seed \(seed)")
-    try session.finishCurrentStage(onEvent: progress.handle)
+    let session = try stageOneSession(
+      options: options, seed: seed, dataset: dataset, progress: progress, line: "PESO λ: the predicted stage-1 λ curve of seed \(seed)")
     let curve = try session.predictLambdaCurve(stage: 1)
     var grid: [Double] = []
     for target in retained {

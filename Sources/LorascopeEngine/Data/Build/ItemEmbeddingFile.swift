@@ -33,7 +33,7 @@ enum ItemEmbeddingFile {
   /// Vectors by item id, and their dimension, from a `.npy` file.
   static func read(npy path: String, ids idsPath: String) throws -> (vectors: [String: [Float]], dimension: Int) {
     func fail(_ reason: String) -> LorascopeError { .invalidFile(path: path, reason: reason) }
-    let bytes = try regularFile(path, what: "the item vectors")
+    let bytes = try RegularFileReader.bytes(atPath: path, expected: "the item vectors")
     guard bytes.count >= 10, bytes.starts(with: [0x93] + Array("NUMPY".utf8)) else { throw fail("not a .npy file (no \\x93NUMPY magic)") }
     let major = bytes[6]
     let headerLength: Int
@@ -81,7 +81,7 @@ enum ItemEmbeddingFile {
   private static func byID(
     _ values: [Float], rows: Int, dimension: Int, path: String, ids idsPath: String
   ) throws -> (vectors: [String: [Float]], dimension: Int) {
-    let idText = String(decoding: try regularFile(idsPath, what: "the item id list"), as: UTF8.self)
+    let idText = String(decoding: try RegularFileReader.bytes(atPath: idsPath, expected: "the item id list"), as: UTF8.self)
     let ids = idText.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
       .map { $0.trimmingCharacters(in: .whitespaces) }
       .reversed().drop { $0.isEmpty }.reversed()
@@ -99,17 +99,5 @@ enum ItemEmbeddingFile {
       }
     }
     return (vectors, dimension)
-  }
-
-  /// A regular file's bytes (a FIFO or a device would block or never end), checked against
-  /// memory before they are allocated.
-  private static func regularFile(_ path: String, what: String) throws -> [UInt8] {
-    do {
-      return try RegularFileReader.bytes(atPath: path, what: "reading \(path)", remedy: "check that it is \(what)")
-    } catch RegularFileReader.Failure.cannotOpen(let why) {
-      throw LorascopeError.invalidFile(path: path, reason: "cannot read \(what): \(why)")
-    } catch RegularFileReader.Failure.notRegularFile {
-      throw LorascopeError.invalidFile(path: path, reason: "not a regular file; \(what) must be a file")
-    }
   }
 }
